@@ -1,0 +1,155 @@
+"""Every Dutch word a user reads: labels for codes, weekdays and layers, and colours."""
+
+from __future__ import annotations
+
+WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_SHORT = ("ma", "di", "wo", "do", "vr", "za", "zo")
+WEEKDAY_LONG = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+
+LAYER_LABELS = {
+    "rounds": "Rondes",
+    "observations": "Waarnemingen",
+    "hangouts": "Hangplekken",
+    "spots": "Zwerfvuil en graffiti",
+    "experiments": "Acties en experimenten",
+    "places": "Plekken",
+    "boundary": "Buurtgrens",
+    "events": "Gebeurtenissen",
+    "stories": "Verhalen",
+}
+
+GROUP_LABELS = {
+    "youth": "Jongeren",
+    "young_adults": "Jongvolwassenen",
+    "children": "Kinderen",
+    "parents": "Ouders",
+    "adults": "Volwassenen",
+    "elderly": "Ouderen",
+    "entrepreneurs": "Ondernemers",
+    "professionals": "Professionals",
+}
+# Colour-blind-safe where it matters most (youth vs professionals); Okabe-Ito based.
+GROUP_COLOURS = {
+    "youth": "#D55E00",
+    "young_adults": "#E69F00",
+    "children": "#F0C400",
+    "parents": "#009E73",
+    "adults": "#56B4E9",
+    "elderly": "#0072B2",
+    "entrepreneurs": "#CC79A7",
+    "professionals": "#000000",
+}
+
+ACTIVITY_LABELS = {
+    "hanging_out": "rondhangen",
+    "playing": "spelen",
+    "sports": "sporten",
+    "meeting": "ontmoeten",
+    "passing": "passeren",
+    "nuisance": "overlast",
+    "other": "anders",
+}
+ROLE_LABELS = {
+    "boa": "boa",
+    "police": "wijkagent/politie",
+    "youth_worker": "jongerenwerker",
+    "community_worker": "opbouwwerker",
+    "other": "andere professional",
+}
+INTERACTION_LABELS = {
+    "none": "geen contact",
+    "greets": "groet",
+    "avoids": "ontwijkt",
+    "addresses": "spreekt aan",
+    "sends_away": "stuurt weg",
+}
+SPOT_KIND_LABELS = {
+    "litter": "Zwerfvuil",
+    "graffiti": "Graffiti",
+    "vandalism": "Vernieling",
+    "broken_light": "Kapotte verlichting",
+    "other": "Anders",
+}
+SPOT_KIND_COLOURS = {
+    "litter": "#8C6D31",
+    "graffiti": "#7B3294",
+    "vandalism": "#B2182B",
+    "broken_light": "#4D4D4D",
+    "other": "#999999",
+}
+EXPERIMENT_STEP_LABELS = {"action": "zichtbare actie", "experiment": "experiment"}
+EXPERIMENT_STATUS_LABELS = {
+    "planned": "gepland",
+    "running": "loopt",
+    "evaluated": "geëvalueerd",
+    "embedded": "vastgehouden",
+    "stopped": "gestopt",
+}
+EXPERIMENT_OBJECT_LABELS = {
+    "container": "container",
+    "fitness": "fitnesstoestel",
+    "youth_spot": "jongerenontmoetingsplek (JOP)",
+    "bench": "bank",
+    "lighting": "verlichting",
+    "coffee_table": "koffietafel",
+    "banner": "spandoek",
+    "other": "anders",
+}
+PLACE_KIND_LABELS = {
+    "square": "plein",
+    "playground": "speelplek",
+    "school": "school",
+    "shops": "winkels",
+    "park": "park",
+    "street": "straat",
+    "other": "anders",
+}
+EVENT_KIND_LABELS = {
+    "incident": "incident",
+    "intervention": "interventie",
+    "event": "evenement",
+    "project": "project",
+    "report": "melding",
+}
+STORY_SOURCE_LABELS = {
+    "resident": "bewoner",
+    "youth": "jongere",
+    "entrepreneur": "ondernemer",
+    "professional": "professional",
+}
+VALENCE_LABELS = {-1: "negatief", 0: "neutraal", 1: "positief"}
+
+LAYER_COLOURS = {
+    "boundary": "#333333",
+    "places": "#2B7A78",
+    "hangouts": "#D55E00",
+    "experiments": "#1B9E77",
+    "rounds": "#6A6A6A",
+    "events": "#3F51B5",
+    "stories": "#00838F",
+}
+
+ATTRIBUTION_KADASTER = "Kaartgegevens © Kadaster"
+ATTRIBUTION_CBS = "Buurtgrens: CBS/Kadaster, wijk- en buurtkaart 2024"
+
+
+def format_date(value) -> str:
+    """Dutch date text, dd-mm-jjjj; empty for a missing value."""
+    return "" if value is None or value != value else value.strftime("%d-%m-%Y")
+
+
+def format_datetime(value) -> str:
+    """Dutch date and 24-hour time, with the weekday: 'vr 12-09-2026 21:30'."""
+    if value is None or value != value:
+        return ""
+    return f"{WEEKDAY_SHORT[value.weekday()]} {value.strftime('%d-%m-%Y %H:%M')}"
+
+
+def format_hours(start_hour: int, end_hour: int) -> str:
+    """An hour window as text, '21:00-02:00'."""
+    return f"{start_hour % 24:02d}:00-{end_hour % 24:02d}:00"
+
+
+def format_weekdays(weekdays: list[int] | tuple[int, ...]) -> str:
+    """Weekday numbers (0 = Monday) as Dutch short names: 'vr, za'."""
+    return ", ".join(WEEKDAY_SHORT[day] for day in sorted(weekdays))

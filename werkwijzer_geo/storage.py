@@ -1,0 +1,321 @@
+"""The workspace GeoPackage: one writer at a time, copy-on-write saves, UTC on disk."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import filelock
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from . import __version__, schema
+from ._errors import WerkwijzerError
+from .schema import Kind
+from .timefilter import add_local_time
+from .validate import make_empty_layer, validate_layer
+
+INFO_TABLE = "workspace_info"
+SCHEMA_VERSION = "1"
+LOCK_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class WorkspaceInfo:
+    """What a workspace says about itself."""
+
+    path: Path
+    tz: str
+    name: str
+    created_at: str
+    schema_version: str
+    is_demo: bool
+
+
+def _lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+@contextlib.contextmanager
+def _writer_lock(path: Path) -> Iterator[None]:
+    """Hold the workspace's write lock; leftovers of killed writers are removed inside it."""
+    lock = filelock.FileLock(str(_lock_path(path)), timeout=LOCK_TIMEOUT_S)
+    try:
+        with lock:
+            for stale in path.parent.glob(f".{path.name}.*.tmp*"):
+                stale.unlink(missing_ok=True)
+            yield
+    except filelock.Timeout:
+        raise WerkwijzerError(
+            f"De werkruimte {path.name} is al {LOCK_TIMEOUT_S:.0f} seconden bezet door een "
+            "andere opslag. Probeer het zo opnieuw; er is niets opgeslagen."
+        ) from None
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def check_time_zone(tz: str) -> str:
+    """Return `tz` when it names a known time zone; else a Dutch error."""
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise WerkwijzerError(
+            f"Tijdzone '{tz}' is onbekend. Gebruik een naam als Europe/Amsterdam."
+        ) from None
+    return tz
+
+
+def _to_storage(layer_name: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Canonical table -> what GDAL stores: dates as YYYY-MM-DD text, instants in UTC."""
+    layer = schema.get_layer(layer_name)
+    stored = frame.copy()
+    for column in layer.columns:
+        if column.kind is Kind.DATE:
+            stored[column.name] = stored[column.name].dt.strftime("%Y-%m-%d").astype(object)
+            stored[column.name] = stored[column.name].where(frame[column.name].notna(), None)
+        elif column.kind is Kind.INSTANT:
+            stored[column.name] = stored[column.name].dt.tz_convert("UTC")
+    return stored
+
+
+def _from_storage(layer_name: str, frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    """What GDAL read -> canonical table (the reverse of `_to_storage`)."""
+    layer = schema.get_layer(layer_name)
+    result = {}
+    for column in layer.columns:
+        values = frame[column.name] if column.name in frame.columns else pd.Series(
+            [None] * len(frame), index=frame.index, dtype=object)
+        if column.kind is Kind.INT:
+            values = pd.to_numeric(values).round().astype("Int64")
+        elif column.kind is Kind.FLOAT:
+            values = pd.to_numeric(values).astype("Float64")
+        elif column.kind is Kind.INSTANT:
+            values = pd.to_datetime(values, utc=True).astype("datetime64[ms, UTC]")
+        elif column.kind is Kind.DATE:
+            values = pd.to_datetime(values).astype("datetime64[ms]")
+        else:
+            values = values.astype(object).where(values.notna(), None)
+        result[column.name] = values
+    geometry = frame.geometry.to_numpy() if isinstance(frame, gpd.GeoDataFrame) else None
+    return gpd.GeoDataFrame(result, geometry=geometry, crs=schema.STORAGE_CRS)
+
+
+def _write_tables(target: Path, layers: Mapping[str, gpd.GeoDataFrame],
+                  info: Mapping[str, str] | None) -> None:
+    for name, frame in layers.items():
+        layer = schema.get_layer(name)
+        pyogrio.write_dataframe(
+            _to_storage(name, frame), target, layer=name, driver="GPKG",
+            geometry_type=layer.gpkg_geometry_type, promote_to_multi=False,
+        )
+    if info is not None:
+        table = pd.DataFrame({"key": list(info), "value": [str(v) for v in info.values()]})
+        pyogrio.write_dataframe(table, target, layer=INFO_TABLE, driver="GPKG")
+
+
+def _count_rows(path: Path, layer_name: str) -> int:
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+        return int(connection.execute(f'SELECT count(*) FROM "{layer_name}"').fetchone()[0])
+
+
+def _commit_copy(path: Path, layers: Mapping[str, gpd.GeoDataFrame],
+                 info: Mapping[str, str] | None, *, start_empty: bool) -> None:
+    """Write into a copy of the workspace, check it, then swap it in atomically.
+
+    A writer killed at any moment leaves the old file untouched (and a stale copy,
+    removed by the next writer).
+    """
+    scratch = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp.gpkg")
+    try:
+        if not start_empty:
+            shutil.copyfile(path, scratch)
+        _write_tables(scratch, layers, info)
+        for name, frame in layers.items():
+            if _count_rows(scratch, name) != len(frame):
+                raise WerkwijzerError(
+                    f"Opslaan van laag '{name}' is niet gelukt: het aantal rijen klopt niet. "
+                    "Er is niets veranderd; probeer het opnieuw."
+                )
+        _fsync(scratch)
+        os.replace(scratch, path)
+        _fsync(path.parent)
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+def create_workspace(
+    path: str | os.PathLike,
+    *,
+    boundary: gpd.GeoDataFrame | None = None,
+    tz: str = schema.DEFAULT_TZ,
+    name: str = "Buurtkaart",
+    is_demo: bool = False,
+    layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+) -> WorkspaceInfo:
+    """Create a new workspace GeoPackage with every layer, empty unless given.
+
+    Refuses to overwrite an existing file, so a team's data is never replaced.
+    """
+    path = Path(path)
+    if path.exists():
+        raise WerkwijzerError(
+            f"{path} bestaat al. Kies een nieuwe bestandsnaam; een bestaande werkruimte "
+            "wordt nooit overschreven."
+        )
+    if path.suffix.lower() != ".gpkg":
+        raise WerkwijzerError(f"{path.name}: een werkruimte is een GeoPackage; "
+                              "gebruik een naam die eindigt op .gpkg.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    check_time_zone(tz)
+    tables = {layer: make_empty_layer(layer) for layer in schema.LAYER_NAMES}
+    for layer_name, frame in (layers or {}).items():
+        tables[layer_name] = validate_layer(layer_name, frame)
+    if boundary is not None:
+        tables[schema.BOUNDARY] = validate_layer(schema.BOUNDARY, boundary)
+    info = {
+        "tz": tz,
+        "name": name,
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "schema_version": SCHEMA_VERSION,
+        "app_version": __version__,
+        "is_demo": "1" if is_demo else "0",
+    }
+    with _writer_lock(path):
+        if path.exists():
+            raise WerkwijzerError(f"{path} is net door een ander aangemaakt. Er is niets veranderd.")
+        _commit_copy(path, tables, info, start_empty=True)
+    return get_workspace_info(path)
+
+
+def get_workspace_info(path: str | os.PathLike) -> WorkspaceInfo:
+    """Read the workspace's own information; a clear error when it is not a workspace."""
+    path = Path(path)
+    if not path.exists():
+        raise WerkwijzerError(f"Werkruimte {path} bestaat niet. Maak hem met "
+                              "'python -m werkwijzer_geo init --db PATH'.")
+    try:
+        present = {str(row[0]) for row in pyogrio.list_layers(path)}
+        table = pyogrio.read_dataframe(path, layer=INFO_TABLE) if INFO_TABLE in present else None
+    except pyogrio.errors.DataSourceError as error:
+        raise WerkwijzerError(
+            f"{path.name} is geen leesbare GeoPackage ({error}). Er is niets aan veranderd; "
+            "zet een reservekopie terug of kies een ander bestand."
+        ) from None
+    missing = [layer for layer in schema.LAYER_NAMES if layer not in present]
+    if table is None or missing:
+        absent = ", ".join(missing or [INFO_TABLE])
+        raise WerkwijzerError(
+            f"{path.name} is geen Buurtkaart-werkruimte: lagen {absent} ontbreken. "
+            "Maak een werkruimte met 'init' en importeer het bestand daarin."
+        )
+    values = dict(zip(table["key"], table["value"], strict=True))
+    return WorkspaceInfo(
+        path=path,
+        tz=check_time_zone(values.get("tz", schema.DEFAULT_TZ)),
+        name=values.get("name", path.stem),
+        created_at=values.get("created_at", ""),
+        schema_version=values.get("schema_version", SCHEMA_VERSION),
+        is_demo=values.get("is_demo") == "1",
+    )
+
+
+def read_layer(path: str | os.PathLike, layer_name: str, *, tz: str | None = None,
+               ) -> gpd.GeoDataFrame:
+    """Read one layer, instants in the workspace's zone, with local hour, weekday and date.
+
+    The local columns are added for the layer's time column (see `schema.Layer`).
+    """
+    path = Path(path)
+    layer = schema.get_layer(layer_name)
+    tz = tz or get_workspace_info(path).tz
+    raw = pyogrio.read_dataframe(path, layer=layer_name, use_arrow=True)
+    stored_rows = _count_rows(path, layer_name)
+    if len(raw) != stored_rows:
+        raise WerkwijzerError(
+            f"Laag '{layer_name}' in {path.name} gaf {len(raw)} van de {stored_rows} rijen. "
+            "Het bestand is buiten Buurtkaart om gewijzigd; zet een reservekopie terug."
+        )
+    frame = _from_storage(layer_name, raw)
+    for column in layer.columns:
+        if column.kind is Kind.INSTANT:
+            frame[column.name] = frame[column.name].dt.tz_convert(tz)
+    if layer.time_column:
+        frame = add_local_time(frame, layer.time_column, tz)
+    return frame
+
+
+def read_layers(path: str | os.PathLike, layer_names: tuple[str, ...] = schema.LAYER_NAMES,
+                ) -> dict[str, gpd.GeoDataFrame]:
+    """Read several layers at once (the workspace information is read once)."""
+    tz = get_workspace_info(path).tz
+    return {name: read_layer(path, name, tz=tz) for name in layer_names}
+
+
+def write_layers(path: str | os.PathLike, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
+    """Replace whole layers, all or nothing: validated first, then swapped in together."""
+    path = Path(path)
+    get_workspace_info(path)
+    checked = {name: validate_layer(name, frame) for name, frame in layers.items()}
+    with _writer_lock(path):
+        _commit_copy(path, checked, None, start_empty=False)
+
+
+def append_rows(path: str | os.PathLike, layer_name: str, rows: gpd.GeoDataFrame) -> list[int]:
+    """Add rows to a layer; rows without an id get the next free numbers.
+
+    The layer is re-read inside the write lock, so two people saving at once both keep
+    their rows. Returns the ids of the added rows.
+    """
+    path = Path(path)
+    info = get_workspace_info(path)
+    layer = schema.get_layer(layer_name)
+    new = rows.copy()
+    with _writer_lock(path):
+        current = read_layer(path, layer_name, tz=info.tz)
+        if layer.id_column == schema.ID:
+            new = _assign_ids(current, new)
+        checked_new = validate_layer(layer_name, new)
+        if layer.id_column == schema.ID:
+            clash = checked_new[schema.ID].isin(current[schema.ID])
+            if clash.any():
+                taken = ", ".join(str(v) for v in checked_new.loc[clash, schema.ID])
+                raise WerkwijzerError(f"Nummer(s) {taken} bestaan al in laag '{layer_name}'. "
+                                      "Laat het nummer leeg; Buurtkaart kiest er een.")
+        combined = pd.concat(
+            [validate_layer(layer_name, current), checked_new], ignore_index=True
+        )
+        _commit_copy(path, {layer_name: gpd.GeoDataFrame(combined, crs=schema.STORAGE_CRS)},
+                     None, start_empty=False)
+    return [] if layer.id_column != schema.ID else checked_new[schema.ID].astype(int).tolist()
+
+
+def _assign_ids(current: pd.DataFrame, new: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if schema.ID not in new.columns:
+        new[schema.ID] = pd.Series([pd.NA] * len(new), index=new.index, dtype="Int64")
+    ids = pd.to_numeric(new[schema.ID], errors="coerce").astype("Int64")
+    start = int(pd.concat([current[schema.ID], ids]).max(skipna=True) or 0) + 1 if (
+        len(current) or ids.notna().any()) else 1
+    missing = ids.isna()
+    ids[missing] = range(start, start + int(missing.sum()))
+    new[schema.ID] = ids
+    return new
+
+
+def get_modified_ns(path: str | os.PathLike) -> int:
+    """The workspace file's modification time, for cache keys."""
+    return Path(path).stat().st_mtime_ns

@@ -1,0 +1,317 @@
+"""Check a layer's table against the schema, gather every problem, and raise once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import schema
+from ._errors import WerkwijzerError
+from .schema import Column, Kind, Layer
+from .timefilter import parse_weekdays, to_weekday_codes
+
+MAX_MESSAGES = 50
+
+
+class _Problems:
+    """Dutch problem lines, each naming the row (as a spreadsheet shows it) and the column."""
+
+    def __init__(self, row_numbers: np.ndarray) -> None:
+        self.row_numbers = row_numbers
+        self.lines: list[str] = []
+        self.total = 0
+
+    def add_rows(self, mask: np.ndarray, column: Column | str, what: str, fix: str,
+                 values: pd.Series | None = None) -> None:
+        """One line per row where `mask` is true."""
+        name = column.name if isinstance(column, Column) else column
+        label = f" ({column.label})" if isinstance(column, Column) else ""
+        for position in np.flatnonzero(mask):
+            self.total += 1
+            if len(self.lines) >= MAX_MESSAGES:
+                continue
+            found = ""
+            if values is not None:
+                found = f"'{_show(values.iloc[position])}' "
+            self.lines.append(
+                f"Rij {self.row_numbers[position]}, kolom '{name}'{label}: {found}{what}. {fix}"
+            )
+
+    def add(self, line: str) -> None:
+        self.total += 1
+        if len(self.lines) < MAX_MESSAGES:
+            self.lines.append(line)
+
+    def raise_if_any(self) -> None:
+        if not self.total:
+            return
+        lines = list(self.lines)
+        if self.total > len(lines):
+            lines.append(f"… en nog {self.total - len(lines)} problemen. Los eerst deze op.")
+        raise WerkwijzerError(lines)
+
+
+def _show(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _is_missing(series: pd.Series) -> np.ndarray:
+    missing = series.isna().to_numpy(dtype=bool)
+    if series.dtype == object or pd.api.types.is_string_dtype(series):
+        blank = series.astype("string").str.strip().fillna("").eq("")
+        missing = missing | blank.to_numpy(dtype=bool)
+    return missing
+
+
+def _to_number(series: pd.Series) -> pd.Series:
+    if series.dtype == object or pd.api.types.is_string_dtype(series):
+        series = series.astype("string").str.strip().str.replace(",", ".", regex=False)
+    return pd.to_numeric(series, errors="coerce")
+
+
+def _check_number(column: Column, values: pd.Series, present: np.ndarray,
+                  problems: _Problems) -> pd.Series:
+    numbers = _to_number(values)
+    not_number = present & numbers.isna().to_numpy()
+    problems.add_rows(not_number, column, "is geen getal", "Vul een getal in.", values)
+    ok = present & ~not_number
+    if column.kind is Kind.INT:
+        fraction = ok & (numbers.fillna(0) % 1 != 0).to_numpy(dtype=bool)
+        problems.add_rows(fraction, column, "is geen heel getal", "Vul een heel getal in.", values)
+        ok = ok & ~fraction
+    if column.minimum is not None:
+        low = ok & (numbers < column.minimum).fillna(False).to_numpy()
+        problems.add_rows(low, column, f"is kleiner dan {column.minimum:g}",
+                          f"Vul {column.minimum:g} of meer in.", values)
+    if column.maximum is not None:
+        high = ok & (numbers > column.maximum).fillna(False).to_numpy()
+        problems.add_rows(high, column, f"is groter dan {column.maximum:g}",
+                          f"Vul {column.maximum:g} of minder in.", values)
+    if column.codes:
+        unknown = ok & ~numbers.isin(column.codes).to_numpy()
+        allowed = ", ".join(str(code) for code in column.codes)
+        problems.add_rows(unknown, column, "is geen toegestane waarde",
+                          f"Kies een van: {allowed}.", values)
+    if column.kind is Kind.INT:
+        whole = numbers.where(ok)
+        return whole.round().astype("Int64")
+    return numbers.astype("Float64")
+
+
+def _check_code(column: Column, values: pd.Series, present: np.ndarray,
+                problems: _Problems) -> pd.Series:
+    codes = values.astype("string").str.strip().str.lower()
+    unknown = present & ~codes.isin(column.codes).fillna(False).to_numpy()
+    allowed = ", ".join(str(code) for code in column.codes)
+    problems.add_rows(unknown, column, "is geen bekende code", f"Kies een van: {allowed}.", values)
+    return codes.where(present, None).astype(object).where(present, None)
+
+
+def _check_instant(column: Column, values: pd.Series, present: np.ndarray,
+                   problems: _Problems) -> pd.Series:
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC")
+    if pd.api.types.is_datetime64_dtype(values):
+        problems.add_rows(present, column, "heeft geen tijdzone",
+                          "Geef tijdstippen met tijdzone (de werkruimte rekent in lokale tijd).")
+        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ms, UTC]")
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ms, UTC]")
+    bad = np.zeros(len(values), dtype=bool)
+    for position in np.flatnonzero(present):
+        value = values.iloc[position]
+        try:
+            stamp = pd.Timestamp(value)
+        except (ValueError, TypeError):
+            bad[position] = True
+            continue
+        if stamp.tzinfo is None:
+            bad[position] = True
+            continue
+        parsed.iloc[position] = stamp.tz_convert("UTC")
+    problems.add_rows(bad, column, "is geen tijdstip met tijdzone",
+                      "Schrijf bijvoorbeeld 2026-09-12T21:30:00+02:00.", values)
+    return parsed
+
+
+def _check_date(column: Column, values: pd.Series, present: np.ndarray,
+                problems: _Problems) -> pd.Series:
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None)
+    parsed = pd.to_datetime(values, errors="coerce", format="mixed", dayfirst=False)
+    bad = present & parsed.isna().to_numpy()
+    problems.add_rows(bad, column, "is geen bestaande datum", "Gebruik jjjj-mm-dd.", values)
+    return parsed.dt.normalize().astype("datetime64[ms]")
+
+
+def _check_text(values: pd.Series, present: np.ndarray) -> pd.Series:
+    text = values.astype("string").str.strip()
+    return text.astype(object).where(present, None)
+
+
+def _check_column(column: Column, values: pd.Series, problems: _Problems) -> pd.Series:
+    missing = _is_missing(values)
+    if column.required:
+        problems.add_rows(missing, column, "is leeg", "Vul deze kolom in; hij is verplicht.")
+    present = ~missing
+    if column.kind in (Kind.INT, Kind.FLOAT):
+        return _check_number(column, values, present, problems)
+    if column.kind is Kind.CODE:
+        return _check_code(column, values, present, problems)
+    if column.kind is Kind.INSTANT:
+        return _check_instant(column, values, present, problems)
+    if column.kind is Kind.DATE:
+        return _check_date(column, values, present, problems)
+    return _check_text(values, present)
+
+
+def _check_geometry(layer: Layer, geometry: gpd.GeoSeries, problems: _Problems) -> None:
+    values = geometry.to_numpy()
+    missing = shapely.is_missing(values) | shapely.is_empty(values)
+    if layer.geometry_required:
+        problems.add_rows(missing, schema.GEOMETRY, "ontbreekt of is leeg",
+                          "Geef elke rij een plek op de kaart.")
+    present = ~missing
+    types = np.asarray(geometry.geom_type.fillna(""), dtype=object)
+    wrong = present & ~np.isin(types, layer.geometry_types)
+    allowed = " of ".join(layer.geometry_types)
+    problems.add_rows(wrong, schema.GEOMETRY, "heeft het verkeerde type",
+                      f"Deze laag neemt {allowed}.", pd.Series(types))
+    invalid = present & ~wrong & ~shapely.is_valid(values)
+    problems.add_rows(invalid, schema.GEOMETRY, "is geen geldige vorm",
+                      "Teken de vorm opnieuw zonder dat randen elkaar kruisen.")
+    bounds = shapely.bounds(values)
+    with np.errstate(invalid="ignore"):
+        outside = present & ~(
+            (bounds[:, 0] >= -180) & (bounds[:, 2] <= 180)
+            & (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90)
+        )
+    problems.add_rows(outside, schema.GEOMETRY, "ligt buiten de aarde (lengte/breedte)",
+                      "Gebruik WGS84-graden of zet het coördinatenstelsel goed.")
+
+
+def _check_relations(layer: Layer, frame: pd.DataFrame, problems: _Problems) -> None:
+    if layer.id_column == schema.ID:
+        ids = frame[schema.ID]
+        duplicate = (ids.duplicated(keep=False) & ids.notna()).to_numpy()
+        problems.add_rows(duplicate, layer.column(schema.ID), "komt vaker voor",
+                          "Geef elke rij een eigen nummer.", ids)
+    pairs = {
+        schema.ROUNDS: (schema.STARTED_AT, schema.ENDED_AT),
+        schema.SPOTS: (schema.REPORTED_AT, schema.RESOLVED_AT),
+        schema.EXPERIMENTS: (schema.START_DATE, schema.END_DATE),
+        schema.HANGOUTS: (schema.SINCE, schema.UNTIL),
+    }
+    if layer.name in pairs:
+        first, last = pairs[layer.name]
+        before = (frame[last] < frame[first]).fillna(False).to_numpy(dtype=bool)
+        problems.add_rows(before, layer.column(last),
+                          f"ligt vóór '{first}' ({layer.column(first).label})",
+                          "Zet het einde na het begin.", frame[last].astype(str))
+    if layer.name == schema.OBSERVATIONS:
+        stray = (frame[schema.ROLE].notna() & (frame[schema.GROUP] != schema.PROFESSIONALS))
+        problems.add_rows(stray.to_numpy(dtype=bool), layer.column(schema.ROLE),
+                          "is ingevuld bij een groep die geen professionals is",
+                          "Laat de rol leeg, of kies groep 'professionals'.", frame[schema.ROLE])
+    if layer.name == schema.HANGOUTS:
+        _check_weekdays(layer, frame, problems)
+
+
+def _check_weekdays(layer: Layer, frame: pd.DataFrame, problems: _Problems) -> None:
+    column = layer.column(schema.WEEKDAYS)
+    normalised = []
+    bad = np.zeros(len(frame), dtype=bool)
+    for position, value in enumerate(frame[schema.WEEKDAYS]):
+        if value is None:
+            normalised.append(None)
+            continue
+        try:
+            days = parse_weekdays(str(value))
+        except WerkwijzerError:
+            bad[position] = True
+            normalised.append(value)
+            continue
+        normalised.append(to_weekday_codes(days))
+    problems.add_rows(bad, column, "zijn geen weekdagen",
+                      "Schrijf bijvoorbeeld fri,sat (of vr,za).", frame[schema.WEEKDAYS])
+    frame[schema.WEEKDAYS] = pd.Series(normalised, index=frame.index, dtype=object)
+
+
+def validate_layer(
+    layer_name: str,
+    frame: gpd.GeoDataFrame | pd.DataFrame,
+    *,
+    row_numbers: Sequence[int] | None = None,
+) -> gpd.GeoDataFrame:
+    """Check `frame` against the layer's schema and return it in canonical form.
+
+    Parameters
+    ----------
+    layer_name
+        One of the layers in `schema.LAYERS`.
+    frame
+        The rows, with the layer's column names. Columns added on load
+        (local hour, weekday, date) are dropped. Without a CRS, EPSG:4326 is assumed.
+    row_numbers
+        The row number to name in messages, per row; default is the spreadsheet
+        numbering of a file with a header (first data row = 2).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Exactly the layer's columns plus geometry, instants in UTC, dates as
+        datetime64, in EPSG:4326.
+
+    Raises
+    ------
+    WerkwijzerError
+        Listing every problem found, one Dutch line each.
+    """
+    layer = schema.get_layer(layer_name)
+    numbers = np.asarray(row_numbers if row_numbers is not None else np.arange(len(frame)) + 2)
+    problems = _Problems(numbers)
+    frame = frame.drop(columns=[c for c in schema.DERIVED_COLUMNS if c in frame.columns])
+    unknown = [c for c in frame.columns if c not in layer.column_names and c != schema.GEOMETRY]
+    for name in unknown:
+        problems.add(f"Kolom '{name}' hoort niet bij laag '{layer.name}' ({layer.label}). "
+                     f"Gebruik alleen: {', '.join(layer.column_names)}.")
+    geometry = _get_geometry(frame)
+    result = {}
+    for column in layer.columns:
+        if column.name not in frame.columns:
+            if column.required:
+                problems.add(f"Kolom '{column.name}' ({column.label}) ontbreekt in laag "
+                             f"'{layer.name}'. Voeg hem toe; hij is verplicht.")
+            values = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+        else:
+            values = frame[column.name]
+        result[column.name] = _check_column(column, values, problems)
+    checked = pd.DataFrame(result, index=frame.index)
+    _check_geometry(layer, geometry, problems)
+    _check_relations(layer, checked, problems)
+    problems.raise_if_any()
+    out = gpd.GeoDataFrame(checked, geometry=geometry.to_numpy(), crs=schema.STORAGE_CRS)
+    return out.reset_index(drop=True)
+
+
+def _get_geometry(frame: pd.DataFrame) -> gpd.GeoSeries:
+    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
+        geometry = frame.geometry
+        if geometry.crs is not None and not geometry.crs.equals(schema.STORAGE_CRS):
+            geometry = geometry.to_crs(schema.STORAGE_CRS)
+        return gpd.GeoSeries(geometry.to_numpy(), index=frame.index, crs=schema.STORAGE_CRS)
+    if schema.GEOMETRY in frame.columns:
+        return gpd.GeoSeries(frame[schema.GEOMETRY].to_numpy(), index=frame.index,
+                             crs=schema.STORAGE_CRS)
+    return gpd.GeoSeries([None] * len(frame), index=frame.index, crs=schema.STORAGE_CRS)
+
+
+def make_empty_layer(layer_name: str) -> gpd.GeoDataFrame:
+    """An empty, valid table for the layer, with the right column types."""
+    layer = schema.get_layer(layer_name)
+    empty = pd.DataFrame({column.name: pd.Series([], dtype=object) for column in layer.columns})
+    return validate_layer(layer_name, empty)
