@@ -62,7 +62,7 @@ PLACES = (
     DemoPlace(PLAYGROUND, "playground", 150, 110, 40, 35, "Omheinde speeltuin met klimrek."),
     DemoPlace(SCHOOL, "school", -190, 60, 80, 60, "Schoolplein is na schooltijd open."),
     DemoPlace(SHOPS, "shops", 40, -140, 120, 25, "Supermarkt, bakker, kapper, drogist."),
-    DemoPlace(SNACK_BAR, "shops", 120, -140, 25, 25, "Open tot 23:00, ook in het weekend."),
+    DemoPlace(SNACK_BAR, "shops", 40, -185, 25, 20, "Open tot 23:00, ook in het weekend."),
     DemoPlace(PARK, "park", -130, -60, 140, 90, "Grasveld met wandelpad en hondenuitlaatplek."),
     DemoPlace(TUNNEL, "street", 300, 10, 12, 40, "Fiets- en voetgangerstunnel onder de weg."),
 )

@@ -1,0 +1,31 @@
+"""Buurtkaart: the frame of the app (page setup, shared sidebar) and the router."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+import ui
+from werkwijzer_geo.assets import install_static_assets
+
+st.set_page_config(page_title="Buurtkaart", page_icon="🗺️", layout="wide",
+                   initial_sidebar_state="auto")
+
+
+@st.cache_resource
+def _install_assets() -> Path:
+    # Leaflet's files come from XStatic-Leaflet; Streamlit serves static/ at /app/static/.
+    return install_static_assets(Path(__file__).parent / "static")
+
+
+_install_assets()
+pages = [
+    st.Page("pages/kaart.py", title="Kaart", icon="🗺️", url_path="", default=True),
+]
+navigation = st.navigation(pages)
+info, layers = ui.load_workspace()
+st.sidebar.title("Buurtkaart")
+st.sidebar.caption(info.name)
+ui.render_time_filter(layers)
+navigation.run()

@@ -1,0 +1,28 @@
+"""Kaart: who is where at which hour, on which days, over a typical week."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+import ui
+from werkwijzer_geo import maps
+from werkwijzer_geo.selection import describe_selection, select_layers
+
+info, layers = ui.load_workspace()
+time_filter = ui.get_time_filter()
+selected = select_layers(layers, time_filter)
+
+st.header("Kaart")
+st.markdown(f"**{describe_selection(selected)}** · {time_filter.to_text()}")
+visible = st.pills(
+    "Lagen", options=list(maps.MAP_LAYERS), default=list(maps.DEFAULT_VISIBLE_LAYERS),
+    selection_mode="multi", format_func=ui.layer_label, key="kaart_layers",
+)
+base_map = maps.build_base_map(layers[ui.s.BOUNDARY], layers[ui.s.PLACES], tiles=ui.show_tiles())
+groups = maps.build_layer_groups(selected, visible or [])
+st_folium(base_map, feature_group_to_add=groups, returned_objects=[],
+          use_container_width=True, height=620, key="kaart_map")
+if len(selected[ui.s.OBSERVATIONS]) > maps.AGGREGATE_ABOVE and ui.s.OBSERVATIONS in (visible or []):
+    st.caption(f"Meer dan {maps.AGGREGATE_ABOVE:,} waarnemingen: getoond als vakken van "
+               f"{maps.DEFAULT_CELL_M} m; de kleur is de groep met de meeste personen.".replace(",", "."))

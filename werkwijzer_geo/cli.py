@@ -1,0 +1,93 @@
+"""The command line, `python -m werkwijzer_geo ...`: the same functions the pages call."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+
+from . import schema as s
+from ._errors import WerkwijzerError
+from .demo import DEFAULT_SEED, create_demo_workspace
+from .storage import create_workspace
+
+
+def read_boundary_file(path: str | Path) -> gpd.GeoDataFrame:
+    """Read a neighbourhood outline (GeoJSON, GeoPackage, Shapefile...) as the boundary layer."""
+    path = Path(path)
+    try:
+        frame = gpd.read_file(path)
+    except (pyogrio.errors.DataSourceError, OSError) as error:
+        raise WerkwijzerError(f"{path}: buurtgrens niet te lezen ({error}). "
+                              "Geef een GeoJSON- of GeoPackage-bestand.") from None
+    if frame.crs is None:
+        frame = frame.set_crs(s.STORAGE_CRS)
+    frame = frame[frame.geometry.notna()]
+    polygons = frame[frame.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if polygons.empty:
+        raise WerkwijzerError(f"{path}: bevat geen vlak (Polygon). Een buurtgrens is een vlak.")
+    name_column = next((c for c in ("name", "naam", "statnaam", "buurtnaam") if c in frame), None)
+    names = polygons[name_column].astype(str) if name_column else [path.stem] * len(polygons)
+    return gpd.GeoDataFrame({s.NAME: list(names)}, geometry=polygons.geometry.to_numpy(),
+                            crs=polygons.crs).to_crs(s.STORAGE_CRS)
+
+
+def _run_init(args: argparse.Namespace) -> int:
+    boundary = read_boundary_file(args.boundary) if args.boundary else None
+    info = create_workspace(args.db, boundary=boundary, tz=args.tz)
+    print(f"Werkruimte gemaakt: {info.path} (tijdzone {info.tz}).")
+    return 0
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    if args.observations is not None and args.observations < 1:
+        raise WerkwijzerError("--observations moet 1 of meer zijn.")
+    info = create_demo_workspace(args.db, seed=args.seed, n_observations=args.observations)
+    print(f"Demowerkruimte gemaakt: {info.path} ({info.name}).")
+    return 0
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    from .bench import run_benchmarks
+
+    sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
+    run_benchmarks(sizes, repeats=args.repeats, json_path=args.json)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with one subcommand per job."""
+    parser = argparse.ArgumentParser(prog="python -m werkwijzer_geo",
+                                     description="Buurtkaart: werkruimtes maken en meten.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    init = commands.add_parser("init", help="maak een lege werkruimte")
+    init.add_argument("--db", required=True, help="pad van de nieuwe GeoPackage")
+    init.add_argument("--boundary", help="bestand met de buurtgrens (GeoJSON, GeoPackage)")
+    init.add_argument("--tz", default=s.DEFAULT_TZ, help="tijdzone, standaard Europe/Amsterdam")
+    init.set_defaults(run=_run_init)
+    demo = commands.add_parser("demo", help="maak de demobuurt Oosterwijk")
+    demo.add_argument("--db", required=True, help="pad van de nieuwe GeoPackage")
+    demo.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    demo.add_argument("--observations", type=int, help="aantal waarnemingen (tot 1.000.000)")
+    demo.set_defaults(run=_run_demo)
+    bench = commands.add_parser("bench", help="meet de snelheid")
+    bench.add_argument("--sizes", default="10000,100000,1000000")
+    bench.add_argument("--repeats", type=int, default=5)
+    bench.add_argument("--json", help="schrijf de uitkomsten ook als JSON naar dit pad")
+    bench.set_defaults(run=_run_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; 0 on success, 2 on bad input (one line per problem)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except WerkwijzerError as error:
+        for problem in error.problems:
+            print(f"fout: {problem}", file=sys.stderr)
+        return 2

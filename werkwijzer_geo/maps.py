@@ -1,0 +1,434 @@
+"""Folium maps of a workspace: a stable base map, and layer groups that follow the filter.
+
+Every script and stylesheet comes from the app's own server (see `assets`); user text is
+escaped before it reaches a tooltip.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Mapping
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import xyzservices.providers as xyz
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from . import labels
+from . import schema as s
+from .aggregate import DEFAULT_CELL_M, aggregate_to_grid
+from .assets import DEFAULT_URL_PREFIX, get_map_css, get_map_js
+
+# Above this many observations in a selection, the map shows grid cells, not points.
+AGGREGATE_ABOVE = 1000
+TILES = xyz.nlmaps.grijs
+DEFAULT_VISIBLE_LAYERS = (s.OBSERVATIONS, s.HANGOUTS, s.SPOTS, s.EXPERIMENTS)
+MAP_LAYERS = (s.OBSERVATIONS, s.HANGOUTS, s.SPOTS, s.EXPERIMENTS, s.ROUNDS, s.EVENTS, s.STORIES)
+
+_MAP_CSS = """
+<style>
+.leaflet-container { background: #eef0ec; font-size: 14px; }
+.bk-legend { background: rgba(255,255,255,0.94); padding: 6px 10px; border-radius: 6px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.3); line-height: 1.35; max-height: 60vh; overflow-y: auto; }
+.bk-legend summary { font-weight: 600; cursor: pointer; }
+.bk-legend h4 { margin: 6px 0 2px; font-size: 13px; }
+.bk-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px;
+  vertical-align: -1px; border: 1px solid rgba(0,0,0,0.35); }
+.bk-swatch.round { border-radius: 50%; }
+.bk-place-label span { display: inline-block; transform: translate(-50%, -50%);
+  font-weight: 600; color: #1d4f4d; white-space: nowrap; font-size: 13px;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; }
+</style>
+"""
+
+
+class GeoJsonLayer(MacroElement):
+    """A GeoJSON layer styled per feature (`properties.style`), with an escaped tooltip.
+
+    Points become circle markers, or metre circles when the style holds `radius_m`.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
+    pointToLayer: function (feature, latlng) {
+        var style = feature.properties.style || {};
+        if (style.label) {
+            return L.marker(latlng, {interactive: false, keyboard: false, icon: L.divIcon(
+                {className: 'bk-place-label', html: feature.properties.tip, iconSize: null})});
+        }
+        if (style.radius_m) { return L.circle(latlng, Object.assign({radius: style.radius_m}, style)); }
+        return L.circleMarker(latlng, style);
+    },
+    style: function (feature) { return feature.properties.style || {}; },
+    onEachFeature: function (feature, layer) {
+        if (feature.properties.tip && !(feature.properties.style || {}).label) {
+            layer.bindTooltip(feature.properties.tip, {{ this.tooltip_options|tojson }});
+        }
+    }
+}).addTo({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self, data: dict, *, name: str) -> None:
+        super().__init__()
+        self._name = "GeoJsonLayer"
+        self.layer_name = name
+        self.data = data
+        self.tooltip_options = {"sticky": True}
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        coords = _all_coordinates(self.data)
+        if coords.size == 0:
+            return [[None, None], [None, None]]
+        return [[float(coords[:, 1].min()), float(coords[:, 0].min())],
+                [float(coords[:, 1].max()), float(coords[:, 0].max())]]
+
+
+class Legend(MacroElement):
+    """A Dutch legend on the map, collapsible, closed by default on narrow screens."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.control({position: 'bottomright'});
+{{ this.get_name() }}.onAdd = function () {
+    var div = L.DomUtil.create('div', 'bk-legend');
+    div.innerHTML = {{ this.legend_html|tojson }};
+    if (window.innerWidth < 640) { div.querySelector('details').open = false; }
+    L.DomEvent.disableClickPropagation(div);
+    return div;
+};
+{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self, legend_html: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.legend_html = legend_html
+
+
+def _all_coordinates(data: dict) -> np.ndarray:
+    found: list[list[float]] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, list) and value and isinstance(value[0], (int, float)):
+            found.append([float(value[0]), float(value[1])])
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for feature in data.get("features", []):
+        if feature.get("geometry"):
+            walk(feature["geometry"]["coordinates"])
+    return np.array(found).reshape(-1, 2)
+
+
+def escape_text(value: object) -> str:
+    """User text made safe for a tooltip: HTML-escaped, backticks neutralised."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    return html.escape(str(value), quote=True).replace("`", "&#96;")
+
+
+def _tip(title: str, lines: Iterable[tuple[str, object]]) -> str:
+    """A tooltip: a bold title and 'label: value' lines; every value escaped."""
+    parts = [f"<b>{escape_text(title)}</b>"]
+    for label, value in lines:
+        text = escape_text(value)
+        if text:
+            parts.append(f"{escape_text(label)}: {text}")
+    return "<br>".join(parts)
+
+
+def _feature_collection(frame: gpd.GeoDataFrame, tips: list[str], styles: list[dict],
+                        ) -> dict:
+    geometries = json.loads(gpd.GeoSeries(frame.geometry.to_numpy()).to_json(drop_id=True))
+    features = []
+    for geometry, tip, style in zip(geometries["features"], tips, styles, strict=True):
+        if geometry["geometry"] is None:
+            continue
+        features.append({"type": "Feature", "geometry": _round_geometry(geometry["geometry"]),
+                         "properties": {"tip": tip, "style": style}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _round_geometry(geometry: dict) -> dict:
+    """Six decimals (about 10 cm) are plenty and keep the map small."""
+    def rounded(value):
+        if isinstance(value, list):
+            return [rounded(item) for item in value]
+        return round(value, 6)
+
+    return {"type": geometry["type"], "coordinates": rounded(geometry["coordinates"])}
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return frame.drop(columns=frame.geometry.name).to_dict("records")
+
+
+def build_observation_features(observations: gpd.GeoDataFrame) -> dict:
+    """Each observation a circle coloured by group, sized by count."""
+    tips, styles = [], []
+    for row in _records(observations):
+        group = row[s.GROUP]
+        count = int(row[s.COUNT])
+        lines = [
+            ("tijd", labels.format_datetime(row[s.OBSERVED_AT])),
+            ("activiteit", labels.ACTIVITY_LABELS.get(row[s.ACTIVITY], row[s.ACTIVITY])),
+            ("rol", labels.ROLE_LABELS.get(row[s.ROLE]) if row[s.ROLE] else None),
+            ("interactie", labels.INTERACTION_LABELS.get(row[s.INTERACTION])
+             if row[s.INTERACTION] else None),
+            ("plek", row[s.PLACE]),
+            ("notitie", row[s.NOTE]),
+        ]
+        tips.append(_tip(f"{count} × {labels.GROUP_LABELS[group].lower()}", lines))
+        colour = labels.GROUP_COLOURS[group]
+        styles.append({"radius": round(4 + 2 * np.sqrt(count), 1), "color": "#ffffff",
+                       "weight": 1, "fillColor": colour, "fillOpacity": 0.85})
+    return _feature_collection(observations, tips, styles)
+
+
+def build_grid_features(cells: gpd.GeoDataFrame, cell_m: float) -> dict:
+    """Grid cells coloured by the group with most persons; stronger where more people."""
+    tips, styles = [], []
+    most = float(cells["persons"].max()) if len(cells) else 1.0
+    for row in _records(cells):
+        lines = [
+            (labels.GROUP_LABELS[group], f"{int(row[f'persons_{group}'])} personen")
+            for group in s.GROUP_CODES
+            if row.get(f"persons_{group}", 0)
+        ]
+        lines.append(("waarnemingen", f"{int(row['records'])} op {int(row['dates'])} dagen"))
+        tips.append(_tip(f"{int(row['persons'])} personen in dit vak ({cell_m:g} m)", lines))
+        share = float(row["persons"]) / most
+        styles.append({"color": labels.GROUP_COLOURS[row["top_group"]], "weight": 0.5,
+                       "fillColor": labels.GROUP_COLOURS[row["top_group"]],
+                       "fillOpacity": round(0.2 + 0.6 * share, 2)})
+    return _feature_collection(cells, tips, styles)
+
+
+def build_hangout_features(hangouts: gpd.GeoDataFrame) -> dict:
+    """Hangouts, dashed in the colour of their group."""
+    tips, styles = [], []
+    for row in _records(hangouts):
+        group = row[s.GROUP]
+        days = row[s.WEEKDAYS].split(",")
+        day_names = ", ".join(labels.WEEKDAY_SHORT[labels.WEEKDAY_CODES.index(d)] for d in days)
+        lines = [
+            ("groep", labels.GROUP_LABELS[group]),
+            ("wanneer", f"{day_names} {labels.format_hours(row[s.START_HOUR], row[s.END_HOUR])}"),
+            ("omvang", row[s.SIZE]),
+            ("sinds", labels.format_date(row[s.SINCE])),
+            ("tot", labels.format_date(row[s.UNTIL])),
+            ("notitie", row[s.NOTE]),
+        ]
+        tips.append(_tip(row[s.NAME], lines))
+        colour = labels.GROUP_COLOURS[group]
+        styles.append({"radius": 14, "color": colour, "weight": 3, "dashArray": "6 4",
+                       "fillColor": colour, "fillOpacity": 0.12})
+    return _feature_collection(hangouts, tips, styles)
+
+
+def build_spot_features(spots: gpd.GeoDataFrame) -> dict:
+    """Litter, graffiti and the like: filled while open, hollow once resolved."""
+    tips, styles = [], []
+    for row in _records(spots):
+        kind = row[s.KIND]
+        is_open = row[s.RESOLVED_AT] is None or pd.isna(row[s.RESOLVED_AT])
+        lines = [
+            ("gemeld", labels.format_datetime(row[s.REPORTED_AT])),
+            ("opgelost", "nog open" if is_open else labels.format_datetime(row[s.RESOLVED_AT])),
+            ("ernst", f"{int(row[s.SEVERITY])} van 3"),
+            ("notitie", row[s.NOTE]),
+        ]
+        tips.append(_tip(labels.SPOT_KIND_LABELS[kind], lines))
+        colour = labels.SPOT_KIND_COLOURS[kind]
+        styles.append({"radius": 3 + 2 * int(row[s.SEVERITY]), "color": colour, "weight": 2,
+                       "fillColor": colour, "fillOpacity": 0.8 if is_open else 0.0})
+    return _feature_collection(spots, tips, styles)
+
+
+def build_experiment_features(experiments: gpd.GeoDataFrame) -> dict:
+    """Each experiment or action with the circle of its `radius_m`."""
+    tips, styles = [], []
+    for row in _records(experiments):
+        period = labels.format_date(row[s.START_DATE])
+        if row[s.END_DATE] is not None and not pd.isna(row[s.END_DATE]):
+            period += f" t/m {labels.format_date(row[s.END_DATE])}"
+        radius = row[s.RADIUS_M]
+        radius = float(s.DEFAULT_RADIUS_M if radius is None or pd.isna(radius) else radius)
+        lines = [
+            ("soort", labels.EXPERIMENT_STEP_LABELS[row[s.STEP]]),
+            ("object", labels.EXPERIMENT_OBJECT_LABELS.get(row[s.OBJECT], row[s.OBJECT])),
+            ("status", labels.EXPERIMENT_STATUS_LABELS[row[s.STATUS]]),
+            ("periode", period),
+            ("doel", row[s.GOAL]),
+            ("trekker", row[s.OWNER]),
+        ]
+        tips.append(_tip(row[s.NAME], lines))
+        colour = labels.LAYER_COLOURS[s.EXPERIMENTS]
+        styles.append({"radius_m": radius, "color": colour, "weight": 2, "dashArray": "2 6",
+                       "fillColor": colour, "fillOpacity": 0.08})
+    return _feature_collection(experiments, tips, styles)
+
+
+def build_round_features(rounds: gpd.GeoDataFrame) -> dict:
+    """The routes walked (rounds without a route are not drawn)."""
+    tips, styles = [], []
+    for row in _records(rounds):
+        lines = [("einde", labels.format_datetime(row[s.ENDED_AT])),
+                 ("waarnemers", row[s.OBSERVERS]), ("notitie", row[s.NOTE])]
+        tips.append(_tip(f"Ronde {labels.format_datetime(row[s.STARTED_AT])}", lines))
+        styles.append({"color": labels.LAYER_COLOURS[s.ROUNDS], "weight": 2, "opacity": 0.5,
+                       "dashArray": "4 6", "fill": False})
+    return _feature_collection(rounds, tips, styles)
+
+
+def build_event_features(events: gpd.GeoDataFrame) -> dict:
+    """Dated events from the timeline."""
+    tips, styles = [], []
+    for row in _records(events):
+        lines = [("datum", labels.format_date(row[s.DATE])),
+                 ("soort", labels.EVENT_KIND_LABELS[row[s.KIND]]), ("notitie", row[s.NOTE])]
+        tips.append(_tip(row[s.TITLE], lines))
+        colour = labels.LAYER_COLOURS[s.EVENTS]
+        styles.append({"radius": 6, "color": colour, "weight": 2, "fillColor": "#ffffff",
+                       "fillOpacity": 1})
+    return _feature_collection(events, tips, styles)
+
+
+def build_story_features(stories: gpd.GeoDataFrame) -> dict:
+    """Stories from residents, youths and others."""
+    tips, styles = [], []
+    for row in _records(stories):
+        lines = [("datum", labels.format_date(row[s.DATE])), ("thema's", row[s.THEMES]),
+                 ("verhaal", row[s.TEXT])]
+        tips.append(_tip(f"Verhaal van {labels.STORY_SOURCE_LABELS[row[s.SOURCE]]}", lines))
+        colour = labels.LAYER_COLOURS[s.STORIES]
+        styles.append({"radius": 6, "color": colour, "weight": 2, "fillColor": colour,
+                       "fillOpacity": 0.5})
+    return _feature_collection(stories, tips, styles)
+
+
+_FEATURE_BUILDERS = {
+    s.HANGOUTS: build_hangout_features,
+    s.SPOTS: build_spot_features,
+    s.EXPERIMENTS: build_experiment_features,
+    s.ROUNDS: build_round_features,
+    s.EVENTS: build_event_features,
+    s.STORIES: build_story_features,
+}
+
+
+def build_layer_groups(selected: Mapping[str, gpd.GeoDataFrame], visible: Iterable[str], *,
+                       aggregate_above: int = AGGREGATE_ABOVE,
+                       cell_m: float = DEFAULT_CELL_M) -> list[folium.FeatureGroup]:
+    """One feature group per visible layer, for `st_folium(feature_group_to_add=...)`.
+
+    Observations become grid cells when the selection holds more than `aggregate_above`.
+    """
+    groups = []
+    for name in MAP_LAYERS:
+        if name not in visible or name not in selected:
+            continue
+        frame = selected[name]
+        if name == s.OBSERVATIONS:
+            if len(frame) > aggregate_above:
+                data = build_grid_features(aggregate_to_grid(frame, cell_m=cell_m), cell_m)
+            else:
+                data = build_observation_features(frame)
+        else:
+            data = _FEATURE_BUILDERS[name](frame)
+        group = folium.FeatureGroup(name=labels.LAYER_LABELS[name])
+        GeoJsonLayer(data, name=name).add_to(group)
+        groups.append(group)
+    return groups
+
+
+def build_legend_html(visible: Iterable[str] = MAP_LAYERS) -> str:
+    """The legend's HTML: one colour per group or kind, Dutch labels."""
+    visible = set(visible)
+
+    def item(colour: str, text: str, shape: str = "round", hollow: bool = False) -> str:
+        fill = "transparent" if hollow else colour
+        return (f'<div><span class="bk-swatch {shape}" style="background:{fill};'
+                f'border-color:{colour}"></span>{html.escape(text)}</div>')
+
+    parts = ['<details open><summary>Legenda</summary>']
+    if s.OBSERVATIONS in visible or s.HANGOUTS in visible:
+        parts.append("<h4>Groepen</h4>")
+        parts += [item(labels.GROUP_COLOURS[g], labels.GROUP_LABELS[g]) for g in s.GROUP_CODES]
+    if s.SPOTS in visible:
+        parts.append("<h4>Meldingen (vol = open, leeg = opgelost)</h4>")
+        parts += [item(labels.SPOT_KIND_COLOURS[k], labels.SPOT_KIND_LABELS[k])
+                  for k in s.SPOT_KIND_CODES]
+    parts.append("<h4>Kaart</h4>")
+    parts.append(item(labels.LAYER_COLOURS[s.PLACES], "Plekken", "square"))
+    parts.append(item(labels.LAYER_COLOURS[s.BOUNDARY], "Buurtgrens", "square", hollow=True))
+    for name in (s.HANGOUTS, s.EXPERIMENTS, s.ROUNDS, s.EVENTS, s.STORIES):
+        if name in visible:
+            parts.append(item(labels.LAYER_COLOURS[name], labels.LAYER_LABELS[name],
+                              hollow=name in (s.HANGOUTS, s.EXPERIMENTS)))
+    parts.append("</details>")
+    return "".join(parts)
+
+
+def _boundary_features(boundary: gpd.GeoDataFrame) -> dict:
+    styles = [{"color": labels.LAYER_COLOURS[s.BOUNDARY], "weight": 3, "dashArray": "8 6",
+               "fill": False}] * len(boundary)
+    return _feature_collection(boundary, [""] * len(boundary), styles)
+
+
+def _place_features(places: gpd.GeoDataFrame) -> dict:
+    """Place areas with their names as labels on the map (readable without tiles)."""
+    names = [escape_text(name) for name in places[s.NAME]]
+    styles = [{"color": labels.LAYER_COLOURS[s.PLACES], "weight": 1.5,
+               "fillColor": labels.LAYER_COLOURS[s.PLACES], "fillOpacity": 0.18}] * len(places)
+    areas = _feature_collection(places, names, styles)
+    anchors = gpd.GeoDataFrame(geometry=places.geometry.representative_point().to_numpy(),
+                               crs=places.crs)
+    label_points = _feature_collection(anchors, [f"<span>{name}</span>" for name in names],
+                                       [{"label": True}] * len(places))
+    areas["features"] += label_points["features"]
+    return areas
+
+
+def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
+                   url_prefix: str = DEFAULT_URL_PREFIX, tiles: bool = True,
+                   legend_layers: Iterable[str] = MAP_LAYERS) -> folium.Map:
+    """The map that stays put while filters change: tiles, outline, places, legend.
+
+    Scripts and stylesheets load from `url_prefix` on the app's own server. Offline, the
+    outline and labelled places still orient the reader.
+    """
+    outline = boundary if len(boundary) else places
+    if len(outline):
+        west, south, east, north = outline.total_bounds
+    else:  # an empty workspace: the Netherlands
+        west, south, east, north = 3.3, 50.75, 7.2, 53.55
+    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=16,
+                      tiles=None, control_scale=True, max_zoom=20)
+    fmap.default_js = get_map_js(url_prefix)
+    fmap.default_css = get_map_css(url_prefix)
+    if tiles:
+        folium.TileLayer(tiles=TILES.build_url(), attr=labels.ATTRIBUTION_KADASTER + " | "
+                         + labels.ATTRIBUTION_CBS, name="PDOK grijs", max_zoom=20,
+                         max_native_zoom=TILES.max_zoom, min_zoom=TILES.min_zoom).add_to(fmap)
+    fmap.get_root().header.add_child(Element(_MAP_CSS))
+    GeoJsonLayer(_boundary_features(boundary), name=s.BOUNDARY).add_to(fmap)
+    GeoJsonLayer(_place_features(places), name=s.PLACES).add_to(fmap)
+    Legend(build_legend_html(legend_layers)).add_to(fmap)
+    fmap.fit_bounds([[south, west], [north, east]])
+    return fmap
+
+
+def render_map_html(fmap: folium.Map, groups: Iterable[folium.FeatureGroup]) -> str:
+    """The whole map as one HTML page (layers included), e.g. to measure its size."""
+    for group in groups:
+        group.add_to(fmap)
+    return fmap.get_root().render()

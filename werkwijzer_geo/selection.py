@@ -1,0 +1,169 @@
+"""Apply the shared time filter to each layer, each in the way that fits what it holds."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import schema as s
+from .timefilter import TimeFilter, parse_weekdays
+
+
+def get_round_slots(rounds: pd.DataFrame) -> pd.DataFrame:
+    """One row per round and local clock hour it covered (at least 15 minutes of it).
+
+    Columns: round id, local_date (of that hour), local_weekday, local_hour.
+    """
+    if rounds.empty:
+        return pd.DataFrame({s.ROUND_ID: pd.Series([], dtype="Int64"),
+                             s.LOCAL_DATE: pd.Series([], dtype="datetime64[ms]"),
+                             s.LOCAL_WEEKDAY: pd.Series([], dtype="Int64"),
+                             s.LOCAL_HOUR: pd.Series([], dtype="Int64")})
+    # Naive UTC for arithmetic; local time is taken per slot, so DST changes are right.
+    start = rounds[s.STARTED_AT].dt.tz_convert("UTC").dt.tz_localize(None)
+    end = rounds[s.ENDED_AT].dt.tz_convert("UTC").dt.tz_localize(None)
+    tz = rounds[s.STARTED_AT].dt.tz
+    first = start.dt.floor("h")
+    hours = ((end - first) / pd.Timedelta(hours=1)).apply(np.ceil).astype(int).clip(lower=1)
+    repeat = np.repeat(np.arange(len(rounds)), hours.to_numpy())
+    step = np.concatenate([np.arange(n) for n in hours.to_numpy()])
+    slot_start = first.to_numpy()[repeat] + step * np.timedelta64(1, "h")
+    slot_end = slot_start + np.timedelta64(1, "h")
+    covered = (np.minimum(slot_end, end.to_numpy()[repeat])
+               - np.maximum(slot_start, start.to_numpy()[repeat]))
+    keep = covered >= np.timedelta64(15, "m")
+    local = pd.Series(slot_start[keep]).dt.tz_localize("UTC").dt.tz_convert(tz)
+    return pd.DataFrame({
+        s.ROUND_ID: rounds[s.ID].to_numpy()[repeat][keep],
+        s.LOCAL_DATE: local.dt.tz_localize(None).dt.normalize().to_numpy(),
+        s.LOCAL_WEEKDAY: local.dt.weekday.to_numpy(),
+        s.LOCAL_HOUR: local.dt.hour.to_numpy(),
+    })
+
+
+def select_timed(frame: pd.DataFrame, time_filter: TimeFilter) -> pd.DataFrame:
+    """Rows whose local moment (hour, weekday, date) passes the filter."""
+    if time_filter.is_everything() or frame.empty:
+        return frame
+    keep = time_filter.matches(frame[s.LOCAL_HOUR].to_numpy(dtype=int),
+                               frame[s.LOCAL_WEEKDAY].to_numpy(dtype=int),
+                               frame[s.LOCAL_DATE])
+    return frame[keep]
+
+
+def select_rounds(rounds: gpd.GeoDataFrame, time_filter: TimeFilter) -> gpd.GeoDataFrame:
+    """Rounds that covered at least one hour the filter lets through."""
+    if time_filter.is_everything() or rounds.empty:
+        return rounds
+    slots = select_timed(get_round_slots(rounds), time_filter)
+    return rounds[rounds[s.ID].isin(slots[s.ROUND_ID])]
+
+
+def select_spots(spots: gpd.GeoDataFrame, time_filter: TimeFilter) -> gpd.GeoDataFrame:
+    """Spots that were open at some moment of the date range (hours and days do not apply:
+    litter found in the morning was dropped at some other hour)."""
+    keep = np.ones(len(spots), dtype=bool)
+    if time_filter.date_to is not None:
+        keep &= (spots[s.LOCAL_DATE] <= pd.Timestamp(time_filter.date_to)).to_numpy(dtype=bool)
+    if time_filter.date_from is not None:
+        resolved = spots[s.RESOLVED_AT].dt.tz_localize(None).dt.normalize()
+        still_open = resolved.isna() | (resolved >= pd.Timestamp(time_filter.date_from))
+        keep &= still_open.to_numpy(dtype=bool)
+    return spots[keep]
+
+
+def _dates_overlap(first: pd.Series, last: pd.Series, time_filter: TimeFilter) -> np.ndarray:
+    keep = np.ones(len(first), dtype=bool)
+    if time_filter.date_to is not None:
+        keep &= (first.isna() | (first <= pd.Timestamp(time_filter.date_to))).to_numpy(dtype=bool)
+    if time_filter.date_from is not None:
+        keep &= (last.isna() | (last >= pd.Timestamp(time_filter.date_from))).to_numpy(dtype=bool)
+    return keep
+
+
+def select_hangouts(hangouts: gpd.GeoDataFrame, time_filter: TimeFilter) -> gpd.GeoDataFrame:
+    """Hangouts in use on a chosen weekday, in a chosen hour, within the date range."""
+    keep = _dates_overlap(hangouts[s.SINCE], hangouts[s.UNTIL], time_filter)
+    wanted_hours = set(time_filter.hours.get_hours())
+    for position, row in enumerate(hangouts.itertuples(index=False)):
+        if not keep[position]:
+            continue
+        days = parse_weekdays(getattr(row, s.WEEKDAYS))
+        start, end = int(getattr(row, s.START_HOUR)), int(getattr(row, s.END_HOUR))
+        hours = set(_hour_window(start, end))
+        # A window past midnight belongs to the evening it started on.
+        keep[position] = bool(days & time_filter.weekdays) and bool(hours & wanted_hours)
+    return hangouts[keep]
+
+
+def _hour_window(start: int, end: int) -> list[int]:
+    if start == end % 24:
+        return list(range(24))
+    return [(start + step) % 24 for step in range((end - start) % 24)]
+
+
+def select_dated(frame: gpd.GeoDataFrame, time_filter: TimeFilter) -> gpd.GeoDataFrame:
+    """Events and stories within the date range."""
+    return frame[time_filter.dates_match(frame[s.DATE])]
+
+
+def select_experiments(experiments: gpd.GeoDataFrame, time_filter: TimeFilter,
+                       ) -> gpd.GeoDataFrame:
+    """Experiments and actions that ran (or are planned) during the date range."""
+    return experiments[_dates_overlap(experiments[s.START_DATE], experiments[s.END_DATE],
+                                      time_filter)]
+
+
+def select_layers(layers: Mapping[str, gpd.GeoDataFrame], time_filter: TimeFilter,
+                  ) -> dict[str, gpd.GeoDataFrame]:
+    """Every layer through the time filter; outline and places are always kept."""
+    selectors = {
+        s.OBSERVATIONS: select_timed,
+        s.ROUNDS: select_rounds,
+        s.SPOTS: select_spots,
+        s.HANGOUTS: select_hangouts,
+        s.EXPERIMENTS: select_experiments,
+        s.EVENTS: select_dated,
+        s.STORIES: select_dated,
+    }
+    return {
+        name: selectors[name](frame, time_filter) if name in selectors else frame
+        for name, frame in layers.items()
+    }
+
+
+def get_data_period(layers: Mapping[str, gpd.GeoDataFrame]) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """First and last local date with rounds or observations; None for an empty workspace."""
+    dates = []
+    for name, column in ((s.OBSERVATIONS, s.LOCAL_DATE), (s.ROUNDS, s.LOCAL_DATE)):
+        if name in layers and not layers[name].empty:
+            dates.append(layers[name][column])
+    if not dates:
+        return None
+    joined = pd.concat(dates)
+    return joined.min(), joined.max()
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count:,}".replace(",", ".") + " " + (one if count == 1 else many)
+
+
+def describe_selection(selected: Mapping[str, gpd.GeoDataFrame]) -> str:
+    """The line of counts under the map: '312 waarnemingen (1.204 personen), 41 rondes ...'."""
+    observations = selected.get(s.OBSERVATIONS)
+    rounds = selected.get(s.ROUNDS)
+    parts = []
+    if observations is not None:
+        persons = int(observations[s.COUNT].sum()) if len(observations) else 0
+        parts.append(_plural(len(observations), "waarneming", "waarnemingen")
+                     + f" ({_plural(persons, 'persoon', 'personen')})")
+    if rounds is not None:
+        parts.append(_plural(len(rounds), "ronde", "rondes"))
+    spots = selected.get(s.SPOTS)
+    if spots is not None:
+        open_spots = int(spots[s.RESOLVED_AT].isna().sum())
+        parts.append(_plural(len(spots), "melding", "meldingen") + f" ({open_spots} open)")
+    return ", ".join(parts) + " in deze selectie"
