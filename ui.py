@@ -128,5 +128,11 @@ def layer_label(name: str) -> str:
     return labels.LAYER_LABELS.get(name, name)
 
 
-__all__ = ["layer_label", "load_workspace", "render_time_filter", "get_time_filter",
-           "show_tiles", "s"]
+__all__ = [
+    "get_time_filter",
+    "layer_label",
+    "load_workspace",
+    "render_time_filter",
+    "s",
+    "show_tiles",
+]

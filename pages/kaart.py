@@ -23,6 +23,9 @@ base_map = maps.build_base_map(layers[ui.s.BOUNDARY], layers[ui.s.PLACES], tiles
 groups = maps.build_layer_groups(selected, visible or [])
 st_folium(base_map, feature_group_to_add=groups, returned_objects=[],
           use_container_width=True, height=620, key="kaart_map")
-if len(selected[ui.s.OBSERVATIONS]) > maps.AGGREGATE_ABOVE and ui.s.OBSERVATIONS in (visible or []):
-    st.caption(f"Meer dan {maps.AGGREGATE_ABOVE:,} waarnemingen: getoond als vakken van "
-               f"{maps.DEFAULT_CELL_M} m; de kleur is de groep met de meeste personen.".replace(",", "."))
+shown_observations = len(selected[ui.s.OBSERVATIONS])
+if shown_observations > maps.AGGREGATE_ABOVE and ui.s.OBSERVATIONS in (visible or []):
+    st.caption(
+        f"Meer dan {maps.AGGREGATE_ABOVE:,} waarnemingen: getoond als vakken van "
+        f"{maps.DEFAULT_CELL_M} m; de kleur is de groep met de meeste personen.".replace(",", ".")
+    )

@@ -61,7 +61,9 @@ var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
             return L.marker(latlng, {interactive: false, keyboard: false, icon: L.divIcon(
                 {className: 'bk-place-label', html: feature.properties.tip, iconSize: null})});
         }
-        if (style.radius_m) { return L.circle(latlng, Object.assign({radius: style.radius_m}, style)); }
+        if (style.radius_m) {
+            return L.circle(latlng, Object.assign({radius: style.radius_m}, style));
+        }
         return L.circleMarker(latlng, style);
     },
     style: function (feature) { return feature.properties.style || {}; },

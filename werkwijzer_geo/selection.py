@@ -135,7 +135,8 @@ def select_layers(layers: Mapping[str, gpd.GeoDataFrame], time_filter: TimeFilte
     }
 
 
-def get_data_period(layers: Mapping[str, gpd.GeoDataFrame]) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+def get_data_period(layers: Mapping[str, gpd.GeoDataFrame],
+                    ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """First and last local date with rounds or observations; None for an empty workspace."""
     dates = []
     for name, column in ((s.OBSERVATIONS, s.LOCAL_DATE), (s.ROUNDS, s.LOCAL_DATE)):

@@ -190,14 +190,15 @@ def create_workspace(
     info = {
         "tz": tz,
         "name": name,
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "schema_version": SCHEMA_VERSION,
         "app_version": __version__,
         "is_demo": "1" if is_demo else "0",
     }
     with _writer_lock(path):
         if path.exists():
-            raise WerkwijzerError(f"{path} is net door een ander aangemaakt. Er is niets veranderd.")
+            raise WerkwijzerError(f"{path} is net door een ander aangemaakt. "
+                                  "Er is niets veranderd.")
         _commit_copy(path, tables, info, start_empty=True)
     return get_workspace_info(path)
 
