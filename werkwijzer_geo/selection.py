@@ -39,7 +39,7 @@ def get_round_slots(rounds: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         s.ROUND_ID: rounds[s.ID].to_numpy()[repeat][keep],
         s.LOCAL_DATE: local.dt.tz_localize(None).dt.normalize().to_numpy(),
-        s.LOCAL_WEEKDAY: local.dt.weekday.to_numpy(),
+        s.LOCAL_WEEKDAY: local.dt.day_of_week.to_numpy(),
         s.LOCAL_HOUR: local.dt.hour.to_numpy(),
     })
 

@@ -154,7 +154,7 @@ def add_local_time(frame: pd.DataFrame, column: str, tz: str) -> pd.DataFrame:
     local = pd.to_datetime(result[column], utc=True).dt.tz_convert(tz)
     result[column] = local
     result[schema.LOCAL_HOUR] = local.dt.hour.astype("Int64")
-    result[schema.LOCAL_WEEKDAY] = local.dt.weekday.astype("Int64")
+    result[schema.LOCAL_WEEKDAY] = local.dt.day_of_week.astype("Int64")
     result[schema.LOCAL_DATE] = local.dt.tz_localize(None).dt.normalize()
     return result
 

@@ -1,0 +1,47 @@
+"""Tiny builders of test data (like movingpandas' make_traj)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import Point
+
+from werkwijzer_geo import schema as s
+
+TZ = "Europe/Amsterdam"
+CENTRE = (4.677, 52.493)  # inside Oosterwijk
+
+
+@dataclass
+class Obs:
+    """One observation, in local time."""
+
+    when: str = "2026-09-11 21:30"  # a Friday
+    group: str = "youth"
+    count: int = 6
+    activity: str = "hanging_out"
+    role: str | None = None
+    note: str | None = None
+    lon: float = CENTRE[0]
+    lat: float = CENTRE[1]
+
+
+def make_observations(rows: list[Obs], *, start_id: int | None = 1) -> gpd.GeoDataFrame:
+    """An observations table in canonical form from `Obs` rows (times local, Amsterdam)."""
+    frame = gpd.GeoDataFrame(
+        {
+            s.OBSERVED_AT: pd.to_datetime([r.when for r in rows]).tz_localize(TZ),
+            s.GROUP: [r.group for r in rows],
+            s.COUNT: [r.count for r in rows],
+            s.ACTIVITY: [r.activity for r in rows],
+            s.ROLE: [r.role for r in rows],
+            s.NOTE: [r.note for r in rows],
+        },
+        geometry=[Point(r.lon, r.lat) for r in rows],
+        crs=s.STORAGE_CRS,
+    )
+    if start_id is not None:
+        frame.insert(0, s.ID, range(start_id, start_id + len(rows)))
+    return frame

@@ -1,0 +1,28 @@
+"""Shared fixtures: an empty workspace per test, one demo workspace per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from werkwijzer_geo.demo import create_demo_workspace
+from werkwijzer_geo.storage import create_workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A new, empty workspace."""
+    path = tmp_path / "buurt.gpkg"
+    create_workspace(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo workspace, made once per test session; tests must not change it."""
+    path = tmp_path_factory.mktemp("demo") / "demo.gpkg"
+    create_demo_workspace(path)
+    return path

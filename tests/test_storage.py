@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+from builders import Obs, make_observations
+from geopandas.testing import assert_geodataframe_equal
+
+from werkwijzer_geo import WerkwijzerError, storage
+from werkwijzer_geo import schema as s
+from werkwijzer_geo.validate import validate_layer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _sql(path: Path, query: str) -> list[tuple]:
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        return connection.execute(query).fetchall()
+
+
+def test_new_workspace_has_every_layer_empty_and_its_time_zone(workspace):
+    layers = storage.read_layers(workspace)
+    assert set(layers) == set(s.LAYER_NAMES)
+    assert all(frame.empty for frame in layers.values())
+    assert storage.get_workspace_info(workspace).tz == "Europe/Amsterdam"
+    listed = {row[0] for row in pyogrio.list_layers(workspace)}
+    assert set(s.LAYER_NAMES) <= listed
+
+
+def test_round_trip_keeps_every_value(workspace):
+    rows = make_observations([Obs(note="eerste"), Obs(group="professionals", role="boa"),
+                              Obs(when="2026-10-25 03:30", count=3)])
+    storage.write_layers(workspace, {s.OBSERVATIONS: rows})
+    back = storage.read_layer(workspace, s.OBSERVATIONS)
+    expected = validate_layer(s.OBSERVATIONS, rows)
+    actual = validate_layer(s.OBSERVATIONS, back)
+    assert_geodataframe_equal(actual, expected, check_dtype=True)
+
+
+def test_instants_are_utc_on_disk_and_local_after_reading(workspace):
+    storage.append_rows(workspace, s.OBSERVATIONS, make_observations(
+        [Obs(when="2026-09-11 21:30"), Obs(when="2026-12-11 21:30")], start_id=None))
+    on_disk = [row[0] for row in _sql(workspace, "SELECT observed_at FROM observations "
+                                                 "ORDER BY id")]
+    assert on_disk == ["2026-09-11T19:30:00Z", "2026-12-11T20:30:00Z"]
+    back = storage.read_layer(workspace, s.OBSERVATIONS)
+    assert str(back[s.OBSERVED_AT].dt.tz) == "Europe/Amsterdam"
+    assert back[s.LOCAL_HOUR].tolist() == [21, 21]
+    assert back[s.LOCAL_WEEKDAY].tolist() == [4, 4]
+
+
+def test_workspace_time_zone_decides_local_hour(tmp_path):
+    path = tmp_path / "seattle.gpkg"
+    storage.create_workspace(path, tz="America/Los_Angeles")
+    storage.append_rows(path, s.OBSERVATIONS, make_observations([Obs()], start_id=None))
+    back = storage.read_layer(path, s.OBSERVATIONS)
+    assert back[s.LOCAL_HOUR].tolist() == [12]  # 19:30 UTC
+
+
+def test_append_numbers_rows_and_refuses_taken_ids(workspace):
+    assert storage.append_rows(workspace, s.OBSERVATIONS,
+                               make_observations([Obs(), Obs()], start_id=None)) == [1, 2]
+    assert storage.append_rows(workspace, s.OBSERVATIONS,
+                               make_observations([Obs()], start_id=None)) == [3]
+    with pytest.raises(WerkwijzerError, match=r"Nummer.*2 bestaan al"):
+        storage.append_rows(workspace, s.OBSERVATIONS, make_observations([Obs()], start_id=2))
+    assert len(storage.read_layer(workspace, s.OBSERVATIONS)) == 3
+
+
+def test_bad_rows_change_nothing(workspace):
+    storage.append_rows(workspace, s.OBSERVATIONS, make_observations([Obs()], start_id=None))
+    before = workspace.read_bytes()
+    with pytest.raises(WerkwijzerError, match="Rij 3, kolom 'count'"):
+        storage.append_rows(workspace, s.OBSERVATIONS,
+                            make_observations([Obs(), Obs(count=0)], start_id=None))
+    assert workspace.read_bytes() == before
+
+
+def test_create_never_overwrites(workspace):
+    before = workspace.read_bytes()
+    with pytest.raises(WerkwijzerError, match="bestaat al"):
+        storage.create_workspace(workspace)
+    assert workspace.read_bytes() == before
+
+
+def test_unreadable_and_foreign_files_are_reported_not_replaced(tmp_path):
+    broken = tmp_path / "kapot.gpkg"
+    broken.write_bytes(b"dit is geen geopackage")
+    with pytest.raises(WerkwijzerError, match="geen leesbare GeoPackage"):
+        storage.get_workspace_info(broken)
+    assert broken.read_bytes() == b"dit is geen geopackage"
+    foreign = tmp_path / "ander.gpkg"
+    pyogrio.write_dataframe(make_observations([Obs()]), foreign, layer="punten")
+    with pytest.raises(WerkwijzerError, match="geen Buurtkaart-werkruimte"):
+        storage.read_layer(foreign, s.OBSERVATIONS)
+
+
+def _append_many(path: str, writer: int, rows: int) -> None:
+    for _ in range(rows):
+        storage.append_rows(path, s.OBSERVATIONS,
+                            make_observations([Obs(note=f"schrijver {writer}")], start_id=None))
+
+
+def test_processes_saving_at_once_keep_every_row(workspace):
+    writers, rows = 4, 6
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_append_many, args=(str(workspace), w, rows))
+                 for w in range(writers)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
+        assert process.exitcode == 0
+    expected = writers * rows
+    assert len(storage.read_layer(workspace, s.OBSERVATIONS)) == expected
+    assert len(gpd.read_file(workspace, layer=s.OBSERVATIONS)) == expected
+    assert _sql(workspace, "SELECT count(*) FROM observations") == [(expected,)]
+    assert _sql(workspace, "SELECT feature_count FROM gpkg_ogr_contents "
+                           "WHERE table_name = 'observations'") == [(expected,)]
+    ids = storage.read_layer(workspace, s.OBSERVATIONS)[s.ID]
+    assert sorted(ids) == list(range(1, expected + 1))
+    notes = storage.read_layer(workspace, s.OBSERVATIONS)[s.NOTE].value_counts()
+    assert notes.tolist() == [rows] * writers
+
+
+KILL_DURING_WRITE = textwrap.dedent("""
+    import os, signal, sys
+    import pyogrio
+    from werkwijzer_geo import storage, schema as s
+    sys.path.insert(0, "tests")
+    from builders import Obs, make_observations
+
+    real_write = pyogrio.write_dataframe
+    def write_then_die(*args, **kwargs):
+        real_write(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGKILL)  # killed after writing, before the swap
+    pyogrio.write_dataframe = write_then_die
+    storage.write_layers(sys.argv[1], {s.OBSERVATIONS: make_observations([Obs()] * 50)})
+""")
+
+
+def test_a_write_killed_half_way_leaves_the_old_rows(workspace):
+    storage.append_rows(workspace, s.OBSERVATIONS,
+                        make_observations([Obs(note="oud")] * 3, start_id=None))
+    before = workspace.read_bytes()
+    result = subprocess.run([sys.executable, "-c", KILL_DURING_WRITE, str(workspace)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    assert workspace.read_bytes() == before
+    assert _sql(workspace, "PRAGMA integrity_check") == [("ok",)]
+    assert storage.read_layer(workspace, s.OBSERVATIONS)[s.NOTE].tolist() == ["oud"] * 3
+    leftovers = list(workspace.parent.glob(f".{workspace.name}.*"))
+    assert leftovers, "the killed writer should have left its scratch copy"
+    storage.append_rows(workspace, s.OBSERVATIONS, make_observations([Obs()], start_id=None))
+    assert not list(workspace.parent.glob(f".{workspace.name}.*"))
+    assert len(storage.read_layer(workspace, s.OBSERVATIONS)) == 4
+
+
+def test_writer_waiting_too_long_gets_a_dutch_message(workspace, monkeypatch):
+    import filelock
+
+    monkeypatch.setattr(storage, "LOCK_TIMEOUT_S", 0.2)
+    holder = filelock.FileLock(str(workspace) + ".lock")
+    with holder:
+        # filelock is re-entrant within a process per lock object, so lock from a child.
+        code = ("import sys; sys.path.insert(0, 'tests'); "
+                "from werkwijzer_geo import storage, schema as s; storage.LOCK_TIMEOUT_S = 0.2; "
+                "from builders import Obs, make_observations; "
+                f"storage.append_rows({str(workspace)!r}, s.OBSERVATIONS, "
+                "make_observations([Obs()], start_id=None))")
+        result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                                text=True, timeout=60)
+    assert "bezet" in result.stderr and "er is niets opgeslagen" in result.stderr
+    assert storage.read_layer(workspace, s.OBSERVATIONS).empty
+
+
+def test_modified_time_changes_on_every_save(workspace):
+    first = storage.get_modified_ns(workspace)
+    os.utime(workspace, ns=(first - 10**9, first - 10**9))
+    older = storage.get_modified_ns(workspace)
+    storage.append_rows(workspace, s.OBSERVATIONS, make_observations([Obs()], start_id=None))
+    assert storage.get_modified_ns(workspace) > older
+    assert isinstance(pd.Timestamp(storage.get_workspace_info(workspace).created_at),
+                      pd.Timestamp)
