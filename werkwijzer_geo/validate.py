@@ -115,7 +115,7 @@ def _check_code(column: Column, values: pd.Series, present: np.ndarray,
 def _check_instant(column: Column, values: pd.Series, present: np.ndarray,
                    problems: _Problems) -> pd.Series:
     if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_convert("UTC")
+        return values.dt.tz_convert("UTC").astype("datetime64[ms, UTC]")
     if pd.api.types.is_datetime64_dtype(values):
         problems.add_rows(present, column, "heeft geen tijdzone",
                           "Geef tijdstippen met tijdzone (de werkruimte rekent in lokale tijd).")
