@@ -339,10 +339,10 @@ def build_spots(rng: np.random.Generator) -> gpd.GeoDataFrame:
     """Litter at the snack bar and benches (heavier after weekends), graffiti at the tunnel."""
     boxes = _place_boxes()
     sources = (
-        ("litter", boxes[SNACK_BAR].centroid, {MON: 0.7, SUN: 0.5, TUE: 0.3}, 0.12, 8),
+        ("litter", boxes[SNACK_BAR].centroid, {MON: 0.7, SUN: 0.5, TUE: 0.3}, 0.08, 8),
         ("litter", Point(boxes[SQUARE].centroid.x + BENCHES_DXY[0],
                          boxes[SQUARE].centroid.y + BENCHES_DXY[1]),
-         {MON: 0.6, SUN: 0.4}, 0.1, 6),
+         {MON: 0.6, SUN: 0.4}, 0.06, 6),
         ("graffiti", boxes[TUNNEL].centroid, {}, 0.07, 6),
     )
     last_day = FIRST_DAY + dt.timedelta(days=7 * WEEKS - 1)
