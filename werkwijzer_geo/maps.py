@@ -182,11 +182,10 @@ def build_observation_features(observations: gpd.GeoDataFrame) -> dict:
         lines = [
             ("tijd", labels.format_datetime(row[s.OBSERVED_AT])),
             ("activiteit", labels.ACTIVITY_LABELS.get(row[s.ACTIVITY], row[s.ACTIVITY])),
-            ("rol", labels.ROLE_LABELS.get(row[s.ROLE]) if row[s.ROLE] else None),
-            ("interactie", labels.INTERACTION_LABELS.get(row[s.INTERACTION])
-             if row[s.INTERACTION] else None),
-            ("plek", row[s.PLACE]),
-            ("notitie", row[s.NOTE]),
+            ("rol", labels.ROLE_LABELS.get(row.get(s.ROLE))),
+            ("interactie", labels.INTERACTION_LABELS.get(row.get(s.INTERACTION))),
+            ("plek", row.get(s.PLACE)),
+            ("notitie", row.get(s.NOTE)),
         ]
         tips.append(_tip(f"{count} × {labels.GROUP_LABELS[group].lower()}", lines))
         colour = labels.GROUP_COLOURS[group]

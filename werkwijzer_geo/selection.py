@@ -137,9 +137,12 @@ def select_layers(layers: Mapping[str, gpd.GeoDataFrame], time_filter: TimeFilte
 
 def get_data_period(layers: Mapping[str, gpd.GeoDataFrame],
                     ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """First and last local date with rounds or observations; None for an empty workspace."""
+    """First and last local date of anything dated that happened (rounds, observations, spots,
+    events, stories); None for an empty workspace. Experiments and hangouts are periods and
+    may lie in the future, so they do not stretch it."""
     dates = []
-    for name, column in ((s.OBSERVATIONS, s.LOCAL_DATE), (s.ROUNDS, s.LOCAL_DATE)):
+    for name, column in ((s.OBSERVATIONS, s.LOCAL_DATE), (s.ROUNDS, s.LOCAL_DATE),
+                         (s.SPOTS, s.LOCAL_DATE), (s.EVENTS, s.DATE), (s.STORIES, s.DATE)):
         if name in layers and not layers[name].empty:
             dates.append(layers[name][column])
     if not dates:

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from werkwijzer_geo import storage
+from werkwijzer_geo import schema as s
+from werkwijzer_geo.selection import describe_selection, select_layers
+from werkwijzer_geo.timefilter import HourRange, TimeFilter
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["pages/kaart.py"]
+
+
+def _app(monkeypatch, db: Path | None, tmp_path: Path) -> AppTest:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    if db is None:
+        monkeypatch.delenv("WERKWIJZER_DB", raising=False)
+    else:
+        monkeypatch.setenv("WERKWIJZER_DB", str(db))
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+
+
+def _count_line(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "in deze selectie" in m.value)
+
+
+def test_every_page_app_lists_exists():
+    # The smoke test below covers every page the navigation knows.
+    source = (ROOT / "app.py").read_text()
+    assert all(page in source for page in PAGES)
+    assert sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py")) == PAGES
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_without_exception(monkeypatch, tmp_path, demo_path, page):
+    at = _app(monkeypatch, demo_path, tmp_path).run()
+    at.switch_page(page).run()
+    assert not at.exception
+    assert not at.error
+
+
+def test_kaart_shows_counts_for_the_whole_workspace(monkeypatch, tmp_path, demo_path):
+    at = _app(monkeypatch, demo_path, tmp_path).run()
+    layers = storage.read_layers(demo_path)
+    assert _count_line(at).startswith(f"**{describe_selection(layers)}")
+    assert at.sidebar.caption[0].value == "Oosterwijk, Beverwijk (demo)"
+
+
+def test_hour_slider_and_days_change_the_selection(monkeypatch, tmp_path, demo_path):
+    at = _app(monkeypatch, demo_path, tmp_path).run()
+    before = _count_line(at)
+    at.select_slider(key="filter_hours").set_value((21, 26)).run()  # 21:00-02:00
+    evening = _count_line(at)
+    assert evening != before and "21:00-02:00" in evening
+    layers = storage.read_layers(demo_path)
+    expected = describe_selection(select_layers(layers, TimeFilter(hours=HourRange(21, 2))))
+    assert expected in evening
+    at.pills(key="filter_days").set_value([4, 5]).run()
+    weekend = _count_line(at)
+    expected = describe_selection(select_layers(layers, TimeFilter(
+        hours=HourRange(21, 2), weekdays=frozenset({4, 5}))))
+    assert expected in weekend and "vr, za" in weekend
+
+
+def test_filter_survives_a_rerun_of_the_page(monkeypatch, tmp_path, demo_path):
+    at = _app(monkeypatch, demo_path, tmp_path).run()
+    at.select_slider(key="filter_hours").set_value((9, 12)).run()
+    at.switch_page("pages/kaart.py").run()
+    assert at.select_slider(key="filter_hours").value == (9, 12)
+    assert "09:00-12:00" in _count_line(at)
+
+
+def test_missing_workspace_is_reported_in_dutch(monkeypatch, tmp_path):
+    at = _app(monkeypatch, tmp_path / "bestaat-niet.gpkg", tmp_path).run()
+    assert not at.exception
+    assert "bestaat niet" in at.error[0].value
+    assert not (tmp_path / "bestaat-niet.gpkg").exists()
+
+
+def test_without_a_workspace_the_demo_is_built_outside_the_repository(monkeypatch, tmp_path):
+    at = _app(monkeypatch, None, tmp_path).run()
+    assert not at.exception
+    made = list((tmp_path / "cache" / "buurtkaart").glob("demo-*.gpkg"))
+    assert len(made) == 1
+    assert storage.get_workspace_info(made[0]).is_demo
+    assert len(storage.read_layer(made[0], s.OBSERVATIONS)) > 100
