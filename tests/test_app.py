@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from werkwijzer_geo import storage
 from werkwijzer_geo import schema as s
+from werkwijzer_geo import storage
 from werkwijzer_geo.selection import describe_selection, select_layers
 from werkwijzer_geo.timefilter import HourRange, TimeFilter
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from werkwijzer_geo import storage
 from werkwijzer_geo import schema as s
+from werkwijzer_geo import storage
 from werkwijzer_geo.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
