@@ -46,8 +46,9 @@ def test_base_map_without_tiles_still_has_outline_places_and_legend(demo_layers)
 
 def test_layer_groups_follow_visibility_and_are_named_in_dutch(demo_layers):
     groups = maps.build_layer_groups(demo_layers, [s.OBSERVATIONS, s.SPOTS])
-    assert [group.layer_name for group in groups] == ["Waarnemingen", "Zwerfvuil en graffiti"]
-    (layer,) = groups[0]._children.values()
+    # people are drawn last, on top of everything else
+    assert [group.layer_name for group in groups] == ["Zwerfvuil en graffiti", "Waarnemingen"]
+    (layer,) = groups[-1]._children.values()
     assert len(layer.data["features"]) == len(demo_layers[s.OBSERVATIONS])
     colours = {f["properties"]["style"]["fillColor"] for f in layer.data["features"]}
     assert "#D55E00" in colours  # youth
@@ -78,7 +79,7 @@ def test_large_selection_becomes_grid_cells_under_one_megabyte():
     obs = add_local_time(layers[s.OBSERVATIONS], s.OBSERVED_AT, demo.TZ)
     fmap = maps.build_base_map(layers[s.BOUNDARY], layers[s.PLACES])
     groups = maps.build_layer_groups({**layers, s.OBSERVATIONS: obs}, maps.MAP_LAYERS)
-    (layer,) = groups[0]._children.values()
+    (layer,) = groups[-1]._children.values()
     assert len(layer.data["features"]) < 500
     assert len(_html(fmap, groups).encode()) < 1_000_000
 

@@ -28,12 +28,16 @@ AGGREGATE_ABOVE = 1000
 TILES = xyz.nlmaps.grijs
 DEFAULT_VISIBLE_LAYERS = (s.OBSERVATIONS, s.HANGOUTS, s.SPOTS, s.EXPERIMENTS)
 MAP_LAYERS = (s.OBSERVATIONS, s.HANGOUTS, s.SPOTS, s.EXPERIMENTS, s.ROUNDS, s.EVENTS, s.STORIES)
+# Bottom to top: areas first, people last so nothing hides them.
+DRAW_ORDER = (s.EXPERIMENTS, s.ROUNDS, s.HANGOUTS, s.SPOTS, s.EVENTS, s.STORIES, s.OBSERVATIONS)
 
 _MAP_CSS = """
 <style>
 .leaflet-container { background: #eef0ec; font-size: 14px; }
 .bk-legend { background: rgba(255,255,255,0.94); padding: 6px 10px; border-radius: 6px;
-  box-shadow: 0 1px 4px rgba(0,0,0,0.3); line-height: 1.35; max-height: 60vh; overflow-y: auto; }
+  box-shadow: 0 1px 4px rgba(0,0,0,0.3); line-height: 1.3; max-height: 60vh; overflow-y: auto;
+  font-size: 12px; }
+.bk-legend .bk-cols { display: grid; grid-template-columns: auto auto; column-gap: 10px; }
 .bk-legend summary { font-weight: 600; cursor: pointer; }
 .bk-legend h4 { margin: 6px 0 2px; font-size: 13px; }
 .bk-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px;
@@ -55,6 +59,7 @@ class GeoJsonLayer(MacroElement):
     _template = Template("""
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
+    bkLayer: {{ this.layer_name|tojson }},
     pointToLayer: function (feature, latlng) {
         var style = feature.properties.style || {};
         if (style.label) {
@@ -334,7 +339,7 @@ def build_layer_groups(selected: Mapping[str, gpd.GeoDataFrame], visible: Iterab
     Observations become grid cells when the selection holds more than `aggregate_above`.
     """
     groups = []
-    for name in MAP_LAYERS:
+    for name in DRAW_ORDER:
         if name not in visible or name not in selected:
             continue
         frame = selected[name]
@@ -362,20 +367,22 @@ def build_legend_html(visible: Iterable[str] = MAP_LAYERS) -> str:
 
     parts = ['<details open><summary>Legenda</summary>']
     if s.OBSERVATIONS in visible or s.HANGOUTS in visible:
-        parts.append("<h4>Groepen</h4>")
+        parts.append('<h4>Groepen</h4><div class="bk-cols">')
         parts += [item(labels.GROUP_COLOURS[g], labels.GROUP_LABELS[g]) for g in s.GROUP_CODES]
+        parts.append("</div>")
     if s.SPOTS in visible:
-        parts.append("<h4>Meldingen (vol = open, leeg = opgelost)</h4>")
+        parts.append('<h4>Meldingen (vol = open, leeg = opgelost)</h4><div class="bk-cols">')
         parts += [item(labels.SPOT_KIND_COLOURS[k], labels.SPOT_KIND_LABELS[k])
                   for k in s.SPOT_KIND_CODES]
-    parts.append("<h4>Kaart</h4>")
+        parts.append("</div>")
+    parts.append('<h4>Kaart</h4><div class="bk-cols">')
     parts.append(item(labels.LAYER_COLOURS[s.PLACES], "Plekken", "square"))
     parts.append(item(labels.LAYER_COLOURS[s.BOUNDARY], "Buurtgrens", "square", hollow=True))
     for name in (s.HANGOUTS, s.EXPERIMENTS, s.ROUNDS, s.EVENTS, s.STORIES):
         if name in visible:
             parts.append(item(labels.LAYER_COLOURS[name], labels.LAYER_LABELS[name],
                               hollow=name in (s.HANGOUTS, s.EXPERIMENTS)))
-    parts.append("</details>")
+    parts.append("</div></details>")
     return "".join(parts)
 
 

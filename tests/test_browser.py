@@ -1,0 +1,214 @@
+"""The real map in a real browser: Debian's Chromium driven by Playwright against `streamlit run`."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import requests
+from playwright.sync_api import Frame, Page, sync_playwright
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+LOCAL_HOSTS = {"localhost", "127.0.0.1"}
+TILE_HOST = "service.pdok.nl"
+# A 1x1 transparent PNG stands in for PDOK's tiles (this machine has no internet).
+BLANK_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(demo_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with the demo workspace; waits for health."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
+    env = {**os.environ, "WERKWIJZER_DB": str(demo_path),
+           "XDG_CACHE_HOME": str(tmp_path_factory.mktemp("cache"))}
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.headless", "true"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://localhost:{port}"
+    deadline = time.monotonic() + 90
+    try:
+        while True:
+            try:
+                if requests.get(f"{url}/_stcore/health", timeout=2).text == "ok":
+                    break
+            except requests.ConnectionError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"Streamlit did not start:\n{log_path.read_text()}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: apt-get install chromium (scripts/test.sh "
+                    "does this).")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield launched
+        launched.close()
+
+
+class Watch:
+    """Requests that left this machine, and what the console complained about."""
+
+    def __init__(self, page: Page, *, online: bool) -> None:
+        self.remote: list[tuple[str, str]] = []
+        self.errors: list[str] = []
+        page.route("**/*", self._route if online else self._route_offline)
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
+
+    def _route(self, route) -> None:
+        request = route.request
+        host = urlparse(request.url).hostname
+        if host in LOCAL_HOSTS:
+            route.continue_()
+            return
+        self.remote.append((request.resource_type, request.url))
+        if host == TILE_HOST:
+            route.fulfill(status=200, content_type="image/png", body=BLANK_PNG)
+        else:
+            route.abort()
+
+    def _route_offline(self, route) -> None:
+        request = route.request
+        if urlparse(request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.remote.append((request.resource_type, request.url))
+            route.abort("internetdisconnected")
+
+    def _console(self, message) -> None:
+        if message.type != "error":
+            return
+        source = message.location.get("url", "") if message.location else ""
+        self.errors.append(f"{message.text} ({source})")
+
+    def non_tile_errors(self) -> list[str]:
+        # Offline, every tile logs a failed load: that is the network, not the app.
+        return [e for e in self.errors if TILE_HOST not in e and "net::ERR_INTERNET" not in e]
+
+
+def _map_frame(page: Page) -> Frame:
+    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=60_000)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if "st_folium" in frame.url and frame.evaluate(
+                    "() => Boolean(window.map && window.feature_group)"):
+                return frame
+        time.sleep(0.2)
+    raise AssertionError("the map never appeared")
+
+
+def _shown_observations(frame: Frame) -> int:
+    # streamlit-folium keeps removed groups in window.feature_group; count what is on the map.
+    return frame.evaluate("""() => {
+        const shown = window.feature_group.filter(g => window.map.hasLayer(g));
+        const layers = shown.flatMap(g => g.getLayers());
+        const people = layers.filter(l => l.options.bkLayer === 'observations');
+        return people.length === 1 ? people[0].getLayers().length : -people.length;
+    }""")
+
+
+def _count_line(page: Page) -> str:
+    return page.get_by_text(re.compile("in deze selectie")).first.inner_text()
+
+
+def _counted_observations(page: Page) -> int:
+    return int(re.match(r"([\d.]+) waarneming", _count_line(page)).group(1).replace(".", ""))
+
+
+def test_map_shows_features_and_the_hour_slider_changes_them(browser, app_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    watch = Watch(page, online=True)
+    page.goto(app_url)
+    frame = _map_frame(page)
+    frame.wait_for_selector(".leaflet-interactive")
+    all_day = _counted_observations(page)
+    assert all_day > 100
+    assert _shown_observations(frame) == all_day
+    frame.evaluate("() => window.map.setZoom(window.map.getZoom() + 1, {animate: false})")
+    zoom = frame.evaluate("() => window.map.getZoom()")
+
+    start_thumb = page.get_by_role("slider").first
+    start_thumb.focus()
+    for _ in range(15):  # 06:00 -> 21:00
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('p')].some(p => p.innerText.includes('21:00-06:00'))",
+        timeout=30_000)
+    frame = _map_frame(page)
+    deadline = time.monotonic() + 30
+    evening = _counted_observations(page)
+    while _shown_observations(frame) != evening and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert 0 < evening < all_day
+    assert _shown_observations(frame) == evening
+    assert frame.evaluate("() => window.map.getZoom()") == zoom, "the view was reset"
+    assert frame.locator(".bk-legend").inner_text().startswith("Legenda")
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "kaart.png")
+    assert all(kind == "image" and TILE_HOST in url for kind, url in watch.remote), watch.remote
+    assert not watch.errors, watch.errors
+    page.close()
+
+
+def test_map_without_internet_still_shows_outline_places_and_people(browser, app_url):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    watch = Watch(page, online=False)
+    page.goto(app_url)
+    frame = _map_frame(page)
+    frame.wait_for_selector(".leaflet-interactive")
+    labels = frame.locator(".bk-place-label").all_inner_texts()
+    assert "Europaplein" in labels and len(labels) == 7
+    assert _shown_observations(frame) == _counted_observations(page)
+    assert frame.evaluate("() => typeof L") == "object"  # Leaflet came from the app itself
+    assert all(kind == "image" for kind, _ in watch.remote), watch.remote
+    assert not watch.non_tile_errors(), watch.errors
+    page.screenshot(path=SCREENSHOTS / "kaart-offline.png")
+    page.close()
+
+
+def test_phone_width_map_fits_and_legend_starts_folded(browser, app_url):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True,
+                            has_touch=True, device_scale_factor=2)
+    Watch(page, online=True)
+    page.goto(app_url)
+    frame = _map_frame(page)
+    frame.wait_for_selector(".leaflet-interactive")
+    assert frame.evaluate("() => document.querySelector('.bk-legend details').open") is False
+    width = frame.evaluate("() => window.map.getSize().x")
+    assert 300 <= width <= 390
+    page.close()
