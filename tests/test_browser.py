@@ -1,4 +1,4 @@
-"""The real map in a real browser: Debian's Chromium driven by Playwright against `streamlit run`."""
+"""The real map in a real browser: Debian's Chromium, driven by Playwright, against the app."""
 
 from __future__ import annotations
 

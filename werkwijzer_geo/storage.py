@@ -116,11 +116,11 @@ def _from_storage(layer_name: str, frame: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 def _write_tables(target: Path, layers: Mapping[str, gpd.GeoDataFrame],
-                  info: Mapping[str, str] | None) -> None:
+                  info: Mapping[str, str] | None, *, append: bool) -> None:
     for name, frame in layers.items():
         layer = schema.get_layer(name)
         pyogrio.write_dataframe(
-            _to_storage(name, frame), target, layer=name, driver="GPKG",
+            _to_storage(name, frame), target, layer=name, driver="GPKG", append=append,
             geometry_type=layer.gpkg_geometry_type, promote_to_multi=False,
         )
     if info is not None:
@@ -128,25 +128,34 @@ def _write_tables(target: Path, layers: Mapping[str, gpd.GeoDataFrame],
         pyogrio.write_dataframe(table, target, layer=INFO_TABLE, driver="GPKG")
 
 
-def _count_rows(path: Path, layer_name: str) -> int:
+def _sql_read(path: Path, query: str, parameters: tuple = ()) -> list[tuple]:
     with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
-        return int(connection.execute(f'SELECT count(*) FROM "{layer_name}"').fetchone()[0])
+        return connection.execute(query, parameters).fetchall()
+
+
+def _count_rows(path: Path, layer_name: str) -> int:
+    return int(_sql_read(path, f'SELECT count(*) FROM "{layer_name}"')[0][0])
 
 
 def _commit_copy(path: Path, layers: Mapping[str, gpd.GeoDataFrame],
-                 info: Mapping[str, str] | None, *, start_empty: bool) -> None:
+                 info: Mapping[str, str] | None, *, start_empty: bool = False,
+                 append: bool = False) -> None:
     """Write into a copy of the workspace, check it, then swap it in atomically.
 
     A writer killed at any moment leaves the old file untouched (and a stale copy,
-    removed by the next writer).
+    removed by the next writer). With `append`, rows are added to the layers instead of
+    replacing them.
     """
     scratch = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp.gpkg")
     try:
+        expected = {name: len(frame) for name, frame in layers.items()}
         if not start_empty:
             shutil.copyfile(path, scratch)
-        _write_tables(scratch, layers, info)
-        for name, frame in layers.items():
-            if _count_rows(scratch, name) != len(frame):
+            if append:
+                expected = {name: n + _count_rows(scratch, name) for name, n in expected.items()}
+        _write_tables(scratch, layers, info, append=append)
+        for name, rows in expected.items():
+            if _count_rows(scratch, name) != rows:
                 raise WerkwijzerError(
                     f"Opslaan van laag '{name}' is niet gelukt: het aantal rijen klopt niet. "
                     "Er is niets veranderd; probeer het opnieuw."
@@ -273,44 +282,54 @@ def write_layers(path: str | os.PathLike, layers: Mapping[str, gpd.GeoDataFrame]
     get_workspace_info(path)
     checked = {name: validate_layer(name, frame) for name, frame in layers.items()}
     with _writer_lock(path):
-        _commit_copy(path, checked, None, start_empty=False)
+        _commit_copy(path, checked, None)
 
 
 def append_rows(path: str | os.PathLike, layer_name: str, rows: gpd.GeoDataFrame) -> list[int]:
     """Add rows to a layer; rows without an id get the next free numbers.
 
-    The layer is re-read inside the write lock, so two people saving at once both keep
-    their rows. Returns the ids of the added rows.
+    Ids are taken inside the write lock, so two people saving at once both keep their
+    rows. Only the new rows are validated and written (into a copy that is swapped in).
+    Returns the ids of the added rows.
     """
     path = Path(path)
-    info = get_workspace_info(path)
+    get_workspace_info(path)
     layer = schema.get_layer(layer_name)
     new = rows.copy()
     with _writer_lock(path):
-        current = read_layer(path, layer_name, tz=info.tz)
         if layer.id_column == schema.ID:
-            new = _assign_ids(current, new)
-        checked_new = validate_layer(layer_name, new)
+            new = _assign_ids(_get_max_id(path, layer_name), new)
+        checked = validate_layer(layer_name, new)
         if layer.id_column == schema.ID:
-            clash = checked_new[schema.ID].isin(current[schema.ID])
-            if clash.any():
-                taken = ", ".join(str(v) for v in checked_new.loc[clash, schema.ID])
-                raise WerkwijzerError(f"Nummer(s) {taken} bestaan al in laag '{layer_name}'. "
-                                      "Laat het nummer leeg; Buurtkaart kiest er een.")
-        combined = pd.concat(
-            [validate_layer(layer_name, current), checked_new], ignore_index=True
-        )
-        _commit_copy(path, {layer_name: gpd.GeoDataFrame(combined, crs=schema.STORAGE_CRS)},
-                     None, start_empty=False)
-    return [] if layer.id_column != schema.ID else checked_new[schema.ID].astype(int).tolist()
+            _refuse_taken_ids(path, layer_name, checked[schema.ID].astype(int).tolist())
+        _commit_copy(path, {layer_name: checked}, None, append=True)
+    return [] if layer.id_column != schema.ID else checked[schema.ID].astype(int).tolist()
 
 
-def _assign_ids(current: pd.DataFrame, new: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _get_max_id(path: Path, layer_name: str) -> int:
+    value = _sql_read(path, f'SELECT max("{schema.ID}") FROM "{layer_name}"')[0][0]
+    return int(value or 0)
+
+
+def _refuse_taken_ids(path: Path, layer_name: str, ids: list[int]) -> None:
+    taken: list[int] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        taken += [row[0] for row in _sql_read(
+            path, f'SELECT "{schema.ID}" FROM "{layer_name}" WHERE "{schema.ID}" IN ({marks})',
+            tuple(chunk))]
+    if taken:
+        shown = ", ".join(str(value) for value in sorted(taken)[:20])
+        raise WerkwijzerError(f"Nummer(s) {shown} bestaan al in laag '{layer_name}'. "
+                              "Laat het nummer leeg; Buurtkaart kiest er een.")
+
+
+def _assign_ids(max_id: int, new: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if schema.ID not in new.columns:
         new[schema.ID] = pd.Series([pd.NA] * len(new), index=new.index, dtype="Int64")
     ids = pd.to_numeric(new[schema.ID], errors="coerce").astype("Int64")
-    start = int(pd.concat([current[schema.ID], ids]).max(skipna=True) or 0) + 1 if (
-        len(current) or ids.notna().any()) else 1
+    start = max(max_id, int(ids.max(skipna=True)) if ids.notna().any() else 0) + 1
     missing = ids.isna()
     ids[missing] = range(start, start + int(missing.sum()))
     new[schema.ID] = ids
