@@ -15,6 +15,8 @@ selected = select_layers(layers, time_filter)
 
 st.header("Kaart")
 st.markdown(f"**{describe_selection(selected)}** · {time_filter.to_text()}")
+if not time_filter.weekdays:
+    st.info("Geen dag gekozen: kies in de zijbalk bij Dagen minstens één dag.")
 visible = st.pills(
     "Lagen", options=list(maps.MAP_LAYERS), default=list(maps.DEFAULT_VISIBLE_LAYERS),
     selection_mode="multi", format_func=ui.layer_label, key="kaart_layers",

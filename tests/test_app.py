@@ -87,3 +87,11 @@ def test_without_a_workspace_the_demo_is_built_outside_the_repository(monkeypatc
     assert len(made) == 1
     assert storage.get_workspace_info(made[0]).is_demo
     assert len(storage.read_layer(made[0], s.OBSERVATIONS)) > 100
+
+
+def test_no_day_chosen_shows_nothing_and_says_why(monkeypatch, tmp_path, demo_path):
+    at = _app(monkeypatch, demo_path, tmp_path).run()
+    at.pills(key="filter_days").set_value([]).run()
+    assert not at.exception
+    assert _count_line(at).startswith("**0 waarnemingen (0 personen), 0 rondes")
+    assert "Geen dag gekozen" in at.info[0].value

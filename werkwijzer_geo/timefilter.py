@@ -134,11 +134,12 @@ class TimeFilter:
 
     def to_text(self) -> str:
         """The filter in a short Dutch sentence, for captions."""
-        days = (
-            "alle dagen"
-            if self.weekdays == ALL_WEEKDAYS
-            else labels.format_weekdays(tuple(self.weekdays))
-        )
+        if self.weekdays == ALL_WEEKDAYS:
+            days = "alle dagen"
+        elif not self.weekdays:
+            days = "geen dag gekozen"
+        else:
+            days = labels.format_weekdays(tuple(self.weekdays))
         period = ""
         if self.date_from or self.date_to:
             period = (
