@@ -149,12 +149,19 @@ def _counted_observations(page: Page) -> int:
     return int(re.match(r"([\d.]+) waarneming", _count_line(page)).group(1).replace(".", ""))
 
 
-def test_map_shows_features_and_the_hour_slider_changes_them(browser, app_url):
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    watch = Watch(page, online=True)
+def _open_map(browser, app_url: str, *, online: bool, **page_options):
+    """A new page on the app, watched, once the map shows features."""
+    page = browser.new_page(**page_options)
+    watch = Watch(page, online=online)
     page.goto(app_url)
     frame = _map_frame(page)
     frame.wait_for_selector(".leaflet-interactive")
+    return page, watch, frame
+
+
+def test_map_shows_features_and_the_hour_slider_changes_them(browser, app_url):
+    page, watch, frame = _open_map(browser, app_url, online=True,
+                                   viewport={"width": 1400, "height": 900})
     all_day = _counted_observations(page)
     assert all_day > 100
     assert _shown_observations(frame) == all_day
@@ -186,11 +193,8 @@ def test_map_shows_features_and_the_hour_slider_changes_them(browser, app_url):
 
 
 def test_map_without_internet_still_shows_outline_places_and_people(browser, app_url):
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    watch = Watch(page, online=False)
-    page.goto(app_url)
-    frame = _map_frame(page)
-    frame.wait_for_selector(".leaflet-interactive")
+    page, watch, frame = _open_map(browser, app_url, online=False,
+                                   viewport={"width": 1280, "height": 800})
     labels = frame.locator(".bk-place-label").all_inner_texts()
     assert "Europaplein" in labels and len(labels) == 7
     assert _shown_observations(frame) == _counted_observations(page)
@@ -202,12 +206,9 @@ def test_map_without_internet_still_shows_outline_places_and_people(browser, app
 
 
 def test_phone_width_map_fits_and_legend_starts_folded(browser, app_url):
-    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True,
-                            has_touch=True, device_scale_factor=2)
-    Watch(page, online=True)
-    page.goto(app_url)
-    frame = _map_frame(page)
-    frame.wait_for_selector(".leaflet-interactive")
+    page, _, frame = _open_map(browser, app_url, online=True,
+                               viewport={"width": 390, "height": 844}, is_mobile=True,
+                               has_touch=True, device_scale_factor=2)
     assert frame.evaluate("() => document.querySelector('.bk-legend details').open") is False
     width = frame.evaluate("() => window.map.getSize().x")
     assert 300 <= width <= 390
