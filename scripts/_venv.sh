@@ -7,7 +7,8 @@ if [ ! -x .venv/bin/python ]; then
   if ! "$PYTHON" -m venv .venv 2>/dev/null; then
     # Debian's own Python needs python3-venv for this.
     rm -rf .venv
-    as_root apt-get update -qq && as_root apt-get install -y -qq python3-venv
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
     "$PYTHON" -m venv .venv
   fi
 fi
