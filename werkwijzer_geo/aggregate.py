@@ -15,6 +15,23 @@ _TO_RD = Transformer.from_crs(s.STORAGE_CRS, s.METRIC_CRS, always_xy=True)
 _TO_WGS84 = Transformer.from_crs(s.METRIC_CRS, s.STORAGE_CRS, always_xy=True)
 
 
+def add_rd_xy(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return a copy with the points' RD New coordinates in `rd_x` and `rd_y`."""
+    result = points.copy()
+    x, y = _TO_RD.transform(shapely.get_x(points.geometry.to_numpy()),
+                            shapely.get_y(points.geometry.to_numpy()))
+    result[s.RD_X], result[s.RD_Y] = x, y
+    return result
+
+
+def get_rd_xy(points: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """RD New coordinates of points: from `add_rd_xy` when loaded with them, else computed."""
+    if s.RD_X in points.columns:
+        return points[s.RD_X].to_numpy(), points[s.RD_Y].to_numpy()
+    frame = add_rd_xy(points)
+    return frame[s.RD_X].to_numpy(), frame[s.RD_Y].to_numpy()
+
+
 def aggregate_to_grid(observations: gpd.GeoDataFrame, *, cell_m: float = DEFAULT_CELL_M,
                       ) -> gpd.GeoDataFrame:
     """Sum people per grid cell and group.
@@ -37,7 +54,7 @@ def aggregate_to_grid(observations: gpd.GeoDataFrame, *, cell_m: float = DEFAULT
     if observations.empty:
         columns = ["cell_x", "cell_y", "persons", "records", "dates", "top_group"]
         return gpd.GeoDataFrame(columns=columns, geometry=[], crs=s.STORAGE_CRS)
-    x, y = _TO_RD.transform(observations.geometry.x.to_numpy(), observations.geometry.y.to_numpy())
+    x, y = get_rd_xy(observations)
     frame = pd.DataFrame({
         "cell_x": np.floor(x / cell_m) * cell_m,
         "cell_y": np.floor(y / cell_m) * cell_m,

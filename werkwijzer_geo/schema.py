@@ -64,7 +64,11 @@ TEXT = "text"
 LOCAL_HOUR = "local_hour"
 LOCAL_WEEKDAY = "local_weekday"
 LOCAL_DATE = "local_date"
-DERIVED_COLUMNS = (LOCAL_HOUR, LOCAL_WEEKDAY, LOCAL_DATE)
+# Metric coordinates (RD New) of point layers, for grids and distances.
+RD_X = "rd_x"
+RD_Y = "rd_y"
+DERIVED_COLUMNS = (LOCAL_HOUR, LOCAL_WEEKDAY, LOCAL_DATE, RD_X, RD_Y)
+RD_LAYERS = ("observations", "spots")
 
 DEFAULT_TZ = "Europe/Amsterdam"
 DEFAULT_RADIUS_M = 150

@@ -20,6 +20,7 @@ import pyogrio
 
 from . import __version__, schema
 from ._errors import WerkwijzerError
+from .aggregate import add_rd_xy
 from .schema import Kind
 from .timefilter import add_local_time
 from .validate import make_empty_layer, validate_layer
@@ -266,6 +267,8 @@ def read_layer(path: str | os.PathLike, layer_name: str, *, tz: str | None = Non
             frame[column.name] = frame[column.name].dt.tz_convert(tz)
     if layer.time_column:
         frame = add_local_time(frame, layer.time_column, tz)
+    if layer_name in schema.RD_LAYERS:
+        frame = add_rd_xy(frame)
     return frame
 
 
