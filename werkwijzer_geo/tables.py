@@ -1,0 +1,149 @@
+"""Read the files teams bring (CSV from Dutch Excel, XLSX, GeoJSON, GeoPackage) as raw tables."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from ._errors import WerkwijzerError
+
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx")
+VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg")
+
+
+@dataclass
+class SourceTable:
+    """A file's rows as they came: text cells (numbers and dates as in the file), geometry when
+    the file has it, and the row number a person would use to find each row."""
+
+    name: str
+    frame: pd.DataFrame
+    geometry: gpd.GeoSeries | None
+    row_numbers: np.ndarray
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+def _decode(raw: bytes, name: str) -> tuple[str, str]:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        # Dutch Excel saves "CSV (gescheiden door lijstscheidingsteken)" as cp1252.
+        try:
+            return raw.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            raise WerkwijzerError(f"{name}: tekens niet te lezen als UTF-8 of Windows-1252. "
+                                  "Sla het bestand op als CSV UTF-8.") from None
+
+
+def _sniff_delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    counts = {delimiter: header.count(delimiter) for delimiter in (";", ",", "\t")}
+    return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+
+def read_csv_table(path: Path) -> SourceTable:
+    """A CSV with comma, semicolon or tab; UTF-8 with or without BOM, or cp1252."""
+    text, encoding = _decode(path.read_bytes(), path.name)
+    if not text.strip():
+        raise WerkwijzerError(f"{path.name}: het bestand is leeg.")
+    delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = list(reader)
+    header = [cell.strip() for cell in rows[0]]
+    body = [row for row in rows[1:] if any(cell.strip() for cell in row)]
+    numbers = [i + 2 for i, row in enumerate(rows[1:]) if any(cell.strip() for cell in row)]
+    problems = [f"{path.name}: rij {numbers[i]} heeft {len(row)} cellen, de kopregel "
+                f"{len(header)}. Controleer scheidingstekens en aanhalingstekens in die rij."
+                for i, row in enumerate(body) if len(row) > len(header)]
+    if problems:
+        raise WerkwijzerError(problems)
+    padded = [row + [""] * (len(header) - len(row)) for row in body]
+    frame = pd.DataFrame(padded, columns=_unique_names(header), dtype=object)
+    return SourceTable(path.name, frame, None, np.array(numbers, dtype=int), encoding, delimiter)
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for position, name in enumerate(header):
+        name = name or f"kolom_{position + 1}"
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return names
+
+
+def read_xlsx_table(path: Path, *, sheet: str | None = None) -> SourceTable:
+    """The first (or named) sheet of an Excel workbook; dates stay dates, serials stay numbers."""
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl",
+                               header=None)
+    except (ValueError, OSError, KeyError) as error:
+        raise WerkwijzerError(f"{path.name}: geen leesbaar Excel-bestand ({error}).") from None
+    if sheet is not None and sheet not in sheets:
+        raise WerkwijzerError(f"{path.name}: werkblad '{sheet}' bestaat niet. Kies een van: "
+                              f"{', '.join(sheets)}.")
+    raw = sheets[sheet or next(iter(sheets))]
+    if raw.empty:
+        raise WerkwijzerError(f"{path.name}: het werkblad is leeg.")
+    header = ["" if pd.isna(v) else str(v).strip() for v in raw.iloc[0]]
+    body = raw.iloc[1:]
+    filled = body.notna().any(axis=1).to_numpy()
+    frame = pd.DataFrame(body[filled].to_numpy(), columns=_unique_names(header), dtype=object)
+    numbers = np.flatnonzero(filled) + 2
+    return SourceTable(path.name, frame.where(frame.notna(), ""), None, numbers)
+
+
+def list_source_layers(path: Path) -> list[str]:
+    """The layers in a GeoPackage (or the one layer of a GeoJSON file)."""
+    try:
+        return [str(row[0]) for row in pyogrio.list_layers(path)]
+    except pyogrio.errors.DataSourceError as error:
+        raise WerkwijzerError(f"{path.name}: niet te lezen als kaartbestand ({error}).") from None
+
+
+def read_vector_table(path: Path, *, layer: str | None = None) -> SourceTable:
+    """A GeoJSON or GeoPackage layer: attributes plus geometry (reprojected to WGS84 later)."""
+    layers = list_source_layers(path)
+    if layer is None and len(layers) > 1:
+        raise WerkwijzerError(f"{path.name} heeft {len(layers)} lagen: {', '.join(layers)}. "
+                              "Kies er een (--source-layer).")
+    if layer is not None and layer not in layers:
+        raise WerkwijzerError(f"{path.name}: laag '{layer}' bestaat niet. Kies een van: "
+                              f"{', '.join(layers)}.")
+    try:
+        frame = gpd.read_file(path, layer=layer or layers[0])
+    except (pyogrio.errors.DataSourceError, ValueError) as error:
+        raise WerkwijzerError(f"{path.name}: niet te lezen als kaartbestand ({error}).") from None
+    if frame.crs is None:
+        frame = frame.set_crs("EPSG:4326")
+    geometry = frame.geometry
+    attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    return SourceTable(path.name, attributes.astype(object), geometry,
+                       np.arange(len(frame)) + 1)
+
+
+def read_source_table(path: str | Path, *, sheet: str | None = None,
+                      layer: str | None = None) -> SourceTable:
+    """Read any supported file by its suffix."""
+    path = Path(path)
+    if not path.exists():
+        raise WerkwijzerError(f"Bestand {path} bestaat niet.")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return read_csv_table(path)
+    if suffix == ".xlsx":
+        return read_xlsx_table(path, sheet=sheet)
+    if suffix in VECTOR_SUFFIXES:
+        return read_vector_table(path, layer=layer)
+    raise WerkwijzerError(f"{path.name}: bestandstype '{suffix}' wordt niet ondersteund. "
+                          "Gebruik CSV, XLSX, GeoJSON of GeoPackage.")
