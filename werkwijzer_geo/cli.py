@@ -13,6 +13,8 @@ import pyogrio
 from . import schema as s
 from ._errors import WerkwijzerError
 from .demo import DEFAULT_SEED, create_demo_workspace
+from .importer import plan_import, run_import
+from .mapping import ImportMapping, parse_cli_mapping
 from .storage import create_workspace
 
 
@@ -51,6 +53,32 @@ def _run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_import(args: argparse.Namespace) -> int:
+    given = ImportMapping.from_file(args.mapping) if args.mapping else ImportMapping()
+    given = given.updated(parse_cli_mapping(args.map, args.values, args.default))
+    if args.tz:
+        given.tz = args.tz
+    try:
+        plan = plan_import(args.db, args.file, args.layer, mapping=given, sheet=args.sheet,
+                           source_layer=args.source_layer)
+    except WerkwijzerError as error:
+        name = Path(args.file).name
+        raise WerkwijzerError([f"{name}: {line}" for line in error.problems]) from None
+    columns = ", ".join(f"{target}={source}" for target, source in plan.mapping.columns.items())
+    print(f"Koppeling: {columns}")
+    for warning in plan.warnings:
+        print(f"let op: {warning}")
+    if args.save_mapping:
+        Path(args.save_mapping).write_text(plan.mapping.to_json(), encoding="utf-8")
+        print(f"Koppeling bewaard in {args.save_mapping}.")
+    if args.dry_run:
+        print(f"Proef, niets opgeslagen: {plan.describe()}")
+        return 0
+    run_import(args.db, plan)
+    print(f"Opgeslagen: {plan.describe()} Reservekopie van daarvoor: {plan.backup}")
+    return 0
+
+
 def _run_bench(args: argparse.Namespace) -> int:
     from .bench import run_benchmarks
 
@@ -74,6 +102,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=DEFAULT_SEED)
     demo.add_argument("--observations", type=int, help="aantal waarnemingen (tot 1.000.000)")
     demo.set_defaults(run=_run_demo)
+    imports = commands.add_parser("import", help="importeer een bestand in een laag")
+    imports.add_argument("file", help="CSV, XLSX, GeoJSON of GeoPackage")
+    imports.add_argument("--layer", required=True, help="doellaag, bv. observations of spots")
+    imports.add_argument("--db", required=True, help="de werkruimte")
+    imports.add_argument("--dry-run", action="store_true", help="alleen controleren")
+    imports.add_argument("--tz", help="tijdzone van tijden zonder +01:00 in het bestand")
+    imports.add_argument("--map", action="append", default=[], metavar="DOEL=BRON")
+    imports.add_argument("--values", action="append", default=[],
+                         metavar="KOLOM:BRONWAARDE=CODE")
+    imports.add_argument("--default", action="append", default=[], metavar="KOLOM=WAARDE",
+                         help="waarde voor elke rij, voor een kolom die het bestand niet heeft")
+    imports.add_argument("--mapping", help="bewaarde koppeling (JSON)")
+    imports.add_argument("--save-mapping", help="bewaar de gebruikte koppeling (JSON)")
+    imports.add_argument("--sheet", help="werkblad van een XLSX-bestand")
+    imports.add_argument("--source-layer", help="laag van een GeoPackage")
+    imports.set_defaults(run=_run_import)
     bench = commands.add_parser("bench", help="meet de snelheid")
     bench.add_argument("--sizes", default="10000,100000,1000000")
     bench.add_argument("--repeats", type=int, default=5)

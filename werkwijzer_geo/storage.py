@@ -342,3 +342,58 @@ def _assign_ids(max_id: int, new: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def get_modified_ns(path: str | os.PathLike) -> int:
     """The workspace file's modification time, for cache keys."""
     return Path(path).stat().st_mtime_ns
+
+
+BACKUPS_KEPT = 20
+
+
+def get_backup_dir(path: str | os.PathLike) -> Path:
+    """Where a workspace's backups live: beside it, in `<name>.backups/`."""
+    path = Path(path)
+    return path.with_name(path.stem + ".backups")
+
+
+def backup_workspace(path: str | os.PathLike, *, label: str = "voor-import") -> Path:
+    """Copy the workspace with SQLite's online backup API; keeps the newest BACKUPS_KEPT."""
+    path = Path(path)
+    get_workspace_info(path)
+    folder = get_backup_dir(path)
+    folder.mkdir(exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"{path.stem}-{stamp}-{label}.gpkg"
+    partial = target.with_name(target.name + ".partial")
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as source, \
+            contextlib.closing(sqlite3.connect(partial)) as copy:
+        source.backup(copy)
+    os.replace(partial, target)
+    for old in list_backups(path)[BACKUPS_KEPT:]:
+        old.unlink(missing_ok=True)
+    return target
+
+
+def list_backups(path: str | os.PathLike) -> list[Path]:
+    """The workspace's backups, newest first."""
+    folder = get_backup_dir(path)
+    if not folder.exists():
+        return []
+    return sorted(folder.glob("*.gpkg"), key=lambda p: p.name, reverse=True)
+
+
+def restore_backup(path: str | os.PathLike, backup: str | os.PathLike) -> Path:
+    """Put a backup back ("terugzetten"); the current state is backed up first.
+
+    Returns the backup made of the state that was replaced.
+    """
+    path, backup = Path(path), Path(backup)
+    get_workspace_info(backup)  # refuse anything that is not a workspace
+    before = backup_workspace(path, label="voor-terugzetten")
+    with _writer_lock(path):
+        scratch = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp.gpkg")
+        try:
+            shutil.copyfile(backup, scratch)
+            _fsync(scratch)
+            os.replace(scratch, path)
+            _fsync(path.parent)
+        finally:
+            scratch.unlink(missing_ok=True)
+    return before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
@@ -20,8 +21,9 @@ MAX_MESSAGES = 50
 class _Problems:
     """Dutch problem lines, each naming the row (as a spreadsheet shows it) and the column."""
 
-    def __init__(self, row_numbers: np.ndarray) -> None:
+    def __init__(self, row_numbers: np.ndarray, max_messages: int | None) -> None:
         self.row_numbers = row_numbers
+        self.max_messages = max_messages
         self.lines: list[str] = []
         self.total = 0
 
@@ -32,7 +34,7 @@ class _Problems:
         label = f" ({column.label})" if isinstance(column, Column) else ""
         for position in np.flatnonzero(mask):
             self.total += 1
-            if len(self.lines) >= MAX_MESSAGES:
+            if self.max_messages is not None and len(self.lines) >= self.max_messages:
                 continue
             found = ""
             if values is not None:
@@ -43,7 +45,7 @@ class _Problems:
 
     def add(self, line: str) -> None:
         self.total += 1
-        if len(self.lines) < MAX_MESSAGES:
+        if self.max_messages is None or len(self.lines) < self.max_messages:
             self.lines.append(line)
 
     def raise_if_any(self) -> None:
@@ -246,6 +248,7 @@ def validate_layer(
     frame: gpd.GeoDataFrame | pd.DataFrame,
     *,
     row_numbers: Sequence[int] | None = None,
+    max_messages: int | None = MAX_MESSAGES,
 ) -> gpd.GeoDataFrame:
     """Check `frame` against the layer's schema and return it in canonical form.
 
@@ -259,6 +262,8 @@ def validate_layer(
     row_numbers
         The row number to name in messages, per row; default is the spreadsheet
         numbering of a file with a header (first data row = 2).
+    max_messages
+        At most this many problem lines (then a count of the rest); None for all.
 
     Returns
     -------
@@ -273,7 +278,7 @@ def validate_layer(
     """
     layer = schema.get_layer(layer_name)
     numbers = np.asarray(row_numbers if row_numbers is not None else np.arange(len(frame)) + 2)
-    problems = _Problems(numbers)
+    problems = _Problems(numbers, max_messages)
     frame = frame.drop(columns=[c for c in schema.DERIVED_COLUMNS if c in frame.columns])
     unknown = [c for c in frame.columns if c not in layer.column_names and c != schema.GEOMETRY]
     for name in unknown:
@@ -287,8 +292,11 @@ def validate_layer(
                 problems.add(f"Kolom '{column.name}' ({column.label}) ontbreekt in laag "
                              f"'{layer.name}'. Voeg hem toe; hij is verplicht.")
             values = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-        else:
-            values = frame[column.name]
+            # Said once for the column above; not again for every row.
+            result[column.name] = _check_column(replace(column, required=False), values,
+                                                problems)
+            continue
+        values = frame[column.name]
         result[column.name] = _check_column(column, values, problems)
     checked = pd.DataFrame(result, index=frame.index)
     _check_geometry(layer, geometry, problems)

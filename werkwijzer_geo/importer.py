@@ -1,0 +1,379 @@
+"""Import a file into a layer: map, parse, check everything, then write all rows or none."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import schema as s
+from ._errors import WerkwijzerError
+from .mapping import (
+    COORDINATE_TARGETS,
+    LAT,
+    LON,
+    ImportMapping,
+    X,
+    Y,
+    auto_map_columns,
+    find_personal_columns,
+    get_code_aliases,
+    normalise_name,
+)
+from .parsing import (
+    is_blank,
+    looks_like_rd,
+    make_points,
+    parse_dates,
+    parse_geolocation,
+    parse_instants,
+    to_numbers,
+)
+from .schema import Kind
+from .storage import (
+    append_rows,
+    backup_workspace,
+    check_time_zone,
+    get_workspace_info,
+    read_layer,
+)
+from .tables import SourceTable, read_source_table
+from .validate import validate_layer
+
+FAR_OUTSIDE_M = 1000.0
+MAX_LINES = 50
+Progress = Callable[[float, str], None]
+
+_PHONE = re.compile(r"(?:\+31|0031|\b0)[\s-]?[1-9](?:[\s-]?\d){8}\b")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_POSTCODE_NUMBER = re.compile(r"\b[1-9]\d{3}\s?[A-Za-z]{2}\s+\d{1,5}\b")
+
+
+@dataclass
+class ImportPlan:
+    """What an import would write: checked rows, the mapping used, and warnings to read."""
+
+    layer: str
+    rows: gpd.GeoDataFrame
+    mapping: ImportMapping
+    source: SourceTable
+    warnings: list[str] = field(default_factory=list)
+    backup: Path | None = None
+
+    def describe(self) -> str:
+        """One Dutch line: how many rows go where."""
+        return (f"{len(self.rows)} rijen uit {self.source.name} naar laag '{self.layer}' "
+                f"({s.get_layer(self.layer).label}).")
+
+
+class _Problems:
+    """Problems keyed by (row, column), so a later check never repeats an earlier one."""
+
+    def __init__(self, table: SourceTable) -> None:
+        self.table = table
+        self.lines: list[str] = []
+        self.cells: set[tuple[int, str]] = set()
+        self.missing: set[str] = set()
+
+    def missing_column(self, column: str) -> None:
+        self.missing.add(column)
+
+    def cell(self, position: int, column: str, source: str | None, found: object,
+             what: str) -> None:
+        row = int(self.table.row_numbers[position])
+        self.cells.add((row, column))
+        named = f"'{source}' ({column})" if source and source != column else f"'{column}'"
+        shown = "" if is_blank(found) else f"'{str(found)[:60]}' "
+        self.lines.append(f"Rij {row}, kolom {named}: {shown}{what}.")
+
+    def cells_at(self, positions: list[int], column: str, source: str | None, found: object,
+                 what: str) -> None:
+        """One line for the same value wrong in many rows: the first rows and how many."""
+        rows = [int(self.table.row_numbers[p]) for p in positions]
+        self.cells.update((row, column) for row in rows)
+        shown = ", ".join(map(str, rows[:5])) + (f" … ({len(rows)} rijen)" if len(rows) > 5
+                                                   else "")
+        named = f"'{source}' ({column})" if source and source != column else f"'{column}'"
+        word = "Rij" if len(rows) == 1 else "Rijen"
+        self.lines.append(f"{word} {shown}, kolom {named}: '{str(found)[:60]}' {what}.")
+
+    def add(self, line: str) -> None:
+        self.lines.append(line)
+
+    def get_lines(self) -> list[str]:
+        """Every problem, at most MAX_LINES, with a count of the rest."""
+        if len(self.lines) <= MAX_LINES:
+            return self.lines
+        rest = len(self.lines) - MAX_LINES
+        return [*self.lines[:MAX_LINES], f"… en nog {rest} problemen. Los eerst deze op."]
+
+    def merge_validation(self, error: WerkwijzerError) -> None:
+        for line in error.problems:
+            match = re.match(r"Rij (\d+), kolom '([^']+)'", line)
+            if match and (int(match.group(1)), match.group(2)) in self.cells:
+                continue
+            missing = re.match(r"Kolom '([^']+)' \(", line)
+            if missing and missing.group(1) in self.missing:
+                continue
+            self.lines.append(line)
+
+
+def _resolve_mapping(layer_name: str, table: SourceTable, given: ImportMapping,
+                     problems: _Problems) -> ImportMapping:
+    layer = s.get_layer(layer_name)
+    columns = auto_map_columns(layer_name, list(table.frame.columns))
+    columns.update(given.columns)
+    allowed = set(layer.column_names) | set(COORDINATE_TARGETS)
+    for target, source in columns.items():
+        if target not in allowed:
+            problems.add(f"Koppeling '{target}={source}': laag '{layer_name}' heeft geen kolom "
+                         f"'{target}'. Kies uit: {', '.join(sorted(allowed))}.")
+        elif source not in table.frame.columns:
+            problems.add(f"Koppeling '{target}={source}': {table.name} heeft geen kolom "
+                         f"'{source}'. Kolommen in het bestand: "
+                         f"{', '.join(map(str, table.frame.columns))}.")
+    for target in given.defaults:
+        if target not in layer.column_names:
+            problems.add(f"Standaardwaarde voor '{target}': laag '{layer_name}' heeft die kolom "
+                         "niet.")
+    return ImportMapping({t: c for t, c in columns.items() if t in allowed
+                          and c in table.frame.columns}, given.values, given.defaults, given.tz)
+
+
+def _map_codes(layer_name: str, column: s.Column, raw: pd.Series, mapping: ImportMapping,
+               source: str | None, problems: _Problems) -> pd.Series:
+    chosen = mapping.values.get(column.name, {})
+    chosen_loose = {normalise_name(k): v for k, v in chosen.items()}
+    aliases = get_code_aliases(layer_name, column.name)
+    out = []
+    unknown: dict[str, list[int]] = {}
+    for position, value in enumerate(raw):
+        if is_blank(value):
+            out.append(None)
+            continue
+        text = str(value).strip()
+        code = chosen.get(text) or chosen_loose.get(normalise_name(text)) or aliases.get(
+            normalise_name(text))
+        if code is None and column.codes and all(isinstance(c, int) for c in column.codes):
+            out.append(text)  # numbers such as valence: checked by validation
+            continue
+        if code is None or code not in column.codes:
+            unknown.setdefault(text, []).append(position)
+            out.append(None)
+            continue
+        out.append(code)
+    allowed = ", ".join(map(str, column.codes))
+    for text, positions in unknown.items():
+        problems.cells_at(positions, column.name, source, text,
+                          f"is geen bekende waarde. Kies een van: {allowed}; of koppel hem, "
+                          f"bv. --values {column.name}:\"{text}\"={column.codes[0]}")
+    return pd.Series(out, dtype=object)
+
+
+def _convert_column(layer_name: str, column: s.Column, raw: pd.Series, mapping: ImportMapping,
+                    tz: str, source: str | None, problems: _Problems) -> pd.Series:
+    def report(found: list[tuple[int, str]]) -> None:
+        for position, what in found:
+            problems.cell(position, column.name, source, raw.iloc[position], what)
+
+    if column.kind is Kind.CODE:
+        return _map_codes(layer_name, column, raw, mapping, source, problems)
+    if column.kind in (Kind.INT, Kind.FLOAT):
+        numbers, found = to_numbers(raw)
+        report(found)
+        return numbers
+    if column.kind is Kind.INSTANT:
+        instants, found = parse_instants(raw, tz)
+        report(found)
+        return instants
+    if column.kind is Kind.DATE:
+        dates, found = parse_dates(raw)
+        report(found)
+        return dates
+    return raw.map(lambda v: None if is_blank(v) else str(v).strip())
+
+
+def _build_geometry(table: SourceTable, mapping: ImportMapping, boundary: gpd.GeoDataFrame,
+                    problems: _Problems) -> np.ndarray:
+    if table.geometry is not None:
+        return table.geometry.to_crs(s.STORAGE_CRS).to_numpy()
+    columns = mapping.columns
+    if LAT in columns and columns.get(LAT) == columns.get(LON):
+        lat, lon = parse_geolocation(table.frame[columns[LAT]])
+        return make_points(lon.to_numpy(), lat.to_numpy(), rd=False)
+    if X in columns and Y in columns:
+        x, _ = to_numbers(table.frame[columns[X]].reset_index(drop=True))
+        y, _ = to_numbers(table.frame[columns[Y]].reset_index(drop=True))
+        return make_points(x.to_numpy(float), y.to_numpy(float), rd=True)
+    if LAT in columns and LON in columns:
+        lat, bad_lat = to_numbers(table.frame[columns[LAT]].reset_index(drop=True))
+        lon, bad_lon = to_numbers(table.frame[columns[LON]].reset_index(drop=True))
+        for position, what in bad_lat:
+            problems.cell(position, LAT, columns[LAT], table.frame[columns[LAT]].iloc[position],
+                          what)
+        for position, what in bad_lon:
+            problems.cell(position, LON, columns[LON], table.frame[columns[LON]].iloc[position],
+                          what)
+        lat_values, lon_values = lat.to_numpy(float), lon.to_numpy(float)
+        if looks_like_rd(lon_values, lat_values):
+            return make_points(lon_values, lat_values, rd=True)
+        if _looks_swapped(lat_values, lon_values, boundary):
+            problems.add(f"Kolommen '{columns[LAT]}' (lat) en '{columns[LON]}' (lon) lijken "
+                         f"verwisseld: de punten vallen dan pas in de buurt. Koppel "
+                         f"lat={columns[LON]} en lon={columns[LAT]}.")
+        return make_points(lon_values, lat_values, rd=False)
+    return np.full(len(table.frame), None, dtype=object)
+
+
+def _looks_swapped(lat: np.ndarray, lon: np.ndarray, boundary: gpd.GeoDataFrame) -> bool:
+    valid = ~(np.isnan(lat) | np.isnan(lon))
+    if not valid.any():
+        return False
+    lat, lon = lat[valid], lon[valid]
+    if (np.abs(lat) > 90).mean() > 0.5 and (np.abs(lon) <= 90).all():
+        return True
+    if boundary.empty:
+        return False
+    centre = boundary.to_crs(s.METRIC_CRS).union_all().centroid
+    points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=s.STORAGE_CRS).to_crs(s.METRIC_CRS)
+    swapped = gpd.GeoSeries(gpd.points_from_xy(lat, lon), crs=s.STORAGE_CRS).to_crs(
+        s.METRIC_CRS)
+    as_given = np.median(points.distance(centre))
+    as_swapped = np.median(swapped.distance(centre))
+    return bool(as_given > 50 * FAR_OUTSIDE_M and as_swapped < 5 * FAR_OUTSIDE_M)
+
+
+def _check_far_outside(rows: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
+                       table: SourceTable, problems: _Problems) -> None:
+    if boundary.empty or rows.empty:
+        return
+    outline = boundary.to_crs(s.METRIC_CRS).union_all()
+    located = rows.geometry.notna().to_numpy() & ~rows.geometry.is_empty.to_numpy()
+    distances = np.zeros(len(rows))
+    distances[located] = rows[located].to_crs(s.METRIC_CRS).distance(outline).to_numpy()
+    for position in np.flatnonzero(distances > FAR_OUTSIDE_M):
+        problems.cell(int(position), s.GEOMETRY, None, None,
+                      f"ligt {distances[position] / 1000:.1f} km buiten de buurtgrens".replace(
+                          ".", ",") + ". Controleer de coördinaten (of de werkruimte)")
+
+
+def _check_ids(rows: gpd.GeoDataFrame, workspace: Path, layer_name: str, table: SourceTable,
+               mapping: ImportMapping, problems: _Problems) -> None:
+    if s.ID not in mapping.columns or s.get_layer(layer_name).id_column != s.ID:
+        return
+    existing = set(read_layer(workspace, layer_name)[s.ID].dropna().astype(int))
+    for position, value in enumerate(rows[s.ID]):
+        if not pd.isna(value) and int(value) in existing:
+            problems.cell(position, s.ID, mapping.columns[s.ID], value,
+                          "bestaat al in de werkruimte. Laat de kolom id weg; Buurtkaart "
+                          "nummert dan zelf")
+
+
+def find_personal_data(layer_name: str, rows: gpd.GeoDataFrame, table: SourceTable,
+                       ) -> list[str]:
+    """Warnings for free text that looks like a phone number, e-mail address or postcode with
+    house number."""
+    warnings = []
+    for column in s.FREE_TEXT_COLUMNS & set(s.get_layer(layer_name).column_names):
+        for position, text in enumerate(rows[column]):
+            if not isinstance(text, str):
+                continue
+            kinds = [name for name, pattern in (("een telefoonnummer", _PHONE),
+                                                ("een e-mailadres", _EMAIL),
+                                                ("een postcode met huisnummer", _POSTCODE_NUMBER))
+                     if pattern.search(text)]
+            if kinds:
+                warnings.append(f"Rij {table.row_numbers[position]}, kolom '{column}': lijkt "
+                                f"{' en '.join(kinds)} te bevatten. Haal persoonsgegevens weg "
+                                "voordat je opslaat.")
+    return warnings
+
+
+def plan_import(
+    workspace: str | Path,
+    source: str | Path | SourceTable,
+    layer_name: str,
+    *,
+    mapping: ImportMapping | None = None,
+    sheet: str | None = None,
+    source_layer: str | None = None,
+    progress: Progress | None = None,
+) -> ImportPlan:
+    """Read and check a file for `layer_name` without writing anything (the dry run).
+
+    Raises
+    ------
+    WerkwijzerError
+        With one Dutch line per problem, each naming the row (as the file numbers it)
+        and the column.
+    """
+    report = progress or (lambda fraction, message: None)
+    workspace = Path(workspace)
+    info = get_workspace_info(workspace)
+    layer = s.get_layer(layer_name)
+    given = mapping or ImportMapping()
+    tz = check_time_zone(given.tz or info.tz)
+    report(0.05, "Bestand lezen…")
+    table = source if isinstance(source, SourceTable) else read_source_table(
+        source, sheet=sheet, layer=source_layer)
+    problems = _Problems(table)
+    personal = find_personal_columns(layer_name, list(table.frame.columns))
+    for column in personal:
+        problems.add(f"Kolom '{column}' in {table.name} is bedoeld voor persoonsgegevens en "
+                     "wordt geweigerd. Verwijder die kolom uit het bestand en importeer opnieuw.")
+    resolved = _resolve_mapping(layer_name, table, given, problems)
+    frame = table.frame.reset_index(drop=True)
+    converted = {}
+    for index, column in enumerate(layer.columns):
+        report(0.1 + 0.6 * index / len(layer.columns), f"Kolom {column.name}…")
+        source_name = resolved.columns.get(column.name)
+        if source_name is not None:
+            raw = frame[source_name]
+        elif column.name in resolved.defaults:
+            raw = pd.Series([resolved.defaults[column.name]] * len(frame), dtype=object)
+        else:
+            if column.required:
+                problems.missing_column(column.name)
+                problems.add(f"Laag '{layer_name}' vraagt kolom '{column.name}' "
+                             f"({column.label}), maar {table.name} heeft die niet (of hij is "
+                             f"niet gekoppeld). Koppel een kolom (--map {column.name}=KOLOM) of "
+                             f"geef één waarde voor alle rijen (--default {column.name}=...).")
+            continue
+        converted[column.name] = _convert_column(layer_name, column, raw.reset_index(drop=True),
+                                                 resolved, tz, source_name, problems)
+    report(0.75, "Plekken op de kaart…")
+    boundary = read_layer(workspace, s.BOUNDARY)
+    geometry = _build_geometry(table, resolved, boundary, problems)
+    candidate = gpd.GeoDataFrame(converted, geometry=geometry, crs=s.STORAGE_CRS) if len(
+        converted) else gpd.GeoDataFrame(geometry=geometry, crs=s.STORAGE_CRS)
+    report(0.85, "Controleren…")
+    rows = None
+    try:
+        rows = validate_layer(layer_name, candidate, row_numbers=table.row_numbers,
+                              max_messages=None)
+    except WerkwijzerError as error:
+        problems.merge_validation(error)
+    if rows is not None:
+        _check_far_outside(rows, boundary, table, problems)
+        _check_ids(rows, workspace, layer_name, table, resolved, problems)
+    if problems.lines:
+        raise WerkwijzerError(problems.get_lines())
+    assert rows is not None
+    report(1.0, "Klaar")
+    return ImportPlan(layer_name, rows, resolved, table, find_personal_data(layer_name, rows,
+                                                                            table))
+
+
+def run_import(workspace: str | Path, plan: ImportPlan) -> ImportPlan:
+    """Write a checked plan: a backup first, then every row in one swap, or nothing."""
+    backup = backup_workspace(workspace)
+    rows = plan.rows if s.ID in plan.mapping.columns else plan.rows.drop(columns=[s.ID])
+    append_rows(workspace, plan.layer, rows)
+    plan.backup = backup
+    return plan
+

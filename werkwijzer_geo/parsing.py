@@ -1,0 +1,199 @@
+"""Turn file cells into values: times in many spellings, numbers with a decimal comma, points.
+
+Every function returns the parsed values plus one problem per bad cell as (position, text);
+the importer adds the row and column to each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+Problem = tuple[int, str]
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+# Naive spellings, tried on the whole column; the one that reads most cells wins, so a
+# column with 13/05/2015 is month-first and one with 05/13/2015 day-first.
+INSTANT_FORMATS = (
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f",
+    "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
+    "%d.%m.%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M", "%Y %b %d %I:%M:%S %p",
+)
+DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%m/%d/%Y")
+_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+_TO_WGS84 = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True)
+
+
+def is_blank(value: object) -> bool:
+    """Empty cell: None, NaN, NaT or only spaces."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def to_numbers(values: pd.Series) -> tuple[pd.Series, list[Problem]]:
+    """Numbers from cells; '2,5' (decimal comma) is 2.5. Blank cells stay missing."""
+    text = values.map(lambda v: None if is_blank(v) else str(v).strip().replace(",", "."))
+    numbers = pd.to_numeric(text, errors="coerce")
+    problems = [(int(i), "is geen getal") for i in np.flatnonzero(
+        text.notna().to_numpy() & numbers.isna().to_numpy())]
+    return numbers, problems
+
+
+def _excel_serial(value: object) -> pd.Timestamp | None:
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str) and re.fullmatch(r"\d{5}([.,]\d+)?", value.strip()):
+        number = float(value.strip().replace(",", "."))
+    else:
+        return None
+    if 20000 <= number <= 80000:  # 1954 to 2119
+        return (EXCEL_EPOCH + pd.to_timedelta(number, unit="D")).round("s")
+    return None
+
+
+def _parse_naive(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    """Each cell in the spelling that reads most of the column, else the next best one."""
+    attempts = [pd.to_datetime(text, format=pattern, errors="coerce").astype("datetime64[us]")
+                for pattern in formats]
+    ranked = sorted(attempts, key=lambda parsed: -int(parsed.notna().sum()))  # stable
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    for parsed in ranked:
+        result = result.where(result.notna(), parsed)
+    return result
+
+
+def parse_instants(values: pd.Series, tz: str) -> tuple[pd.Series, list[Problem]]:
+    """Moments from cells, as UTC. Times without an offset are local in `tz`.
+
+    Accepts ISO (with or without offset), dd-mm-jjjj uu:mm, US month-first with AM/PM,
+    Excel date cells and Excel serial numbers. A local time that does not exist (the
+    spring-forward gap) or exists twice (the autumn overlap) is a problem, not a guess.
+    """
+    values = values.reset_index(drop=True)
+    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ms, UTC]")
+    naive = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    problems: list[Problem] = []
+    text_positions = []
+    for position, value in enumerate(values):
+        if is_blank(value):
+            continue
+        if isinstance(value, (dt.datetime, pd.Timestamp)):
+            stamp = pd.Timestamp(value)
+            if stamp.tzinfo is None:
+                naive.iloc[position] = stamp
+            else:
+                result.iloc[position] = stamp.tz_convert("UTC")
+            continue
+        serial = _excel_serial(value)
+        if serial is not None:
+            naive.iloc[position] = serial
+            continue
+        text = str(value).strip()
+        if _OFFSET.search(text) and re.match(r"\d{4}-\d{2}-\d{2}", text):
+            try:
+                result.iloc[position] = pd.Timestamp(text).tz_convert("UTC")
+            except ValueError:
+                problems.append((position, "is geen bestaand tijdstip"))
+            continue
+        text_positions.append(position)
+    if text_positions:
+        texts = values.iloc[text_positions].astype(str).str.strip().str.replace(
+            r"\s+", " ", regex=True)
+        parsed = _parse_naive(texts, INSTANT_FORMATS)
+        for position, stamp in zip(text_positions, parsed, strict=True):
+            if pd.isna(stamp):
+                problems.append((position, "is geen (bestaand) tijdstip. Gebruik dd-mm-jjjj "
+                                           "uu:mm of jjjj-mm-ddTuu:mm"))
+            else:
+                naive.iloc[position] = stamp
+    localised, dst_problems = _localise(naive, tz)
+    result = result.where(result.notna(), localised)
+    return result, sorted(problems + dst_problems)
+
+
+def _localise(naive: pd.Series, tz: str) -> tuple[pd.Series, list[Problem]]:
+    local = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    problems = []
+    for position in np.flatnonzero(naive.notna().to_numpy() & local.isna().to_numpy()):
+        stamp = naive.iloc[position]
+        shifted = pd.Timestamp(stamp).tz_localize(tz, ambiguous=True, nonexistent="NaT")
+        if pd.isna(shifted):
+            problems.append((int(position), f"bestaat niet in {tz}: de klok sprong toen een uur "
+                                            "vooruit. Controleer het uur"))
+        else:
+            problems.append((int(position), f"komt twee keer voor in {tz} (de klok ging een uur "
+                                            "terug). Voeg +02:00 (zomertijd) of +01:00 "
+                                            "(wintertijd) toe"))
+    return local.dt.tz_convert("UTC").astype("datetime64[ms, UTC]"), problems
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, list[Problem]]:
+    """Calendar dates from cells: ISO, dd-mm-jjjj, Excel date cells and serial numbers."""
+    values = values.reset_index(drop=True)
+    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ms]")
+    problems: list[Problem] = []
+    text_positions = []
+    for position, value in enumerate(values):
+        if is_blank(value):
+            continue
+        if isinstance(value, (dt.date, pd.Timestamp)):
+            result.iloc[position] = pd.Timestamp(value).tz_localize(None).normalize() if \
+                pd.Timestamp(value).tzinfo else pd.Timestamp(value).normalize()
+            continue
+        serial = _excel_serial(value)
+        if serial is not None:
+            result.iloc[position] = serial.normalize()
+            continue
+        text_positions.append(position)
+    if text_positions:
+        texts = values.iloc[text_positions].astype(str).str.strip().str.split(" ").str[0]
+        parsed = _parse_naive(texts.str.split("T").str[0], DATE_FORMATS)
+        for position, stamp in zip(text_positions, parsed, strict=True):
+            if pd.isna(stamp):
+                problems.append((position, "is geen bestaande datum. Gebruik dd-mm-jjjj of "
+                                           "jjjj-mm-dd"))
+            else:
+                result.iloc[position] = stamp
+    return result, problems
+
+
+def parse_geolocation(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """KoboToolbox `_geolocation` cells, '[52.49, 4.67]' or '52.49 4.67 0 5', into lat and lon."""
+    lat, lon = [], []
+    for value in values:
+        numbers = re.findall(r"-?\d+(?:\.\d+)?", "" if is_blank(value) else str(value))
+        lat.append(float(numbers[0]) if len(numbers) >= 2 else np.nan)
+        lon.append(float(numbers[1]) if len(numbers) >= 2 else np.nan)
+    return pd.Series(lat), pd.Series(lon)
+
+
+def looks_like_rd(x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether coordinates are RD New metres rather than degrees (most of them)."""
+    valid = ~(np.isnan(x) | np.isnan(y))
+    if not valid.any():
+        return False
+    inside = (x[valid] > 0) & (x[valid] < 300_000) & (y[valid] > 289_000) & (y[valid] < 629_000)
+    return bool(inside.mean() > 0.5)
+
+
+def make_points(x: np.ndarray, y: np.ndarray, *, rd: bool) -> np.ndarray:
+    """Points in WGS84 from lon/lat degrees or RD New metres; missing where either is."""
+    if rd:
+        x, y = _TO_WGS84.transform(x, y)
+    points = shapely.points(x, y)
+    missing = np.isnan(np.asarray(x, dtype=float)) | np.isnan(np.asarray(y, dtype=float))
+    points[missing] = None
+    return points
