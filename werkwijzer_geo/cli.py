@@ -40,7 +40,13 @@ def read_boundary_file(path: str | Path) -> gpd.GeoDataFrame:
 
 def _run_init(args: argparse.Namespace) -> int:
     boundary = read_boundary_file(args.boundary) if args.boundary else None
-    info = create_workspace(args.db, boundary=boundary, tz=args.tz)
+    try:
+        info = create_workspace(args.db, boundary=boundary, tz=args.tz)
+    except WerkwijzerError as error:
+        if not args.boundary:
+            raise
+        name = Path(args.boundary).name
+        raise WerkwijzerError([f"{name}: {line}" for line in error.problems]) from None
     print(f"Werkruimte gemaakt: {info.path} (tijdzone {info.tz}).")
     return 0
 
