@@ -112,11 +112,22 @@ class _Problems:
         rest = len(self.lines) - MAX_LINES
         return [*self.lines[:MAX_LINES], f"… en nog {rest} problemen. Los eerst deze op."]
 
-    def merge_validation(self, error: WerkwijzerError) -> None:
+    def merge_validation(self, error: WerkwijzerError, columns: dict[str, str]) -> None:
+        """Add validation's lines, naming the file's own column where one was mapped."""
+        def to_source(match: re.Match) -> str:
+            column = match.group(1)
+            source = columns.get(column)
+            return f"kolom '{source}' ({column})" if source and source != column else \
+                match.group(0)
+
         for line in error.problems:
-            match = re.match(r"Rij (\d+), kolom '([^']+)'", line)
-            if match and (int(match.group(1)), match.group(2)) in self.cells:
-                continue
+            line = re.sub(r"kolom '([a-z_]+)' \([^)]*\)", to_source, line, count=1)
+            match = re.match(r"Rij (\d+), kolom '[^']+' \(([a-z_]+)\)|Rij (\d+), kolom '([a-z_]+)'",
+                             line)
+            if match:
+                row = int(match.group(1) or match.group(3))
+                if (row, match.group(2) or match.group(4)) in self.cells:
+                    continue
             missing = re.match(r"Kolom '([^']+)' \(", line)
             if missing and missing.group(1) in self.missing:
                 continue
@@ -357,7 +368,7 @@ def plan_import(
         rows = validate_layer(layer_name, candidate, row_numbers=table.row_numbers,
                               max_messages=None)
     except WerkwijzerError as error:
-        problems.merge_validation(error)
+        problems.merge_validation(error, resolved.columns)
     if rows is not None:
         _check_far_outside(rows, boundary, table, problems)
         _check_ids(rows, workspace, layer_name, table, resolved, problems)

@@ -20,7 +20,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     s.ID: ("id", "nummer", "nr", "volgnummer"),
     s.ROUND_ID: ("round_id", "ronde", "ronde_id", "rondenummer"),
     s.OBSERVED_AT: ("observed_at", "tijdstip", "datumtijd", "datum_tijd", "waargenomen_op",
-                    "timestamp", "datetime", "date_time", "tijd", "moment", "start"),
+                    "timestamp", "datetime", "date_time", "tijd", "time", "moment", "start"),
     s.GROUP: ("group", "groep", "doelgroep", "wie"),
     s.COUNT: ("count", "aantal", "aantal_personen", "personen", "number", "total"),
     s.ACTIVITY: ("activity", "activiteit", "wat", "bezigheid"),
