@@ -119,3 +119,9 @@ def test_count_line_uses_dutch_thousands_and_singular():
     assert describe_selection(one) == "1 waarneming (1 persoon), 1 ronde in deze selectie"
     many = {s.OBSERVATIONS: make_observations([Obs(count=1500)])}
     assert describe_selection(many) == "1 waarneming (1.500 personen) in deze selectie"
+
+
+def test_a_running_round_counts_its_first_hour():
+    rounds = _rounds([("2026-09-11 21:10", "2026-09-11 23:00")])
+    rounds[s.ENDED_AT] = pd.Series([pd.NaT], dtype="datetime64[ms, Europe/Amsterdam]")
+    assert get_round_slots(rounds)[s.LOCAL_HOUR].tolist() == [21, 22]

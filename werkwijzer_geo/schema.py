@@ -160,7 +160,7 @@ LAYERS: dict[str, Layer] = {
             (
                 _ID,
                 Column(STARTED_AT, Kind.INSTANT, "begin", required=True),
-                Column(ENDED_AT, Kind.INSTANT, "einde", required=True),
+                Column(ENDED_AT, Kind.INSTANT, "einde"),  # empty while the round runs
                 Column(OBSERVERS, Kind.TEXT, "waarnemers"),
                 _NOTE,
             ),

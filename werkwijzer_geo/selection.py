@@ -25,6 +25,7 @@ def get_round_slots(rounds: pd.DataFrame) -> pd.DataFrame:
     # Naive UTC for arithmetic; local time is taken per slot, so DST changes are right.
     start = rounds[s.STARTED_AT].dt.tz_convert("UTC").dt.tz_localize(None)
     end = rounds[s.ENDED_AT].dt.tz_convert("UTC").dt.tz_localize(None)
+    end = end.fillna(start + pd.Timedelta(hours=1))  # a running round: its first hour so far
     tz = rounds[s.STARTED_AT].dt.tz
     first = start.dt.floor("h")
     hours = ((end - first) / pd.Timedelta(hours=1)).apply(np.ceil).astype(int).clip(lower=1)

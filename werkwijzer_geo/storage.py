@@ -8,7 +8,7 @@ import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -286,6 +286,22 @@ def write_layers(path: str | os.PathLike, layers: Mapping[str, gpd.GeoDataFrame]
     checked = {name: validate_layer(name, frame) for name, frame in layers.items()}
     with _writer_lock(path):
         _commit_copy(path, checked, None)
+
+
+def rewrite_layer(path: str | os.PathLike, layer_name: str,
+                  modify: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """Read a layer, change it with `modify`, check it and save it, all inside the write lock,
+    so a change never overwrites what someone else saved a moment before.
+
+    Returns the layer as it was before the change.
+    """
+    path = Path(path)
+    info = get_workspace_info(path)
+    with _writer_lock(path):
+        before = read_layer(path, layer_name, tz=info.tz)
+        after = validate_layer(layer_name, modify(before.copy()))
+        _commit_copy(path, {layer_name: after}, None)
+    return before
 
 
 def append_rows(path: str | os.PathLike, layer_name: str, rows: gpd.GeoDataFrame) -> list[int]:

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from builders import Obs, make_observations
+
+from werkwijzer_geo import WerkwijzerError, editing, storage
+from werkwijzer_geo import schema as s
+
+
+@pytest.fixture
+def filled(workspace):
+    storage.append_rows(workspace, s.OBSERVATIONS, make_observations(
+        [Obs(note="een"), Obs(note="twee"), Obs(note="drie")], start_id=None))
+    return workspace
+
+
+def _notes(path):
+    return storage.read_layer(path, s.OBSERVATIONS)[s.NOTE].tolist()
+
+
+def test_update_and_undo(filled):
+    change = editing.update_rows(filled, s.OBSERVATIONS, pd.DataFrame(
+        {s.ID: [2], s.NOTE: ["TWEE"], s.COUNT: [9]}))
+    back = storage.read_layer(filled, s.OBSERVATIONS)
+    assert back[s.NOTE].tolist() == ["een", "TWEE", "drie"] and back[s.COUNT].tolist()[1] == 9
+    editing.undo_change(filled, change)
+    back = storage.read_layer(filled, s.OBSERVATIONS)
+    assert back[s.NOTE].tolist() == ["een", "twee", "drie"] and back[s.COUNT].tolist()[1] == 6
+
+
+def test_bad_edit_is_refused_and_changes_nothing(filled):
+    before = filled.read_bytes()
+    with pytest.raises(WerkwijzerError, match="kolom 'count'"):
+        editing.update_rows(filled, s.OBSERVATIONS, pd.DataFrame({s.ID: [1], s.COUNT: [0]}))
+    with pytest.raises(WerkwijzerError, match="Nummer.*9 bestaan niet"):
+        editing.delete_rows(filled, s.OBSERVATIONS, [9])
+    assert filled.read_bytes() == before
+
+
+def test_delete_and_undo_puts_rows_back_in_order(filled):
+    change = editing.delete_rows(filled, s.OBSERVATIONS, [1, 3])
+    assert _notes(filled) == ["twee"]
+    editing.undo_change(filled, change)
+    assert _notes(filled) == ["een", "twee", "drie"]
+    assert storage.read_layer(filled, s.OBSERVATIONS)[s.ID].tolist() == [1, 2, 3]
+
+
+def test_add_and_undo_removes_only_the_added_rows(filled):
+    change = editing.add_rows(filled, s.OBSERVATIONS, make_observations([Obs(note="vier")],
+                                                                        start_id=None))
+    assert change.added_ids == [4] and len(_notes(filled)) == 4
+    editing.undo_change(filled, change)
+    assert _notes(filled) == ["een", "twee", "drie"]
+
+
+def test_move_point(filled):
+    change = editing.move_point(filled, s.OBSERVATIONS, 2, 4.678, 52.494)
+    point = storage.read_layer(filled, s.OBSERVATIONS).geometry.iloc[1]
+    assert (point.x, point.y) == (4.678, 52.494)
+    editing.undo_change(filled, change)
+    assert storage.read_layer(filled, s.OBSERVATIONS).geometry.iloc[1].x == pytest.approx(4.677)
+
+
+def test_round_runs_until_finished(workspace):
+    started = pd.Timestamp("2026-09-11 21:00", tz="Europe/Amsterdam")
+    round_id = editing.start_round(workspace, observers="JB, SK", started_at=started)
+    now = started + pd.Timedelta(hours=1)
+    running = editing.get_running_round(workspace, now=now)
+    assert running is not None and running[s.ID] == round_id
+    assert editing.get_running_round(workspace, now=started + pd.Timedelta(hours=13)) is None
+    editing.finish_round(workspace, round_id, ended_at=now)
+    assert editing.get_running_round(workspace, now=now) is None
+    rounds = storage.read_layer(workspace, s.ROUNDS)
+    assert rounds[s.ENDED_AT].iloc[0] == now

@@ -1,0 +1,137 @@
+"""Changes to saved rows: edit, delete, move, rounds that start and finish, and undo."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from . import schema as s
+from ._errors import WerkwijzerError
+from .storage import append_rows, get_workspace_info, read_layer, rewrite_layer
+
+# A round still running after this long was forgotten; it is not offered as the current one.
+RUNNING_ROUND_MAX_HOURS = 12
+
+
+@dataclass
+class Change:
+    """One saved change and what undoes it: the rows as they were (and ids that were added)."""
+
+    layer: str
+    description: str
+    previous_rows: gpd.GeoDataFrame | None = None  # rows to put back as they were
+    added_ids: list[int] = field(default_factory=list)  # rows to remove again
+
+
+def _missing_ids(frame: pd.DataFrame, ids: list[int], layer_name: str) -> None:
+    absent = sorted(set(ids) - set(frame[s.ID].dropna().astype(int)))
+    if absent:
+        raise WerkwijzerError(f"Nummer(s) {', '.join(map(str, absent))} bestaan niet (meer) in "
+                              f"laag '{layer_name}'. Misschien heeft iemand ze net verwijderd.")
+
+
+def add_rows(path: str | os.PathLike, layer_name: str, rows: gpd.GeoDataFrame) -> Change:
+    """Save new rows; the change remembers their ids so it can be undone."""
+    ids = append_rows(path, layer_name, rows)
+    label = s.get_layer(layer_name).label.lower()
+    return Change(layer_name, f"{len(ids)} rij(en) toegevoegd aan {label}", added_ids=ids)
+
+
+def update_rows(path: str | os.PathLike, layer_name: str, changes: pd.DataFrame) -> Change:
+    """Set attribute values per id (`changes` has an id column and the columns to change)."""
+    ids = changes[s.ID].astype(int).tolist()
+    columns = [c for c in changes.columns if c != s.ID]
+    geometry_change = s.GEOMETRY in columns
+
+    def modify(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        _missing_ids(frame, ids, layer_name)
+        position = frame.reset_index(drop=True).set_index(s.ID)
+        keyed = changes.set_index(changes[s.ID].astype(int))
+        for column in columns:
+            if column == s.GEOMETRY:
+                continue
+            position[column] = position[column].astype(object)
+            position.loc[keyed.index, column] = keyed[column].to_numpy()
+        result = gpd.GeoDataFrame(position.reset_index(), geometry=frame.geometry.name,
+                                  crs=frame.crs)
+        if geometry_change:
+            lookup = dict(zip(keyed.index, keyed[s.GEOMETRY], strict=True))
+            result[s.GEOMETRY] = [lookup.get(i, g) for i, g in
+                                  zip(result[s.ID], result.geometry, strict=True)]
+        return result
+
+    before = rewrite_layer(path, layer_name, modify)
+    previous = before[before[s.ID].isin(ids)]
+    what = "verplaatst" if columns == [s.GEOMETRY] else "gewijzigd"
+    return Change(layer_name, f"{len(ids)} rij(en) {what}", previous_rows=previous)
+
+
+def move_point(path: str | os.PathLike, layer_name: str, row_id: int, lon: float,
+               lat: float) -> Change:
+    """Put a point somewhere else."""
+    changes = pd.DataFrame({s.ID: [row_id], s.GEOMETRY: [shapely.Point(lon, lat)]})
+    return update_rows(path, layer_name, changes)
+
+
+def delete_rows(path: str | os.PathLike, layer_name: str, ids: list[int]) -> Change:
+    """Remove rows by id; the change keeps them so undo can put them back."""
+    def modify(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        _missing_ids(frame, ids, layer_name)
+        return frame[~frame[s.ID].isin(ids)]
+
+    before = rewrite_layer(path, layer_name, modify)
+    return Change(layer_name, f"{len(ids)} rij(en) verwijderd",
+                  previous_rows=before[before[s.ID].isin(ids)])
+
+
+def undo_change(path: str | os.PathLike, change: Change) -> None:
+    """Undo one change: remove what it added, put back rows as they were before it."""
+    restore = change.previous_rows
+    restore_ids = [] if restore is None else restore[s.ID].astype(int).tolist()
+
+    def modify(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        kept = frame[~frame[s.ID].isin(change.added_ids + restore_ids)]
+        if restore is None or restore.empty:
+            return kept
+        return gpd.GeoDataFrame(pd.concat([kept, restore], ignore_index=True),
+                                crs=frame.crs).sort_values(s.ID, kind="stable")
+
+    rewrite_layer(path, change.layer, modify)
+
+
+def start_round(path: str | os.PathLike, *, observers: str = "",
+                started_at: pd.Timestamp | None = None) -> int:
+    """Record that the team went out now; returns the round's id."""
+    tz = get_workspace_info(path).tz
+    begin = started_at if started_at is not None else pd.Timestamp.now(tz=tz).floor("min")
+    no_end = pd.Series([pd.NaT], dtype="datetime64[ms, UTC]")
+    row = gpd.GeoDataFrame({s.STARTED_AT: [begin], s.ENDED_AT: no_end,
+                            s.OBSERVERS: [observers or None]}, geometry=[None],
+                           crs=s.STORAGE_CRS)
+    return append_rows(path, s.ROUNDS, row)[0]
+
+
+def get_running_round(path: str | os.PathLike, *, now: pd.Timestamp | None = None,
+                      ) -> pd.Series | None:
+    """The newest round without an end that started less than 12 hours ago, if any."""
+    rounds = read_layer(path, s.ROUNDS)
+    running = rounds[rounds[s.ENDED_AT].isna()]
+    if running.empty:
+        return None
+    now = now if now is not None else pd.Timestamp.now(tz="UTC")
+    newest = running.sort_values(s.STARTED_AT).iloc[-1]
+    if now - newest[s.STARTED_AT] > pd.Timedelta(hours=RUNNING_ROUND_MAX_HOURS):
+        return None
+    return newest
+
+
+def finish_round(path: str | os.PathLike, round_id: int, *,
+                 ended_at: pd.Timestamp | None = None) -> Change:
+    """Close a running round now (or at `ended_at`)."""
+    tz = get_workspace_info(path).tz
+    end = ended_at if ended_at is not None else pd.Timestamp.now(tz=tz).ceil("min")
+    return update_rows(path, s.ROUNDS, pd.DataFrame({s.ID: [round_id], s.ENDED_AT: [end]}))
