@@ -33,7 +33,7 @@ def test_bad_edit_is_refused_and_changes_nothing(filled):
     before = filled.read_bytes()
     with pytest.raises(WerkwijzerError, match="kolom 'count'"):
         editing.update_rows(filled, s.OBSERVATIONS, pd.DataFrame({s.ID: [1], s.COUNT: [0]}))
-    with pytest.raises(WerkwijzerError, match="Nummer.*9 bestaan niet"):
+    with pytest.raises(WerkwijzerError, match=r"Nummer.*9 bestaan niet"):
         editing.delete_rows(filled, s.OBSERVATIONS, [9])
     assert filled.read_bytes() == before
 

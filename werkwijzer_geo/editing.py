@@ -135,3 +135,32 @@ def finish_round(path: str | os.PathLike, round_id: int, *,
     tz = get_workspace_info(path).tz
     end = ended_at if ended_at is not None else pd.Timestamp.now(tz=tz).ceil("min")
     return update_rows(path, s.ROUNDS, pd.DataFrame({s.ID: [round_id], s.ENDED_AT: [end]}))
+
+
+def make_point_row(layer_name: str, lon: float, lat: float, values: dict) -> gpd.GeoDataFrame:
+    """One new row for a point layer from form values (column -> value); id left empty."""
+    layer = s.get_layer(layer_name)
+    unknown = set(values) - set(layer.column_names)
+    if unknown:
+        raise WerkwijzerError(f"Laag '{layer_name}' heeft geen kolom(men) "
+                              f"{', '.join(sorted(unknown))}.")
+    row = {column: [values.get(column)] for column in layer.column_names if column != s.ID}
+    return gpd.GeoDataFrame(row, geometry=[shapely.Point(lon, lat)], crs=s.STORAGE_CRS)
+
+
+def get_changed_rows(original: pd.DataFrame, edited: pd.DataFrame) -> pd.DataFrame:
+    """The rows of an edited attribute table that differ from the original, keyed by id,
+    with only the columns that changed somewhere."""
+    before = original.set_index(s.ID)
+    after = edited.set_index(s.ID).reindex(before.index)
+    columns = [c for c in after.columns if c in before.columns]
+
+    def differs(column: str) -> pd.Series:
+        old, new = before[column].astype(object), after[column].astype(object)
+        both_missing = old.isna() & new.isna()
+        return ~both_missing & (old != new)
+
+    changed_cells = pd.DataFrame({c: differs(c) for c in columns}, index=before.index)
+    rows = changed_cells.any(axis=1)
+    cols = [c for c in columns if changed_cells[c].any()]
+    return after.loc[rows, cols].reset_index()

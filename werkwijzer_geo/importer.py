@@ -388,3 +388,31 @@ def run_import(workspace: str | Path, plan: ImportPlan) -> ImportPlan:
     plan.backup = backup
     return plan
 
+
+
+def propose_mapping(layer_name: str, table: SourceTable,
+                    given: ImportMapping | None = None) -> ImportMapping:
+    """The mapping Buurtkaart would use: recognised columns, then `given` on top."""
+    given = given or ImportMapping()
+    columns = auto_map_columns(layer_name, list(table.frame.columns))
+    columns.update(given.columns)
+    return ImportMapping(columns, given.values, given.defaults, given.tz)
+
+
+def get_unknown_values(layer_name: str, table: SourceTable, mapping: ImportMapping,
+                       ) -> dict[str, list[str]]:
+    """Per coded column: the file's values that no alias and no value mapping recognise."""
+    layer = s.get_layer(layer_name)
+    unknown = {}
+    for column in layer.columns:
+        source = mapping.columns.get(column.name)
+        if column.kind is not Kind.CODE or source not in table.frame.columns:
+            continue
+        chosen = {normalise_name(k) for k in mapping.values.get(column.name, {})}
+        aliases = get_code_aliases(layer_name, column.name)
+        values = sorted({str(v).strip() for v in table.frame[source] if not is_blank(v)})
+        missing = [v for v in values if normalise_name(v) not in chosen
+                   and normalise_name(v) not in aliases]
+        if missing:
+            unknown[column.name] = missing
+    return unknown

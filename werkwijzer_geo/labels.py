@@ -153,3 +153,28 @@ def format_hours(start_hour: int, end_hour: int) -> str:
 def format_weekdays(weekdays: list[int] | tuple[int, ...]) -> str:
     """Weekday numbers (0 = Monday) as Dutch short names: 'vr, za'."""
     return ", ".join(WEEKDAY_SHORT[day] for day in sorted(weekdays))
+
+
+_CODE_LABELS_BY_COLUMN = {
+    "group": GROUP_LABELS,
+    "activity": ACTIVITY_LABELS,
+    "role": ROLE_LABELS,
+    "interaction": INTERACTION_LABELS,
+    "step": EXPERIMENT_STEP_LABELS,
+    "status": EXPERIMENT_STATUS_LABELS,
+    "object": EXPERIMENT_OBJECT_LABELS,
+    "source": STORY_SOURCE_LABELS,
+    "valence": VALENCE_LABELS,
+}
+_KIND_LABELS_BY_LAYER = {
+    "spots": SPOT_KIND_LABELS,
+    "places": PLACE_KIND_LABELS,
+    "events": EVENT_KIND_LABELS,
+}
+
+
+def get_code_labels(layer_name: str, column_name: str) -> dict:
+    """Code -> Dutch label for a coded column of a layer (empty when not coded)."""
+    if column_name == "kind":
+        return dict(_KIND_LABELS_BY_LAYER.get(layer_name, {}))
+    return dict(_CODE_LABELS_BY_COLUMN.get(column_name, {}))

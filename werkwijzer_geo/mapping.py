@@ -74,21 +74,6 @@ PERSONAL_COLUMNS = ("naam", "name", "voornaam", "achternaam", "firstname", "last
 # Layers whose `name` column names a place or project, not a person.
 _NAMED_LAYERS = (s.HANGOUTS, s.EXPERIMENTS, s.PLACES, s.BOUNDARY)
 
-_CODE_LABELS = {
-    s.GROUP: labels.GROUP_LABELS,
-    s.ACTIVITY: labels.ACTIVITY_LABELS,
-    s.ROLE: labels.ROLE_LABELS,
-    s.INTERACTION: labels.INTERACTION_LABELS,
-    s.STEP: labels.EXPERIMENT_STEP_LABELS,
-    s.STATUS: labels.EXPERIMENT_STATUS_LABELS,
-    s.OBJECT: labels.EXPERIMENT_OBJECT_LABELS,
-    s.SOURCE: labels.STORY_SOURCE_LABELS,
-}
-_KIND_LABELS = {
-    s.SPOTS: labels.SPOT_KIND_LABELS,
-    s.PLACES: labels.PLACE_KIND_LABELS,
-    s.EVENTS: labels.EVENT_KIND_LABELS,
-}
 _EXTRA_CODE_ALIASES = {
     s.GROUP: {"jongere": "youth", "jeugd": "youth", "kind": "children", "ouder": "parents",
               "volwassene": "adults", "bejaarden": "elderly", "senioren": "elderly",
@@ -109,13 +94,10 @@ def normalise_name(name: str) -> str:
 
 def get_code_aliases(layer_name: str, column: str) -> dict[str, str]:
     """Known words for each code of a column: the code, its Dutch label, common synonyms."""
-    if column == s.KIND:
-        label_map = _KIND_LABELS.get(layer_name, {})
-    else:
-        label_map = _CODE_LABELS.get(column, {})
+    label_map = labels.get_code_labels(layer_name, column)
     aliases = {}
     for code, label in label_map.items():
-        aliases[normalise_name(code)] = code
+        aliases[normalise_name(str(code))] = code
         aliases[normalise_name(label)] = code
     for word, code in _EXTRA_CODE_ALIASES.get(column, {}).items():
         if code in label_map:
