@@ -22,6 +22,7 @@ def _install_assets() -> Path:
 _install_assets()
 pages = [
     st.Page("pages/kaart.py", title="Kaart", icon="🗺️", url_path="", default=True),
+    st.Page("pages/invoer.py", title="Invoer", icon="✏️", url_path="invoer"),
 ]
 navigation = st.navigation(pages)
 info, layers = ui.load_workspace()

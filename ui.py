@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import streamlit as st
@@ -128,11 +129,68 @@ def layer_label(name: str) -> str:
     return labels.LAYER_LABELS.get(name, name)
 
 
-__all__ = [
-    "get_time_filter",
-    "layer_label",
-    "load_workspace",
-    "render_time_filter",
-    "s",
-    "show_tiles",
-]
+
+
+# ---- forms built from the schema, used by Invoer ----
+
+LONG_TEXT = {s.NOTE, s.GOAL, s.EVALUATION, s.TEXT}
+SKIPPED_IN_FORMS = {s.ID, s.ROUND_ID}
+DEFAULT_NUMBERS = {s.COUNT: 1, s.SEVERITY: 2, s.START_HOUR: 21, s.END_HOUR: 23,
+                   s.RADIUS_M: float(s.DEFAULT_RADIUS_M)}
+
+
+def _code_widget(layer_name: str, column: s.Column, key: str):
+    names = labels.get_code_labels(layer_name, column.name)
+    title = column.label.capitalize() + ("" if column.required else " (mag leeg)")
+    if len(column.codes) <= 8:
+        return st.pills(title, options=list(column.codes), format_func=lambda c: names.get(c, c),
+                        key=key)
+    return st.selectbox(title, options=list(column.codes), index=None,
+                        format_func=lambda c: names.get(c, c), key=key)
+
+
+def render_row_form(layer_name: str, tz: str, *, key: str) -> dict:
+    """Widgets for every column a person fills in; returns column -> value (inside st.form).
+
+    Instants come back as (date, time) pairs, to be joined with `make_local_instant`.
+    """
+    layer = s.get_layer(layer_name)
+    now = dt.datetime.now(ZoneInfo(tz))
+    values: dict = {}
+    for column in layer.columns:
+        name = column.name
+        widget_key = f"{key}_{name}"
+        title = column.label.capitalize() + ("" if column.required else " (mag leeg)")
+        if name in SKIPPED_IN_FORMS:
+            continue
+        if name == s.WEEKDAYS:
+            days = st.pills(title, options=list(range(7)), selection_mode="multi",
+                            format_func=lambda d: labels.WEEKDAY_SHORT[d], key=widget_key)
+            values[name] = ",".join(labels.WEEKDAY_CODES[d] for d in sorted(days or []))
+        elif column.kind is s.Kind.CODE:
+            values[name] = _code_widget(layer_name, column, widget_key)
+        elif column.kind in (s.Kind.INT, s.Kind.FLOAT):
+            is_int = column.kind is s.Kind.INT
+            default = DEFAULT_NUMBERS.get(name) if column.required or name == s.RADIUS_M else None
+            values[name] = st.number_input(
+                title, min_value=column.minimum if column.minimum is None or not is_int
+                else int(column.minimum), max_value=column.maximum if column.maximum is None
+                or not is_int else int(column.maximum), value=default,
+                step=1 if is_int else 10.0, key=widget_key)
+        elif column.kind is s.Kind.INSTANT:
+            if not column.required:
+                continue  # ends and resolutions are filled in later, in Bewerken
+            left, right = st.columns(2)
+            day = left.date_input(title, value=now.date(), format="DD-MM-YYYY",
+                                  key=f"{widget_key}_day")
+            clock = right.time_input("Tijd", value=now.time().replace(second=0, microsecond=0),
+                                     step=60, key=f"{widget_key}_time")
+            values[name] = (day, clock)
+        elif column.kind is s.Kind.DATE:
+            values[name] = st.date_input(title, value=now.date() if column.required else None,
+                                         format="DD-MM-YYYY", key=widget_key)
+        elif name in LONG_TEXT:
+            values[name] = st.text_area(title + " — geen namen van mensen", key=widget_key)
+        else:
+            values[name] = st.text_input(title, key=widget_key)
+    return values

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 
@@ -164,3 +165,21 @@ def get_changed_rows(original: pd.DataFrame, edited: pd.DataFrame) -> pd.DataFra
     rows = changed_cells.any(axis=1)
     cols = [c for c in columns if changed_cells[c].any()]
     return after.loc[rows, cols].reset_index()
+
+
+def make_local_instant(day: dt.date, clock: dt.time, tz: str, *, what: str = "Tijdstip",
+                       ) -> pd.Timestamp:
+    """A date and a wall-clock time in `tz` as one moment; the DST gap and overlap are
+    refused with a Dutch message instead of guessed."""
+    naive = pd.Timestamp.combine(day, clock)
+    try:
+        return naive.tz_localize(tz, ambiguous="raise", nonexistent="raise")
+    except ValueError:
+        shown = naive.strftime("%d-%m-%Y %H:%M")
+        gap = pd.isna(naive.tz_localize(tz, ambiguous=True, nonexistent="NaT"))
+        if gap:
+            raise WerkwijzerError(f"{what} {shown} bestaat niet in {tz}: de klok sprong toen "
+                                  "een uur vooruit. Kies een ander uur.") from None
+        raise WerkwijzerError(f"{what} {shown} komt twee keer voor in {tz} (de klok ging een "
+                              "uur terug). Kies 01:59 of 03:00, of noteer het in de notitie."
+                              ) from None

@@ -252,7 +252,6 @@ def read_layer(path: str | os.PathLike, layer_name: str, *, tz: str | None = Non
     The local columns are added for the layer's time column (see `schema.Layer`).
     """
     path = Path(path)
-    layer = schema.get_layer(layer_name)
     tz = tz or get_workspace_info(path).tz
     raw = pyogrio.read_dataframe(path, layer=layer_name, use_arrow=True)
     stored_rows = _count_rows(path, layer_name)
@@ -261,7 +260,14 @@ def read_layer(path: str | os.PathLike, layer_name: str, *, tz: str | None = Non
             f"Laag '{layer_name}' in {path.name} gaf {len(raw)} van de {stored_rows} rijen. "
             "Het bestand is buiten Buurtkaart om gewijzigd; zet een reservekopie terug."
         )
-    frame = _from_storage(layer_name, raw)
+    return localise_layer(layer_name, _from_storage(layer_name, raw), tz)
+
+
+def localise_layer(layer_name: str, frame: gpd.GeoDataFrame, tz: str) -> gpd.GeoDataFrame:
+    """A canonical table as reading gives it: instants in `tz`, local hour, weekday and date,
+    and RD New coordinates for point layers."""
+    layer = schema.get_layer(layer_name)
+    frame = frame.copy()
     for column in layer.columns:
         if column.kind is Kind.INSTANT:
             frame[column.name] = frame[column.name].dt.tz_convert(tz)

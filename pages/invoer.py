@@ -1,0 +1,317 @@
+"""Invoer: record on the map (phone first), edit with undo, import files, restore backups."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+import ui
+from werkwijzer_geo import WerkwijzerError, editing, labels, maps, storage
+from werkwijzer_geo import schema as s
+from werkwijzer_geo.importer import get_unknown_values, plan_import, propose_mapping, run_import
+from werkwijzer_geo.mapping import COORDINATE_TARGETS, ImportMapping
+from werkwijzer_geo.selection import select_layers
+from werkwijzer_geo.tables import list_source_layers, read_source_table
+from werkwijzer_geo.timefilter import TimeFilter
+
+RECORDABLE = (s.OBSERVATIONS, s.SPOTS, s.HANGOUTS, s.EXPERIMENTS, s.EVENTS, s.STORIES)
+EDITABLE = (s.OBSERVATIONS, s.ROUNDS, s.SPOTS, s.HANGOUTS, s.EXPERIMENTS, s.PLACES, s.EVENTS,
+            s.STORIES)
+KEY_UNDO, KEY_SAVED, KEY_CLICK, KEY_MOVE = "undo_stack", "saved_tokens", "handled_click", "move"
+
+info, layers = ui.load_workspace()
+path = ui.get_workspace_path()
+state = st.session_state
+state.setdefault(KEY_UNDO, [])
+state.setdefault(KEY_SAVED, set())
+
+
+def remember(change: editing.Change) -> None:
+    state[KEY_UNDO].append(change)
+    state[KEY_UNDO] = state[KEY_UNDO][-20:]
+
+
+def show_problems(error: WerkwijzerError) -> None:
+    st.error("\n\n".join(error.problems))
+
+
+st.header("Invoer")
+if state[KEY_UNDO]:
+    last = state[KEY_UNDO][-1]
+    if st.button(f"↶ Ongedaan maken: {last.description}", key="undo"):
+        try:
+            editing.undo_change(path, last)
+            state[KEY_UNDO].pop()
+            st.toast("Ongedaan gemaakt.")
+            st.rerun()
+        except WerkwijzerError as error:
+            show_problems(error)
+
+record_tab, edit_tab, import_tab, backup_tab = st.tabs(
+    ["Vastleggen", "Bewerken", "Importeren", "Reservekopieën"])
+
+
+# ---- record ----
+
+@st.dialog("Vastleggen")
+def record_dialog(layer_name: str, lon: float, lat: float, token: str,
+                  round_id: int | None) -> None:
+    st.caption(f"{labels.LAYER_LABELS[layer_name]} op {lat:.5f}, {lon:.5f}")
+    with st.form(f"form_{token}", border=False):
+        values = ui.render_row_form(layer_name, info.tz, key=f"f_{token}")
+        submitted = st.form_submit_button("Opslaan", type="primary", use_container_width=True)
+    if not submitted:
+        return
+    if token in state[KEY_SAVED]:  # a double tap or a rerun: already stored
+        st.rerun()
+    try:
+        row_values = {
+            name: editing.make_local_instant(*value, info.tz) if isinstance(value, tuple)
+            else value for name, value in values.items()
+        }
+        if layer_name == s.OBSERVATIONS and round_id is not None:
+            row_values[s.ROUND_ID] = round_id
+        change = editing.add_rows(path, layer_name,
+                                  editing.make_point_row(layer_name, lon, lat, row_values))
+    except WerkwijzerError as error:
+        show_problems(error)
+        return
+    state[KEY_SAVED].add(token)
+    remember(change)
+    st.toast(f"Opgeslagen: {change.description}.")
+    st.rerun()
+
+
+with record_tab:
+    running = editing.get_running_round(path)
+    if running is None:
+        left, right = st.columns([2, 1], vertical_alignment="bottom")
+        observers = left.text_input("Waarnemers (initialen of aantal)", key="observers")
+        if right.button("Ronde starten", type="primary", use_container_width=True):
+            try:
+                editing.start_round(path, observers=observers)
+                st.rerun()
+            except WerkwijzerError as error:
+                show_problems(error)
+        round_id = None
+    else:
+        round_id = int(running[s.ID])
+        started = running[s.STARTED_AT].tz_convert(info.tz)
+        st.success(f"Ronde {round_id} loopt sinds {labels.format_datetime(started)}"
+                   f"{' (' + running[s.OBSERVERS] + ')' if running[s.OBSERVERS] else ''}. "
+                   "Waarnemingen horen bij deze ronde.")
+        if st.button("Ronde afronden", use_container_width=True):
+            try:
+                remember(editing.finish_round(path, round_id))
+                st.rerun()
+            except WerkwijzerError as error:
+                show_problems(error)
+
+    chosen_layer = st.segmented_control(
+        "Wat leg je vast?", options=list(RECORDABLE), default=s.OBSERVATIONS,
+        format_func=ui.layer_label, key="record_layer") or s.OBSERVATIONS
+    moving = state.get(KEY_MOVE)
+    if moving:
+        st.warning(f"Tik op de nieuwe plek voor {ui.layer_label(moving[0]).lower()} "
+                   f"nummer {moving[1]}.")
+    else:
+        st.caption("Tik op de kaart waar het is. Plekken en de buurtgrens (vlakken) voeg je toe "
+                   "bij Importeren, als GeoJSON of GeoPackage.")
+    today = TimeFilter(date_from=pd.Timestamp.now(tz=info.tz).date())
+    recent = select_layers({name: layers[name] for name in RECORDABLE}, today)
+    base_map = maps.build_base_map(layers[s.BOUNDARY], layers[s.PLACES], tiles=ui.show_tiles())
+    clicked = st_folium(base_map, feature_group_to_add=maps.build_layer_groups(
+        recent, [chosen_layer]), returned_objects=["last_clicked"], use_container_width=True,
+        height=440, key="invoer_map")
+    click = (clicked or {}).get("last_clicked")
+    if click and state.get(KEY_CLICK) != (click["lat"], click["lng"]):
+        state[KEY_CLICK] = (click["lat"], click["lng"])
+        if moving:
+            try:
+                remember(editing.move_point(path, moving[0], moving[1], click["lng"],
+                                            click["lat"]))
+                del state[KEY_MOVE]
+                st.rerun()
+            except WerkwijzerError as error:
+                show_problems(error)
+        else:
+            token = f"{chosen_layer}:{click['lat']:.7f}:{click['lng']:.7f}"
+            record_dialog(chosen_layer, click["lng"], click["lat"], token, round_id)
+
+
+# ---- edit ----
+
+with edit_tab:
+    layer_name = st.selectbox("Laag", EDITABLE, format_func=ui.layer_label, key="edit_layer")
+    layer = s.get_layer(layer_name)
+    table = layers[layer_name].drop(columns=[layers[layer_name].geometry.name, *[
+        c for c in s.DERIVED_COLUMNS if c in layers[layer_name].columns]])
+    for column in layer.columns:
+        if column.kind is s.Kind.INSTANT:
+            table[column.name] = table[column.name].dt.tz_localize(None)
+    st.caption("Pas cellen aan en kies Opslaan. Tijden zijn lokale tijd "
+               f"({info.tz}). Nummers verandert Buurtkaart niet.")
+    edited = st.data_editor(table, key=f"editor_{layer_name}", hide_index=True,
+                            disabled=[s.ID], use_container_width=True, num_rows="fixed")
+    if st.button("Wijzigingen opslaan", key="save_edits"):
+        changed = editing.get_changed_rows(table, edited)
+        for column in layer.columns:
+            if column.kind is s.Kind.INSTANT and column.name in changed.columns:
+                changed[column.name] = pd.to_datetime(changed[column.name]).dt.tz_localize(
+                    info.tz, ambiguous="NaT", nonexistent="NaT")
+        if changed.empty:
+            st.info("Er is niets veranderd.")
+        else:
+            try:
+                remember(editing.update_rows(path, layer_name, changed))
+                st.rerun()
+            except WerkwijzerError as error:
+                show_problems(error)
+    ids = table[s.ID].dropna().astype(int).tolist() if s.ID in table else []
+    left, right = st.columns(2)
+    with left:
+        doomed = st.multiselect("Verwijderen: nummers", ids, key="delete_ids")
+        sure = st.checkbox("Ja, verwijder deze rijen", key="delete_sure")
+        if st.button("Verwijderen", disabled=not (doomed and sure), key="delete"):
+            try:
+                remember(editing.delete_rows(path, layer_name, doomed))
+                st.rerun()
+            except WerkwijzerError as error:
+                show_problems(error)
+    with right:
+        if layer_name in (s.OBSERVATIONS, s.SPOTS, s.EVENTS, s.STORIES):
+            target = st.selectbox("Verplaatsen: nummer", ids, index=None, key="move_id")
+            if st.button("Kies nieuwe plek op de kaart", disabled=target is None, key="move"):
+                state[KEY_MOVE] = (layer_name, int(target))
+                st.rerun()
+
+
+# ---- import ----
+
+def mapping_editor(layer_name: str, table, proposal: ImportMapping) -> ImportMapping:
+    layer = s.get_layer(layer_name)
+    sources = [None, *map(str, table.frame.columns)]
+    columns: dict[str, str] = {}
+    st.markdown("**Kolommen** — welke kolom uit het bestand hoort waarbij?")
+    grid = st.columns(3)
+    targets = [c for c in layer.column_names if c != s.ID] + (
+        list(COORDINATE_TARGETS) if table.geometry is None else [])
+    for index, target in enumerate(targets):
+        current = proposal.columns.get(target)
+        label = layer.column(target).label if target in layer.column_names else {
+            "lat": "breedtegraad (lat)", "lon": "lengtegraad (lon)", "x": "RD x", "y": "RD y"
+        }[target]
+        choice = grid[index % 3].selectbox(
+            f"{label} ({target})", sources, index=sources.index(current) if current in sources
+            else 0, format_func=lambda v: "—" if v is None else v, key=f"map_{target}")
+        if choice:
+            columns[target] = choice
+    mapping = ImportMapping(columns, {k: dict(v) for k, v in proposal.values.items()},
+                            dict(proposal.defaults), proposal.tz)
+    unknown = get_unknown_values(layer_name, table, mapping)
+    for column_name, found in unknown.items():
+        names = labels.get_code_labels(layer_name, column_name)
+        st.markdown(f"**Waarden voor {layer.column(column_name).label}** die Buurtkaart niet "
+                    "kent:")
+        for value in found[:30]:
+            code = st.selectbox(
+                f"'{value}' betekent", [None, *layer.column(column_name).codes],
+                format_func=lambda c, names=names: "—" if c is None else names.get(c, c),
+                key=f"value_{column_name}_{value}")
+            if code:
+                mapping.values.setdefault(column_name, {})[value] = code
+    for column in layer.columns:
+        if column.required and column.name not in mapping.columns and column.name != s.ID:
+            names = labels.get_code_labels(layer_name, column.name)
+            if names:
+                default = st.selectbox(
+                    f"Eén {column.label} voor alle rijen", [None, *names],
+                    format_func=lambda c, names=names: "—" if c is None else names[c],
+                    key=f"default_{column.name}")
+            else:
+                default = st.text_input(f"Eén {column.label} voor alle rijen",
+                                        key=f"default_{column.name}") or None
+            if default is not None:
+                mapping.defaults[column.name] = str(default)
+    return mapping
+
+
+with import_tab:
+    upload = st.file_uploader("Bestand (CSV, XLSX, GeoJSON, GeoPackage, KoboToolbox-CSV)",
+                              type=["csv", "txt", "xlsx", "geojson", "json", "gpkg"])
+    target_layer = st.selectbox("Naar laag", s.LAYER_NAMES, format_func=ui.layer_label,
+                                key="import_layer")
+    saved_mapping = st.file_uploader("Bewaarde koppeling (optioneel, .json)", type=["json"],
+                                     key="mapping_upload")
+    if upload is not None:
+        folder = Path(tempfile.gettempdir()) / "buurtkaart-uploads"
+        folder.mkdir(exist_ok=True)
+        source = folder / f"{upload.file_id}-{Path(upload.name).name}"
+        if not source.exists():
+            source.write_bytes(upload.getvalue())
+        try:
+            given = ImportMapping.from_json(saved_mapping.getvalue().decode("utf-8-sig"),
+                                            name=saved_mapping.name) if saved_mapping else None
+            source_layer = None
+            if source.suffix.lower() == ".gpkg":
+                source_layer = st.selectbox("Laag in het bestand", list_source_layers(source))
+            table = read_source_table(source, layer=source_layer)
+            tz = st.text_input("Tijdzone van tijden zonder +01:00/+02:00",
+                               value=(given.tz if given and given.tz else info.tz))
+            proposal = propose_mapping(target_layer, table, given)
+            proposal.tz = tz
+            mapping = mapping_editor(target_layer, table, proposal)
+            st.download_button("Koppeling bewaren (.json)", mapping.to_json(),
+                               file_name=f"koppeling-{target_layer}.json",
+                               mime="application/json")
+            bar = st.progress(0.0, text="Nog niet gecontroleerd")
+            plan = plan_import(path, table, target_layer, mapping=mapping,
+                               progress=lambda f, m: bar.progress(f, text=m))
+        except WerkwijzerError as error:
+            st.error("Nog niet goed; er is niets opgeslagen.\n\n" + "\n\n".join(error.problems))
+        else:
+            st.success(f"Proef klopt: {plan.describe()} Nog niets opgeslagen.")
+            if plan.layer in (s.OBSERVATIONS, s.SPOTS, s.HANGOUTS, s.EXPERIMENTS, s.EVENTS,
+                              s.STORIES) and len(plan.rows):
+                preview = storage.localise_layer(plan.layer, plan.rows, info.tz)
+                st_folium(maps.build_base_map(layers[s.BOUNDARY], layers[s.PLACES],
+                                              tiles=ui.show_tiles()),
+                          feature_group_to_add=maps.build_layer_groups(
+                              {plan.layer: preview}, [plan.layer]),
+                          returned_objects=[], use_container_width=True, height=360,
+                          key="import_preview")
+            for warning in plan.warnings:
+                st.warning(warning)
+            accepted = st.checkbox("Ik heb de waarschuwingen gelezen en de persoonsgegevens "
+                                   "verwijderd of geaccepteerd.") if plan.warnings else True
+            if st.button("Importeren", type="primary", disabled=not accepted):
+                try:
+                    done = run_import(path, plan)
+                    st.success(f"Opgeslagen: {done.describe()} Reservekopie gemaakt.")
+                except WerkwijzerError as error:
+                    show_problems(error)
+
+
+# ---- backups ----
+
+with backup_tab:
+    backups = storage.list_backups(path)
+    if not backups:
+        st.info("Nog geen reservekopieën. Buurtkaart maakt er een voor elke import.")
+    else:
+        chosen = st.selectbox("Reservekopie", backups, format_func=lambda p: p.stem,
+                              key="backup_choice")
+        sure = st.checkbox("Ja, zet de werkruimte terug naar deze kopie (de huidige stand "
+                           "wordt eerst bewaard)", key="restore_sure")
+        if st.button("Terugzetten", disabled=not sure, key="restore"):
+            try:
+                storage.restore_backup(path, chosen)
+                state[KEY_UNDO] = []
+                st.success("Teruggezet.")
+                st.rerun()
+            except WerkwijzerError as error:
+                show_problems(error)
