@@ -157,7 +157,9 @@ def render_row_form(layer_name: str, tz: str, *, key: str) -> dict:
     layer = s.get_layer(layer_name)
     now = dt.datetime.now(ZoneInfo(tz))
     values: dict = {}
-    for column in layer.columns:
+    # What a person saw first; the time defaults to now and comes last.
+    ordered = sorted(layer.columns, key=lambda c: c.kind is s.Kind.INSTANT)
+    for column in ordered:
         name = column.name
         widget_key = f"{key}_{name}"
         title = column.label.capitalize() + ("" if column.required else " (mag leeg)")

@@ -60,7 +60,7 @@ record_tab, edit_tab, import_tab, backup_tab = st.tabs(
 @st.dialog("Vastleggen")
 def record_dialog(layer_name: str, lon: float, lat: float, token: str,
                   round_id: int | None) -> None:
-    st.caption(f"{labels.LAYER_LABELS[layer_name]} op {lat:.5f}, {lon:.5f}")
+    st.caption(f"Nieuw in {labels.LAYER_LABELS[layer_name].lower()} · {lat:.5f}, {lon:.5f}")
     with st.form(f"form_{token}", border=False):
         values = ui.render_row_form(layer_name, info.tz, key=f"f_{token}")
         submitted = st.form_submit_button("Opslaan", type="primary", use_container_width=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -37,10 +38,25 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def app_url(demo_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`streamlit run app.py` on a free port with the demo workspace; waits for health."""
+    """The app on the demo workspace, which these tests only read."""
+    yield from _serve(demo_path, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def writable_app(demo_path: Path, tmp_path_factory: pytest.TempPathFactory,
+                 ) -> Iterator[tuple[str, Path]]:
+    """The app on a copy of the demo workspace, for tests that save."""
+    copy = tmp_path_factory.mktemp("writable") / "buurt.gpkg"
+    shutil.copyfile(demo_path, copy)
+    for url in _serve(copy, tmp_path_factory):
+        yield url, copy
+
+
+def _serve(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`streamlit run app.py` on a free port for `workspace`; waits for health."""
     port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = {**os.environ, "WERKWIJZER_DB": str(demo_path),
+    env = {**os.environ, "WERKWIJZER_DB": str(workspace),
            "XDG_CACHE_HOME": str(tmp_path_factory.mktemp("cache"))}
     with open(log_path, "w") as log:
         server = subprocess.Popen(
@@ -212,4 +228,60 @@ def test_phone_width_map_fits_and_legend_starts_folded(browser, app_url):
     assert frame.evaluate("() => document.querySelector('.bk-legend details').open") is False
     width = frame.evaluate("() => window.map.getSize().x")
     assert 300 <= width <= 390
+    page.close()
+
+
+def _streamlit_probe(url: str) -> bool:
+    # Streamlit's frontend on a page path first asks /<page>/_stcore/... and then the root.
+    return "/_stcore/" in urlparse(url).path and not urlparse(url).path.startswith("/_stcore/")
+
+
+def test_phone_records_an_observation_that_the_kaart_page_shows(browser, writable_app):
+    from werkwijzer_geo import schema as s
+    from werkwijzer_geo import storage
+
+    url, workspace = writable_app
+    before = len(storage.read_layer(workspace, s.OBSERVATIONS))
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True,
+                            has_touch=True, device_scale_factor=2)
+    watch = Watch(page, online=True)
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    page.goto(f"{url}/invoer")
+    frame = _map_frame(page)
+    frame.wait_for_selector(".leaflet-interactive")
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2 + 20, box["y"] + box["height"] / 2 - 30)
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for(timeout=30_000)
+    started = time.monotonic()
+    dialog.get_by_role("radio", name="Jongeren", exact=True).click()
+    count = dialog.get_by_label("Aantal")
+    count.fill("7")
+    dialog.get_by_role("radio", name="rondhangen", exact=True).click()
+    dialog.get_by_label(re.compile("Notitie")).fill("Uit de browsertest")
+    dialog.get_by_role("button", name="Opslaan").dblclick()  # a double tap stores one row
+    dialog.wait_for(state="detached", timeout=30_000)
+    seconds = time.monotonic() - started
+    after = storage.read_layer(workspace, s.OBSERVATIONS)
+    assert len(after) == before + 1
+    saved = after.iloc[-1]
+    assert (saved[s.GROUP], saved[s.COUNT], saved[s.ACTIVITY], saved[s.NOTE]) == (
+        "youth", 7, "hanging_out", "Uit de browsertest")
+    assert seconds < 30
+    page.screenshot(path=SCREENSHOTS / "invoer-telefoon.png")
+
+    page.goto(url)
+    frame = _map_frame(page)
+    frame.wait_for_selector(".leaflet-interactive")
+    assert _counted_observations(page) == before + 1
+    assert _shown_observations(frame) == before + 1
+    assert frame.evaluate("""() => window.feature_group.filter(g => window.map.hasLayer(g))
+        .flatMap(g => g.getLayers()).flatMap(l => l.getLayers())
+        .some(l => (l.getTooltip() && l.getTooltip().getContent() || '')
+        .includes('Uit de browsertest'))""")
+    assert all(_streamlit_probe(u) or TILE_HOST in u for u in failed), failed
+    assert all(kind == "image" for kind, _ in watch.remote), watch.remote
+    unexplained = [e for e in watch.errors if "Failed to load resource" not in e]
+    assert not unexplained, watch.errors
     page.close()

@@ -34,6 +34,8 @@ DRAW_ORDER = (s.EXPERIMENTS, s.ROUNDS, s.HANGOUTS, s.SPOTS, s.EVENTS, s.STORIES,
 _MAP_CSS = """
 <style>
 .leaflet-container { background: #eef0ec; font-size: 14px; }
+.leaflet-control-attribution { font-size: 11px; line-height: 1.3; }
+@media (max-width: 640px) { .leaflet-control-attribution { font-size: 9px; max-width: 70%; } }
 .bk-legend { background: rgba(255,255,255,0.94); padding: 6px 10px; border-radius: 6px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.3); line-height: 1.3; max-height: 60vh; overflow-y: auto;
   font-size: 12px; }
