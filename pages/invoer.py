@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from shapely.geometry import Point
 from streamlit_folium import st_folium
 
 import ui
@@ -18,16 +19,21 @@ from werkwijzer_geo.selection import select_layers
 from werkwijzer_geo.tables import list_source_layers, read_source_table
 from werkwijzer_geo.timefilter import TimeFilter
 
-RECORDABLE = (s.OBSERVATIONS, s.SPOTS, s.HANGOUTS, s.EXPERIMENTS, s.EVENTS, s.STORIES)
+RECORDABLE = (s.OBSERVATIONS, s.SPOTS, s.HANGOUTS, s.EXPERIMENTS, s.EVENTS, s.STORIES,
+              s.PLACES, s.BOUNDARY)
+AREA_ONLY = (s.PLACES, s.BOUNDARY)
+AREA_OR_POINT = (s.HANGOUTS, s.EXPERIMENTS)
 EDITABLE = (s.OBSERVATIONS, s.ROUNDS, s.SPOTS, s.HANGOUTS, s.EXPERIMENTS, s.PLACES, s.EVENTS,
             s.STORIES)
 KEY_UNDO, KEY_SAVED, KEY_CLICK, KEY_MOVE = "undo_stack", "saved_tokens", "handled_click", "move"
+KEY_CORNERS = "drawn_corners"
 
 info, layers = ui.load_workspace()
 path = ui.get_workspace_path()
 state = st.session_state
 state.setdefault(KEY_UNDO, [])
 state.setdefault(KEY_SAVED, set())
+state.setdefault(KEY_CORNERS, [])
 
 
 def remember(change: editing.Change) -> None:
@@ -58,9 +64,9 @@ record_tab, edit_tab, import_tab, backup_tab = st.tabs(
 # ---- record ----
 
 @st.dialog("Vastleggen")
-def record_dialog(layer_name: str, lon: float, lat: float, token: str,
-                  round_id: int | None) -> None:
-    st.caption(f"Nieuw in {labels.LAYER_LABELS[layer_name].lower()} · {lat:.5f}, {lon:.5f}")
+def record_dialog(layer_name: str, geometry, token: str, round_id: int | None) -> None:
+    where = "vlak" if geometry.geom_type == "Polygon" else f"{geometry.y:.5f}, {geometry.x:.5f}"
+    st.caption(f"Nieuw in {labels.LAYER_LABELS[layer_name].lower()} · {where}")
     with st.form(f"form_{token}", border=False):
         values = ui.render_row_form(layer_name, info.tz, key=f"f_{token}")
         submitted = st.form_submit_button("Opslaan", type="primary", use_container_width=True)
@@ -76,11 +82,12 @@ def record_dialog(layer_name: str, lon: float, lat: float, token: str,
         if layer_name == s.OBSERVATIONS and round_id is not None:
             row_values[s.ROUND_ID] = round_id
         change = editing.add_rows(path, layer_name,
-                                  editing.make_point_row(layer_name, lon, lat, row_values))
+                                  editing.make_row(layer_name, geometry, row_values))
     except WerkwijzerError as error:
         show_problems(error)
         return
     state[KEY_SAVED].add(token)
+    state[KEY_CORNERS] = []
     remember(change)
     st.toast(f"Opgeslagen: {change.description}.")
     st.rerun()
@@ -115,18 +122,37 @@ with record_tab:
         "Wat leg je vast?", options=list(RECORDABLE), default=s.OBSERVATIONS,
         format_func=ui.layer_label, key="record_layer") or s.OBSERVATIONS
     moving = state.get(KEY_MOVE)
+    drawing = chosen_layer in AREA_ONLY or (
+        chosen_layer in AREA_OR_POINT and st.toggle("Als vlak tekenen", key="draw_area"))
+    corners = state[KEY_CORNERS]
     if moving:
         st.warning(f"Tik op de nieuwe plek voor {ui.layer_label(moving[0]).lower()} "
                    f"nummer {moving[1]}.")
+    elif drawing:
+        st.caption("Tik de hoeken van het vlak één voor één, rondom; kies dan Vlak afronden.")
+        left, right = st.columns(2)
+        finish = left.button(f"Vlak afronden ({len(corners)} hoeken)", type="primary",
+                             disabled=len(corners) < 3, use_container_width=True)
+        if right.button("Opnieuw", disabled=not corners, use_container_width=True):
+            state[KEY_CORNERS] = []
+            st.rerun()
+        if finish:
+            try:
+                polygon = editing.make_polygon(corners)
+                token = f"{chosen_layer}:area:{polygon.wkt}"
+                record_dialog(chosen_layer, polygon, token, round_id)
+            except WerkwijzerError as error:
+                show_problems(error)
     else:
-        st.caption("Tik op de kaart waar het is. Plekken en de buurtgrens (vlakken) voeg je toe "
-                   "bij Importeren, als GeoJSON of GeoPackage.")
+        st.caption("Tik op de kaart waar het is.")
     today = TimeFilter(date_from=pd.Timestamp.now(tz=info.tz).date())
     recent = select_layers({name: layers[name] for name in RECORDABLE}, today)
     base_map = maps.build_base_map(layers[s.BOUNDARY], layers[s.PLACES], tiles=ui.show_tiles())
-    clicked = st_folium(base_map, feature_group_to_add=maps.build_layer_groups(
-        recent, [chosen_layer]), returned_objects=["last_clicked"], use_container_width=True,
-        height=440, key="invoer_map")
+    groups = maps.build_layer_groups(recent, [chosen_layer])
+    if drawing and corners:
+        groups.append(maps.build_sketch_group(corners))
+    clicked = st_folium(base_map, feature_group_to_add=groups, returned_objects=["last_clicked"],
+                        use_container_width=True, height=440, key="invoer_map")
     click = (clicked or {}).get("last_clicked")
     if click and state.get(KEY_CLICK) != (click["lat"], click["lng"]):
         state[KEY_CLICK] = (click["lat"], click["lng"])
@@ -138,9 +164,12 @@ with record_tab:
                 st.rerun()
             except WerkwijzerError as error:
                 show_problems(error)
+        elif drawing:
+            state[KEY_CORNERS] = [*corners, (click["lng"], click["lat"])]
+            st.rerun()
         else:
             token = f"{chosen_layer}:{click['lat']:.7f}:{click['lng']:.7f}"
-            record_dialog(chosen_layer, click["lng"], click["lat"], token, round_id)
+            record_dialog(chosen_layer, Point(click["lng"], click["lat"]), token, round_id)
 
 
 # ---- edit ----

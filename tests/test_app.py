@@ -95,3 +95,65 @@ def test_no_day_chosen_shows_nothing_and_says_why(monkeypatch, tmp_path, demo_pa
     assert not at.exception
     assert _count_line(at).startswith("**0 waarnemingen (0 personen), 0 rondes")
     assert "Geen dag gekozen" in at.info[0].value
+
+
+@pytest.fixture
+def own_workspace(demo_path, tmp_path) -> Path:
+    import shutil
+
+    path = tmp_path / "eigen.gpkg"
+    shutil.copyfile(demo_path, path)
+    return path
+
+
+def _invoer(monkeypatch, db, tmp_path) -> AppTest:
+    at = _app(monkeypatch, db, tmp_path).run()
+    at.switch_page("pages/invoer.py").run()
+    assert not at.exception
+    return at
+
+
+def test_invoer_starts_and_finishes_a_round(monkeypatch, tmp_path, own_workspace):
+    from werkwijzer_geo import editing
+
+    at = _invoer(monkeypatch, own_workspace, tmp_path)
+    rounds_before = len(storage.read_layer(own_workspace, s.ROUNDS))
+    at.text_input(key="observers").set_value("JB, SK")
+    next(b for b in at.button if b.label == "Ronde starten").click().run()
+    running = editing.get_running_round(own_workspace)
+    assert running is not None and running[s.OBSERVERS] == "JB, SK"
+    assert any("loopt sinds" in m.value for m in at.success)
+    next(b for b in at.button if b.label == "Ronde afronden").click().run()
+    assert editing.get_running_round(own_workspace) is None
+    assert len(storage.read_layer(own_workspace, s.ROUNDS)) == rounds_before + 1
+    undo = next(b for b in at.button if b.label.startswith("↶ Ongedaan maken"))
+    assert "gewijzigd" in undo.label
+    undo.click().run()
+    assert editing.get_running_round(own_workspace) is not None  # the finish was undone
+
+
+def test_invoer_deletes_only_after_confirmation_and_can_undo(monkeypatch, tmp_path,
+                                                             own_workspace):
+    at = _invoer(monkeypatch, own_workspace, tmp_path)
+    before = len(storage.read_layer(own_workspace, s.OBSERVATIONS))
+    at.multiselect(key="delete_ids").set_value([1, 2]).run()
+    delete = next(b for b in at.button if b.key == "delete")
+    assert delete.disabled
+    at.checkbox(key="delete_sure").check().run()
+    next(b for b in at.button if b.key == "delete").click().run()
+    assert len(storage.read_layer(own_workspace, s.OBSERVATIONS)) == before - 2
+    next(b for b in at.button if b.key == "undo").click().run()
+    back = storage.read_layer(own_workspace, s.OBSERVATIONS)
+    assert len(back) == before and back[s.ID].tolist()[:2] == [1, 2]
+
+
+def test_invoer_restores_a_backup(monkeypatch, tmp_path, own_workspace):
+    from werkwijzer_geo import editing
+
+    backup = storage.backup_workspace(own_workspace)
+    editing.delete_rows(own_workspace, s.OBSERVATIONS, [1])
+    at = _invoer(monkeypatch, own_workspace, tmp_path)
+    assert at.selectbox(key="backup_choice").value == backup
+    at.checkbox(key="restore_sure").check().run()
+    next(b for b in at.button if b.key == "restore").click().run()
+    assert 1 in storage.read_layer(own_workspace, s.OBSERVATIONS)[s.ID].tolist()

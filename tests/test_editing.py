@@ -73,3 +73,47 @@ def test_round_runs_until_finished(workspace):
     assert editing.get_running_round(workspace, now=now) is None
     rounds = storage.read_layer(workspace, s.ROUNDS)
     assert rounds[s.ENDED_AT].iloc[0] == now
+
+
+def test_drawn_area_needs_three_corners_and_no_crossing():
+    with pytest.raises(WerkwijzerError, match="minstens 3 hoeken; je tikte er 2"):
+        editing.make_polygon([(4.676, 52.492), (4.678, 52.492)])
+    with pytest.raises(WerkwijzerError, match="kruisen elkaar"):
+        editing.make_polygon([(4.676, 52.492), (4.678, 52.494), (4.678, 52.492),
+                              (4.676, 52.494)])
+    square = editing.make_polygon([(4.676, 52.492), (4.678, 52.492), (4.678, 52.494),
+                                   (4.676, 52.494)])
+    assert square.is_valid and square.area > 0
+
+
+def test_made_rows_save_as_places_and_refuse_unknown_columns(workspace):
+    area = editing.make_polygon([(4.676, 52.492), (4.678, 52.492), (4.678, 52.494)])
+    change = editing.add_rows(workspace, s.PLACES, editing.make_row(
+        s.PLACES, area, {s.NAME: "Trapveldje", s.KIND: "square"}))
+    assert change.added_ids == [1]
+    assert storage.read_layer(workspace, s.PLACES)[s.NAME].tolist() == ["Trapveldje"]
+    with pytest.raises(WerkwijzerError, match="geen kolom"):
+        editing.make_row(s.PLACES, area, {"naam": "x"})
+
+
+def test_local_instant_refuses_the_dst_gap_and_overlap():
+    import datetime as dt
+
+    tz = "Europe/Amsterdam"
+    moment = editing.make_local_instant(dt.date(2026, 9, 11), dt.time(21, 30), tz)
+    assert moment.tz_convert("UTC").hour == 19
+    with pytest.raises(WerkwijzerError, match="29-03-2026 02:30 bestaat niet"):
+        editing.make_local_instant(dt.date(2026, 3, 29), dt.time(2, 30), tz)
+    with pytest.raises(WerkwijzerError, match="25-10-2026 02:30 komt twee keer voor"):
+        editing.make_local_instant(dt.date(2026, 10, 25), dt.time(2, 30), tz)
+
+
+def test_changed_rows_are_found_by_id():
+    original = pd.DataFrame({s.ID: [1, 2, 3], s.NOTE: ["a", None, "c"], s.COUNT: [1, 2, 3]})
+    edited = original.copy()
+    edited.loc[1, s.NOTE] = "b"
+    edited.loc[2, s.COUNT] = 9
+    changed = editing.get_changed_rows(original, edited)
+    assert changed[s.ID].tolist() == [2, 3]
+    assert list(changed.columns) == [s.ID, s.NOTE, s.COUNT]
+    assert editing.get_changed_rows(original, original.copy()).empty

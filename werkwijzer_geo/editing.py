@@ -138,15 +138,27 @@ def finish_round(path: str | os.PathLike, round_id: int, *,
     return update_rows(path, s.ROUNDS, pd.DataFrame({s.ID: [round_id], s.ENDED_AT: [end]}))
 
 
-def make_point_row(layer_name: str, lon: float, lat: float, values: dict) -> gpd.GeoDataFrame:
-    """One new row for a point layer from form values (column -> value); id left empty."""
+def make_row(layer_name: str, geometry: shapely.Geometry, values: dict) -> gpd.GeoDataFrame:
+    """One new row from form values (column -> value) and a shape; id left empty."""
     layer = s.get_layer(layer_name)
     unknown = set(values) - set(layer.column_names)
     if unknown:
         raise WerkwijzerError(f"Laag '{layer_name}' heeft geen kolom(men) "
                               f"{', '.join(sorted(unknown))}.")
     row = {column: [values.get(column)] for column in layer.column_names if column != s.ID}
-    return gpd.GeoDataFrame(row, geometry=[shapely.Point(lon, lat)], crs=s.STORAGE_CRS)
+    return gpd.GeoDataFrame(row, geometry=[geometry], crs=s.STORAGE_CRS)
+
+
+def make_polygon(corners: list[tuple[float, float]]) -> shapely.Polygon:
+    """A drawn area from the corners tapped on the map (lon, lat), in order."""
+    if len(corners) < 3:
+        raise WerkwijzerError(f"Een vlak heeft minstens 3 hoeken; je tikte er {len(corners)}. "
+                              "Tik nog een hoek op de kaart.")
+    polygon = shapely.Polygon(corners)
+    if not polygon.is_valid:
+        raise WerkwijzerError("De randen van het getekende vlak kruisen elkaar. Kies Opnieuw "
+                              "en tik de hoeken rondom, in volgorde.")
+    return polygon
 
 
 def get_changed_rows(original: pd.DataFrame, edited: pd.DataFrame) -> pd.DataFrame:

@@ -358,6 +358,24 @@ def build_layer_groups(selected: Mapping[str, gpd.GeoDataFrame], visible: Iterab
     return groups
 
 
+def build_sketch_group(corners: list[tuple[float, float]]) -> folium.FeatureGroup:
+    """The area being drawn: its corners and the outline so far."""
+    colour = labels.LAYER_COLOURS[s.PLACES]
+    ring = [list(c) for c in corners] + ([list(corners[0])] if len(corners) > 2 else [])
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": list(c)},
+                 "properties": {"tip": f"hoek {i + 1}", "style": {
+                     "radius": 6, "color": colour, "weight": 2, "fillColor": "#ffffff",
+                     "fillOpacity": 1}}} for i, c in enumerate(corners)]
+    if len(corners) > 1:
+        features.insert(0, {"type": "Feature", "geometry": {"type": "LineString",
+                                                          "coordinates": ring},
+                            "properties": {"tip": "", "style": {"color": colour, "weight": 3,
+                                                                "dashArray": "6 4"}}})
+    group = folium.FeatureGroup(name="Tekening")
+    GeoJsonLayer({"type": "FeatureCollection", "features": features}, name="sketch").add_to(group)
+    return group
+
+
 def build_legend_html(visible: Iterable[str] = MAP_LAYERS) -> str:
     """The legend's HTML: one colour per group or kind, Dutch labels."""
     visible = set(visible)
