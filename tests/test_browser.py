@@ -231,6 +231,14 @@ def test_phone_width_map_fits_and_legend_starts_folded(browser, app_url):
     page.close()
 
 
+def _map_box(page: Page) -> dict:
+    """Where the map is on screen, after scrolling it into view (taps need it visible)."""
+    iframe = page.locator('iframe[title="streamlit_folium.st_folium"]').first
+    iframe.scroll_into_view_if_needed()
+    time.sleep(0.3)  # let the scroll settle before measuring
+    return iframe.bounding_box()
+
+
 def _streamlit_probe(url: str) -> bool:
     # Streamlit's frontend on a page path first asks /<page>/_stcore/... and then the root.
     return "/_stcore/" in urlparse(url).path and not urlparse(url).path.startswith("/_stcore/")
@@ -250,7 +258,7 @@ def test_phone_records_an_observation_that_the_kaart_page_shows(browser, writabl
     page.goto(f"{url}/invoer")
     frame = _map_frame(page)
     frame.wait_for_selector(".leaflet-interactive")
-    box = page.locator('iframe[title="streamlit_folium.st_folium"]').first.bounding_box()
+    box = _map_box(page)
     page.mouse.click(box["x"] + box["width"] / 2 + 20, box["y"] + box["height"] / 2 - 30)
     dialog = page.get_by_role("dialog")
     dialog.wait_for(timeout=30_000)
@@ -284,4 +292,43 @@ def test_phone_records_an_observation_that_the_kaart_page_shows(browser, writabl
     assert all(kind == "image" for kind, _ in watch.remote), watch.remote
     unexplained = [e for e in watch.errors if "Failed to load resource" not in e]
     assert not unexplained, watch.errors
+    page.close()
+
+
+def test_phone_draws_a_place_by_tapping_its_corners(browser, writable_app):
+    from werkwijzer_geo import schema as s
+    from werkwijzer_geo import storage
+
+    url, workspace = writable_app
+    before = len(storage.read_layer(workspace, s.PLACES))
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True,
+                            has_touch=True, device_scale_factor=2)
+    Watch(page, online=True)
+    page.goto(f"{url}/invoer")
+    frame = _map_frame(page)
+    frame.wait_for_selector(".leaflet-interactive")
+    page.get_by_text("Plekken", exact=True).click()
+    page.get_by_text("Tik de hoeken van het vlak").wait_for(timeout=30_000)
+    box = _map_box(page)
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for corner, (dx, dy) in enumerate([(-60, -40), (20, -40), (20, 30), (-60, 30)], start=1):
+        page.mouse.click(x + dx, y + dy)
+        page.get_by_role("button", name=f"Vlak afronden ({corner} hoeken)").wait_for(
+            timeout=30_000)
+    page.get_by_role("button", name="Vlak afronden (4 hoeken)").click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for(timeout=30_000)
+    dialog.get_by_label("Naam").fill("Trapveldje achter de school")
+    dialog.get_by_role("radio", name="plein", exact=True).click()
+    dialog.get_by_role("button", name="Opslaan").click()
+    dialog.wait_for(state="detached", timeout=30_000)
+    places = storage.read_layer(workspace, s.PLACES)
+    assert len(places) == before + 1
+    drawn = places.iloc[-1]
+    assert drawn[s.NAME] == "Trapveldje achter de school" and drawn[s.KIND] == "square"
+    assert drawn.geometry.geom_type == "Polygon" and len(drawn.geometry.exterior.coords) == 5
+    page.goto(url)
+    frame = _map_frame(page)
+    frame.wait_for_selector(".bk-place-label")
+    assert "Trapveldje achter de school" in frame.locator(".bk-place-label").all_inner_texts()
     page.close()
