@@ -256,9 +256,26 @@ def _draw_presences(rounds: pd.DataFrame, rng: np.random.Generator) -> pd.DataFr
             chance, (low, high) = _chance(rule, start.date())
             if rng.random() >= chance:
                 continue
-            rows.append((round_row.id, rule_index, overlap[0], overlap[1],
-                         int(rng.integers(low, high + 1))))
+            # A group that is there stays: the team notes it again in every hour it passes.
+            count = int(rng.integers(low, high + 1))
+            for begin, finish in _hour_chunks(*overlap):
+                jitter = int(rng.integers(-1, 2))
+                rows.append((round_row.id, rule_index, begin, finish,
+                             int(np.clip(count + jitter, low, high))))
     return pd.DataFrame(rows, columns=["round_id", "rule", "begin", "finish", "count"])
+
+
+def _hour_chunks(begin: pd.Timestamp, finish: pd.Timestamp,
+                 ) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """The parts of [begin, finish) in each clock hour, at least 15 minutes long."""
+    chunks = []
+    edge = begin.floor("h")
+    while edge < finish:
+        start, end = max(begin, edge), min(finish, edge + pd.Timedelta(hours=1))
+        if end - start >= pd.Timedelta(minutes=15):
+            chunks.append((start, end))
+        edge += pd.Timedelta(hours=1)
+    return chunks
 
 
 def _points_in(places: list[str], near_benches: np.ndarray, rng: np.random.Generator,
