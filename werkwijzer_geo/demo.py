@@ -441,11 +441,11 @@ def build_experiments() -> gpd.GeoDataFrame:
     """A container on the square, a weekly coffee table, Christmas lights."""
     rows = [
         ("Zeecontainer op het Europaplein", "experiment", "container", "2026-09-28", "2026-11-08",
-         "evaluated", 150.0, _point_at(SQUARE, -20, -5),
+         "evaluated", 60.0, _point_at(SQUARE, -20, -5),
          "Het vaste patroon bij de bankjes doorbreken; jongeren een eigen plek geven.",
          "Minder vaak een grote groep bij de bankjes; jongeren gebruikten de container als "
          "ontmoetingsplek. Bewoners verdeeld.", "Jongerenwerk"),
-        ("Koffietafel op woensdag", "action", "coffee_table", "2026-09-16", None, "running", 100.0,
+        ("Koffietafel op woensdag", "action", "coffee_table", "2026-09-16", None, "running", 60.0,
          _point_at(SQUARE, 15, -10), "Elke woensdag 10-12 koffie op het plein; bewoners ontmoeten.",
          None, "Opbouwwerk"),
         ("Kerstverlichting Winkelstrip", "action", "lighting", "2026-12-05", "2027-01-06",
