@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,9 +14,20 @@ import pyogrio
 from . import schema as s
 from ._errors import WerkwijzerError
 from .demo import DEFAULT_SEED, create_demo_workspace
+from .effects import measure_experiments
 from .importer import plan_import, run_import
 from .mapping import ImportMapping, parse_cli_mapping
-from .storage import create_workspace
+from .patterns import PatternSettings, build_report
+from .selection import select_experiments
+from .storage import create_workspace, read_layers
+from .timefilter import (
+    ALL_WEEKDAYS,
+    HourRange,
+    TimeFilter,
+    parse_date,
+    parse_hours,
+    parse_weekdays,
+)
 
 
 def read_boundary_file(path: str | Path) -> gpd.GeoDataFrame:
@@ -85,6 +97,47 @@ def _run_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _time_filter_from(args: argparse.Namespace) -> TimeFilter:
+    return TimeFilter(
+        hours=parse_hours(args.hours) if args.hours else HourRange(),
+        weekdays=parse_weekdays(args.weekdays) if args.weekdays else ALL_WEEKDAYS,
+        date_from=parse_date(args.date_from, what="--from") if args.date_from else None,
+        date_to=parse_date(args.date_to, what="--to") if args.date_to else None,
+    )
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="date_from", help="eerste datum, jjjj-mm-dd")
+    parser.add_argument("--to", dest="date_to", help="laatste datum, jjjj-mm-dd")
+    parser.add_argument("--hours", help="uren van-tot, bv. 21-2")
+    parser.add_argument("--weekdays", help="bv. fri,sat")
+
+
+def _run_patterns(args: argparse.Namespace) -> int:
+    time_filter = _time_filter_from(args)
+    layers = read_layers(args.db)
+    settings = PatternSettings(min_share=args.min_share, min_rounds=args.min_rounds,
+                               min_dates=args.min_dates)
+    report = build_report(layers, time_filter, settings)
+    effects = measure_experiments(select_experiments(layers[s.EXPERIMENTS], time_filter),
+                                  layers[s.OBSERVATIONS], layers[s.ROUNDS], layers[s.SPOTS])
+    if args.json:
+        data = report.to_dict()
+        data["experiments"] = [effect.to_dict() for effect in effects]
+        print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        return 0
+    print(f"Selectie: {report.time_filter}; {report.rounds} rondes.")
+    sections = (("Patronen", [x.sentence for x in report.patterns]),
+                ("Geen professional in beeld", [x.sentence for x in report.gaps]),
+                ("Wie claimt welke plek", [x.sentence for x in report.claims]),
+                ("Acties en experimenten", [x.verdict for x in effects]))
+    for title, lines in sections:
+        print(f"\n{title}:")
+        for line in lines or ["(geen)"]:
+            print(f"- {line}")
+    return 0
+
+
 def _run_bench(args: argparse.Namespace) -> int:
     from .bench import run_benchmarks
 
@@ -124,6 +177,15 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--sheet", help="werkblad van een XLSX-bestand")
     imports.add_argument("--source-layer", help="laag van een GeoPackage")
     imports.set_defaults(run=_run_import)
+    patterns = commands.add_parser("patterns", help="wat komt terug: patronen, gaten, claims")
+    patterns.add_argument("--db", required=True)
+    _add_filters(patterns)
+    patterns.add_argument("--json", action="store_true", help="als JSON (docs/patterns-json.md)")
+    defaults = PatternSettings()
+    patterns.add_argument("--min-share", type=float, default=defaults.min_share)
+    patterns.add_argument("--min-rounds", type=int, default=defaults.min_rounds)
+    patterns.add_argument("--min-dates", type=int, default=defaults.min_dates)
+    patterns.set_defaults(run=_run_patterns)
     bench = commands.add_parser("bench", help="meet de snelheid")
     bench.add_argument("--sizes", default="10000,100000,1000000")
     bench.add_argument("--repeats", type=int, default=5)

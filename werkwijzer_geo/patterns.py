@@ -36,6 +36,7 @@ class PatternSettings:
     min_rounds: int = 5  # at least this many rounds covered the slot
     min_dates: int = 4  # seen on at least this many different dates
     claim_share: float = 0.7  # one group has this share of the people at a place and hour
+    max_professional_share: float = 0.1  # "no professional": seen in at most 1 in 10 rounds
 
 
 @dataclass
@@ -268,7 +269,8 @@ class PresenceGap:
 
 def find_presence_gaps(presence: pd.DataFrame, effort: pd.DataFrame,
                        settings: PatternSettings = PatternSettings()) -> list[PresenceGap]:
-    """Slots where youths were present in a high share of rounds and professionals in none."""
+    """Slots where youths were present in a high share of rounds and professionals in (almost)
+    none: at most `max_professional_share` of the covering rounds."""
     youth = get_typical_week(presence, effort, group=YOUTH)
     pros = presence[presence[s.GROUP] == s.PROFESSIONALS].groupby(
         [s.LOCAL_WEEKDAY, s.LOCAL_HOUR])[s.ROUND_ID].nunique()
@@ -280,13 +282,15 @@ def find_presence_gaps(presence: pd.DataFrame, effort: pd.DataFrame,
                 continue
             share = youth.loc[day, hour]
             with_pros = int(pros.get((day, hour), 0))
-            if share >= settings.min_share and with_pros == 0:
+            if share >= settings.min_share and with_pros <= (
+                    settings.max_professional_share * covering):
                 with_youth = round(share * covering)
+                pros_text = "geen professional gezien" if with_pros == 0 else (
+                    f"een professional in {with_pros} van {int(covering)}")
                 gaps.append(PresenceGap(
                     labels.WEEKDAY_CODES[day], hour, int(covering), with_youth, with_pros,
                     f"{labels.WEEKDAY_LONG[day].capitalize()} {hour:02d}:00-{(hour + 1) % 24:02d}"
-                    f":00: jongeren in {with_youth} van {int(covering)} rondes, geen "
-                    "professional gezien."))
+                    f":00: jongeren in {with_youth} van {int(covering)} rondes, {pros_text}."))
     return gaps
 
 
@@ -334,3 +338,47 @@ def find_claims(presence: pd.DataFrame, settings: PatternSettings = PatternSetti
                 f"vrijwel voor zich ({', '.join(slot_text[:4])}"
                 f"{' …' if len(slot_text) > 4 else ''}); op andere uren zijn er {other_words}."))
     return claims
+
+
+@dataclass
+class PatternReport:
+    """Everything the Patronen page and `patterns --json` show, for one selection."""
+
+    settings: PatternSettings
+    time_filter: str
+    rounds: int
+    observations_in_rounds: int
+    observations_outside_rounds: int
+    patterns: list[Pattern]
+    gaps: list[PresenceGap]
+    claims: list[Claim]
+
+    def to_dict(self) -> dict:
+        """JSON-ready, in the schema documented in docs/patterns-json.md."""
+        return {
+            "schema": "buurtkaart.patterns/1",
+            "time_filter": self.time_filter,
+            "settings": asdict(self.settings),
+            "rounds": self.rounds,
+            "observations_in_rounds": self.observations_in_rounds,
+            "observations_outside_rounds": self.observations_outside_rounds,
+            "patterns": [x.to_dict() for x in self.patterns],
+            "gaps": [x.to_dict() for x in self.gaps],
+            "claims": [x.to_dict() for x in self.claims],
+        }
+
+
+def build_report(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFilter | None = None,
+                 settings: PatternSettings = PatternSettings()) -> PatternReport:
+    """Effort, presence and every finding for the workspace's layers under the filter."""
+    time_filter = time_filter or TimeFilter()
+    rounds, observations = layers[s.ROUNDS], layers[s.OBSERVATIONS]
+    effort = get_effort(rounds, time_filter)
+    presence = get_presence(observations, rounds, layers[s.PLACES], time_filter)
+    selected = select_timed(observations, time_filter)
+    in_rounds = int(_attach_rounds(selected, rounds).notna().sum()) if len(selected) else 0
+    covering = select_timed(get_round_slots(rounds), time_filter)[s.ROUND_ID].nunique()
+    return PatternReport(
+        settings, time_filter.to_text(), int(covering), in_rounds, len(selected) - in_rounds,
+        find_patterns(presence, effort, settings), find_presence_gaps(presence, effort, settings),
+        find_claims(presence, settings))
