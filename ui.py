@@ -13,6 +13,7 @@ import streamlit as st
 from werkwijzer_geo import WerkwijzerError, labels, storage
 from werkwijzer_geo import schema as s
 from werkwijzer_geo.demo import create_demo_workspace
+from werkwijzer_geo.patterns import PatternReport, PatternSettings, build_report
 from werkwijzer_geo.selection import get_data_period
 from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
@@ -196,3 +197,10 @@ def render_row_form(layer_name: str, tz: str, *, key: str) -> dict:
         else:
             values[name] = st.text_input(title, key=widget_key)
     return values
+
+
+@st.cache_data(max_entries=16, show_spinner="Patronen zoeken…")
+def get_pattern_report(path: str, modified_ns: int, time_filter: TimeFilter,
+                       settings: PatternSettings) -> PatternReport:
+    """The pattern report for a workspace version, filter and thresholds (cached)."""
+    return build_report(_load_layers(path, modified_ns), time_filter, settings)

@@ -11,7 +11,7 @@ from werkwijzer_geo.selection import describe_selection, select_layers
 from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["pages/invoer.py", "pages/kaart.py"]
+PAGES = ["pages/invoer.py", "pages/kaart.py", "pages/patronen.py"]
 
 
 def _app(monkeypatch, db: Path | None, tmp_path: Path) -> AppTest:

@@ -382,3 +382,14 @@ def build_report(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFilter | 
         settings, time_filter.to_text(), int(covering), in_rounds, len(selected) - in_rounds,
         find_patterns(presence, effort, settings), find_presence_gaps(presence, effort, settings),
         find_claims(presence, settings))
+
+
+def select_pattern_observations(observations: gpd.GeoDataFrame, places: gpd.GeoDataFrame,
+                                pattern: Pattern) -> gpd.GeoDataFrame:
+    """The observations behind a pattern: its group, place, weekdays and hours."""
+    days = [labels.WEEKDAY_CODES.index(code) for code in pattern.weekdays]
+    hours = _window_hours(pattern.start_hour, pattern.end_hour)
+    chosen = observations[(observations[s.GROUP] == pattern.group)
+                          & observations[s.LOCAL_WEEKDAY].isin(days)
+                          & observations[s.LOCAL_HOUR].isin(hours)]
+    return chosen[(assign_places(chosen, places) == pattern.place).to_numpy()]

@@ -1,0 +1,44 @@
+"""Plotly charts for the Patronen page: week heat tables and trends, with Dutch labels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from . import labels
+
+UNKNOWN_COLOUR = "#d9d9d9"
+
+
+def plot_week_heatmap(table: pd.DataFrame, *, title: str, value_label: str,
+                      percent: bool = False) -> go.Figure:
+    """A 7 x 24 table as a heat map; NaN cells (nobody looked) are grey and say so."""
+    values = table.to_numpy(dtype=float)
+    shown = np.where(np.isnan(values), None, np.round(values * 100 if percent else values, 0))
+    text = [["niet gekeken" if v is None else (f"{v:.0f}%" if percent else f"{v:.0f}")
+             for v in row] for row in shown]
+    figure = go.Figure(go.Heatmap(
+        z=shown, x=[f"{h:02d}" for h in table.columns], y=list(labels.WEEKDAY_LONG),
+        text=text, hovertemplate="%{y} %{x}:00 — %{text}<extra></extra>",
+        colorscale="YlOrRd", zmin=0, zmax=100 if percent else None,
+        colorbar={"title": value_label}, xgap=1, ygap=1))
+    figure.update_layout(title=title, plot_bgcolor=UNKNOWN_COLOUR, height=330,
+                         margin={"l": 10, "r": 10, "t": 50, "b": 10},
+                         xaxis={"title": "uur", "dtick": 1},
+                         yaxis={"autorange": "reversed"})
+    return figure
+
+
+def plot_weekly_trend(trend: pd.DataFrame) -> go.Figure:
+    """Reports per week and kind as lines; weeks as dd-mm-jjjj."""
+    figure = go.Figure()
+    for kind in trend.columns:
+        figure.add_trace(go.Scatter(
+            x=[labels.format_date(day) for day in trend.index], y=trend[kind].tolist(),
+            mode="lines+markers", name=labels.SPOT_KIND_LABELS.get(kind, kind),
+            line={"color": labels.SPOT_KIND_COLOURS.get(kind)}))
+    figure.update_layout(title="Meldingen per week (week vanaf maandag)", height=300,
+                         yaxis={"title": "meldingen", "rangemode": "tozero"},
+                         margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return figure
