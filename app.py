@@ -21,9 +21,9 @@ def _install_assets() -> Path:
 
 _install_assets()
 pages = [
-    st.Page("pages/kaart.py", title="Kaart", icon="🗺️", url_path="", default=True),
-    st.Page("pages/invoer.py", title="Invoer", icon="✏️", url_path="invoer"),
-    st.Page("pages/patronen.py", title="Patronen", icon="🔁", url_path="patronen"),
+    st.Page("views/kaart.py", title="Kaart", icon="🗺️", url_path="", default=True),
+    st.Page("views/invoer.py", title="Invoer", icon="✏️", url_path="invoer"),
+    st.Page("views/patronen.py", title="Patronen", icon="🔁", url_path="patronen"),
 ]
 navigation = st.navigation(pages)
 info, layers = ui.load_workspace()

@@ -11,7 +11,7 @@ from werkwijzer_geo.selection import describe_selection, select_layers
 from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["pages/invoer.py", "pages/kaart.py", "pages/patronen.py"]
+PAGES = ["views/invoer.py", "views/kaart.py", "views/patronen.py"]
 
 
 def _app(monkeypatch, db: Path | None, tmp_path: Path) -> AppTest:
@@ -31,7 +31,8 @@ def test_every_page_app_lists_exists():
     # The smoke test below covers every page the navigation knows.
     source = (ROOT / "app.py").read_text()
     assert all(page in source for page in PAGES)
-    assert sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py")) == PAGES
+    assert sorted(str(p.relative_to(ROOT)) for p in (ROOT / "views").glob("*.py")) == PAGES
+    assert not (ROOT / "pages").exists()  # see README: it would switch on legacy page mode
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -68,7 +69,7 @@ def test_hour_slider_and_days_change_the_selection(monkeypatch, tmp_path, demo_p
 def test_filter_survives_a_rerun_of_the_page(monkeypatch, tmp_path, demo_path):
     at = _app(monkeypatch, demo_path, tmp_path).run()
     at.select_slider(key="filter_hours").set_value((9, 12)).run()
-    at.switch_page("pages/kaart.py").run()
+    at.switch_page("views/kaart.py").run()
     assert at.select_slider(key="filter_hours").value == (9, 12)
     assert "09:00-12:00" in _count_line(at)
 
@@ -108,7 +109,7 @@ def own_workspace(demo_path, tmp_path) -> Path:
 
 def _invoer(monkeypatch, db, tmp_path) -> AppTest:
     at = _app(monkeypatch, db, tmp_path).run()
-    at.switch_page("pages/invoer.py").run()
+    at.switch_page("views/invoer.py").run()
     assert not at.exception
     return at
 

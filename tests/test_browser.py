@@ -255,9 +255,10 @@ def test_phone_records_an_observation_that_the_kaart_page_shows(browser, writabl
     watch = Watch(page, online=True)
     failed: list[str] = []
     page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
-    page.goto(f"{url}/invoer")
+    page.goto(f"{url}/invoer")  # the first visit of a fresh server, straight to a page
     frame = _map_frame(page)
     frame.wait_for_selector(".leaflet-interactive")
+    assert page.get_by_text("Tijdfilter").count() == 1  # app.py ran: the shared sidebar
     box = _map_box(page)
     page.mouse.click(box["x"] + box["width"] / 2 + 20, box["y"] + box["height"] / 2 - 30)
     dialog = page.get_by_role("dialog")
