@@ -16,6 +16,7 @@ import geopandas as gpd
 
 from . import demo, maps, storage
 from . import schema as s
+from .patterns import build_report
 from .selection import select_layers
 from .timefilter import HourRange, TimeFilter
 
@@ -25,6 +26,7 @@ TARGETS = {
     "slider_update_s": 0.5,  # filter + map layers + HTML after a slider move
     "map_html_bytes": 1_000_000,
     "append_one_s": 1.0,  # one observation saved from a phone
+    "patterns_s": 2.0,  # every pattern, gap and claim for the whole workspace
 }
 
 
@@ -55,6 +57,7 @@ def measure_size(size: int, workdir: Path, *, repeats: int) -> dict[str, float]:
     whole_s, whole_html = _median_seconds(lambda: _slider_update(layers, TimeFilter()), repeats)
     evening_s, evening_html = _median_seconds(
         lambda: _slider_update(layers, FRIDAY_EVENING), repeats)
+    patterns_s, _ = _median_seconds(lambda: build_report(layers), repeats)
     one = layers[s.OBSERVATIONS].iloc[:1][[*s.LAYERS[s.OBSERVATIONS].column_names, "geometry"]]
     one = one.drop(columns=[s.ID])
     append_s, _ = _median_seconds(lambda: storage.append_rows(path, s.OBSERVATIONS, one),
@@ -68,6 +71,7 @@ def measure_size(size: int, workdir: Path, *, repeats: int) -> dict[str, float]:
         "slider_update_s": round(max(whole_s, evening_s), 3),
         "map_html_bytes": max(len(whole_html.encode()), len(evening_html.encode())),
         "append_one_s": round(append_s, 3),
+        "patterns_s": round(patterns_s, 3),
     }
 
 
