@@ -80,7 +80,9 @@ def load_workspace() -> tuple[storage.WorkspaceInfo, dict[str, gpd.GeoDataFrame]
 
 
 def _format_hour(hour: int) -> str:
-    return f"{hour % 24:02d}:00"
+    # Labels must be unique: Streamlit finds a select_slider's value by its label when the
+    # page changes, and two "06:00" labels made the range jump to 06:00-07:00 (measured).
+    return f"{hour % 24:02d}:00" + (" (+1 dag)" if hour == HOUR_OPTIONS[-1] else "")
 
 
 def render_time_filter(layers: dict[str, gpd.GeoDataFrame]) -> None:

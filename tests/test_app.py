@@ -66,6 +66,15 @@ def test_hour_slider_and_days_change_the_selection(monkeypatch, tmp_path, demo_p
     assert expected in weekend and "vr, za" in weekend
 
 
+def test_whole_day_survives_switching_pages(monkeypatch, tmp_path, demo_path):
+    # Two options labelled "06:00" once made the range jump to 06:00-07:00 on a page switch.
+    at = _app(monkeypatch, demo_path, tmp_path).run()
+    for page in (*PAGES, "views/kaart.py"):
+        at.switch_page(page).run()
+        assert at.select_slider(key="filter_hours").value == (6, 30), page
+    assert "hele dag" in _count_line(at)
+
+
 def test_filter_survives_a_rerun_of_the_page(monkeypatch, tmp_path, demo_path):
     at = _app(monkeypatch, demo_path, tmp_path).run()
     at.select_slider(key="filter_hours").set_value((9, 12)).run()
@@ -158,3 +167,43 @@ def test_invoer_restores_a_backup(monkeypatch, tmp_path, own_workspace):
     at.checkbox(key="restore_sure").check().run()
     next(b for b in at.button if b.key == "restore").click().run()
     assert 1 in storage.read_layer(own_workspace, s.OBSERVATIONS)[s.ID].tolist()
+
+
+def _patronen(monkeypatch, db, tmp_path) -> AppTest:
+    at = _app(monkeypatch, db, tmp_path).run()
+    at.switch_page("views/patronen.py").run()
+    assert not at.exception
+    return at
+
+
+def test_patronen_names_the_demo_patterns_and_follows_the_filter(monkeypatch, tmp_path,
+                                                                demo_path):
+    at = _patronen(monkeypatch, demo_path, tmp_path)
+    sentences = at.radio(key="pattern_choice").options
+    assert any(x.startswith("Vrijdag en zaterdag 21-23 uur:") and "jongeren bij Europaplein"
+               in x for x in sentences)
+    assert any("Vrijdag 21:00-22:00: jongeren in" in m.value for m in at.markdown)
+    at.select_slider(key="filter_hours").set_value((21, 26)).run()
+    evening = at.radio(key="pattern_choice").options
+    assert 0 < len(evening) < len(sentences)
+    assert not any("kinderen" in x for x in evening)
+
+
+def test_patronen_thresholds_change_what_is_called_a_pattern(monkeypatch, tmp_path,
+                                                           demo_path):
+    at = _patronen(monkeypatch, demo_path, tmp_path)
+    before = len(at.radio(key="pattern_choice").options)
+    at.slider(key="min_share").set_value(0.95).run()
+    strict = at.radio(key="pattern_choice").options if at.radio else []
+    assert len(strict) < before
+
+
+def test_patronen_typical_week_per_group(monkeypatch, tmp_path, demo_path):
+    import json
+
+    at = _patronen(monkeypatch, demo_path, tmp_path)
+    at.selectbox(key="week_group").set_value("youth").run()
+    figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    week = next(f for f in figures if "rondes die keken" in f["layout"]["title"]["text"])
+    friday = week["data"][0]["z"][4]
+    assert friday[21] >= 60 and friday[10] is None  # seen most Friday nights; nobody looked at 10

@@ -69,7 +69,7 @@ def record_dialog(layer_name: str, geometry, token: str, round_id: int | None) -
     st.caption(f"Nieuw in {labels.LAYER_LABELS[layer_name].lower()} · {where}")
     with st.form(f"form_{token}", border=False):
         values = ui.render_row_form(layer_name, info.tz, key=f"f_{token}")
-        submitted = st.form_submit_button("Opslaan", type="primary", use_container_width=True)
+        submitted = st.form_submit_button("Opslaan", type="primary", width="stretch")
     if not submitted:
         return
     if token in state[KEY_SAVED]:  # a double tap or a rerun: already stored
@@ -98,7 +98,7 @@ with record_tab:
     if running is None:
         left, right = st.columns([2, 1], vertical_alignment="bottom")
         observers = left.text_input("Waarnemers (initialen of aantal)", key="observers")
-        if right.button("Ronde starten", type="primary", use_container_width=True):
+        if right.button("Ronde starten", type="primary", width="stretch"):
             try:
                 editing.start_round(path, observers=observers)
                 st.rerun()
@@ -111,7 +111,7 @@ with record_tab:
         st.success(f"Ronde {round_id} loopt sinds {labels.format_datetime(started)}"
                    f"{' (' + running[s.OBSERVERS] + ')' if running[s.OBSERVERS] else ''}. "
                    "Waarnemingen horen bij deze ronde.")
-        if st.button("Ronde afronden", use_container_width=True):
+        if st.button("Ronde afronden", width="stretch"):
             try:
                 remember(editing.finish_round(path, round_id))
                 st.rerun()
@@ -132,8 +132,8 @@ with record_tab:
         st.caption("Tik de hoeken van het vlak één voor één, rondom; kies dan Vlak afronden.")
         left, right = st.columns(2)
         finish = left.button(f"Vlak afronden ({len(corners)} hoeken)", type="primary",
-                             disabled=len(corners) < 3, use_container_width=True)
-        if right.button("Opnieuw", disabled=not corners, use_container_width=True):
+                             disabled=len(corners) < 3, width="stretch")
+        if right.button("Opnieuw", disabled=not corners, width="stretch"):
             state[KEY_CORNERS] = []
             st.rerun()
         if finish:
@@ -185,7 +185,7 @@ with edit_tab:
     st.caption("Pas cellen aan en kies Opslaan. Tijden zijn lokale tijd "
                f"({info.tz}). Nummers verandert Buurtkaart niet.")
     edited = st.data_editor(table, key=f"editor_{layer_name}", hide_index=True,
-                            disabled=[s.ID], use_container_width=True, num_rows="fixed")
+                            disabled=[s.ID], width="stretch", num_rows="fixed")
     if st.button("Wijzigingen opslaan", key="save_edits"):
         changed = editing.get_changed_rows(table, edited)
         for column in layer.columns:

@@ -40,7 +40,7 @@ effort = pt.get_effort(layers[s.ROUNDS], time_filter)
 
 st.subheader("Wanneer keken we")
 st.plotly_chart(charts.plot_week_heatmap(effort, title="Rondes per weekdag en uur",
-                                         value_label="rondes"), use_container_width=True)
+                                         value_label="rondes"), width="stretch")
 st.caption(f"{report.rounds} rondes in deze selectie; {report.observations_outside_rounds} "
            "waarnemingen vielen buiten een ronde en tellen niet mee voor patronen.")
 
@@ -71,7 +71,7 @@ presence = pt.get_presence(layers[s.OBSERVATIONS], layers[s.ROUNDS], layers[s.PL
 week = pt.get_typical_week(presence, effort, group=group, place=place)
 st.plotly_chart(charts.plot_week_heatmap(week, title="Aanwezig in % van de rondes die keken",
                                          value_label="%", percent=True),
-                use_container_width=True)
+                width="stretch")
 
 st.subheader("Geen professional in beeld")
 for gap in report.gaps or []:
@@ -103,7 +103,7 @@ st.dataframe(effects.summarise_resolution(spots).rename(columns={
     "median_days": "mediaan dagen tot opgelost"}))
 trend = effects.get_weekly_trend(spots)
 if not trend.empty:
-    st.plotly_chart(charts.plot_weekly_trend(trend), use_container_width=True)
+    st.plotly_chart(charts.plot_weekly_trend(trend), width="stretch")
 
 st.subheader("Effect van acties en experimenten")
 st.caption("Per groep: personen per ronde binnen de straal van de actie, vóór en tijdens, "
