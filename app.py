@@ -24,6 +24,7 @@ pages = [
     st.Page("views/kaart.py", title="Kaart", icon="🗺️", url_path="", default=True),
     st.Page("views/invoer.py", title="Invoer", icon="✏️", url_path="invoer"),
     st.Page("views/patronen.py", title="Patronen", icon="🔁", url_path="patronen"),
+    st.Page("views/presentatie.py", title="Presentatie", icon="📽️", url_path="presentatie"),
 ]
 navigation = st.navigation(pages)
 info, layers = ui.load_workspace()

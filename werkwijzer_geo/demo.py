@@ -19,6 +19,7 @@ from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 
 from . import schema as s
+from .scenes import DEMO_SCENES, write_scenes
 from .storage import WorkspaceInfo, create_workspace
 
 BOUNDARY_FILE = Path(__file__).resolve().parent.parent / "data" / "oosterwijk_buurtgrens.geojson"
@@ -551,4 +552,6 @@ def create_demo_workspace(path: str | Path, *, seed: int = DEFAULT_SEED,
                           n_observations: int | None = None) -> WorkspaceInfo:
     """Create the demo workspace at `path` (which must not exist yet)."""
     layers = build_demo_layers(seed=seed, n_observations=n_observations)
-    return create_workspace(path, tz=TZ, name=DEMO_NAME, is_demo=True, layers=layers)
+    info = create_workspace(path, tz=TZ, name=DEMO_NAME, is_demo=True, layers=layers)
+    write_scenes(path, DEMO_SCENES)
+    return info

@@ -52,6 +52,17 @@ _MAP_CSS = """
 """
 
 
+_LARGE_CSS = """
+<style>
+.bk-legend { font-size: 20px; max-height: 85vh; }
+.bk-legend h4 { font-size: 20px; }
+.bk-swatch { width: 20px; height: 20px; }
+.bk-place-label span { font-size: 22px; }
+.leaflet-tooltip { font-size: 20px; }
+</style>
+"""
+
+
 class GeoJsonLayer(MacroElement):
     """A GeoJSON layer styled per feature (`properties.style`), with an escaped tooltip.
 
@@ -99,7 +110,8 @@ var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
 
 
 class Legend(MacroElement):
-    """A Dutch legend on the map, collapsible, closed by default on narrow screens."""
+    """A Dutch legend on the map, collapsible, closed by default on narrow screens (unless
+    `always_open`, for a projector)."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
@@ -107,7 +119,9 @@ var {{ this.get_name() }} = L.control({position: 'bottomright'});
 {{ this.get_name() }}.onAdd = function () {
     var div = L.DomUtil.create('div', 'bk-legend');
     div.innerHTML = {{ this.legend_html|tojson }};
-    if (window.innerWidth < 640) { div.querySelector('details').open = false; }
+    if (window.innerWidth < 640 && !{{ this.always_open|tojson }}) {
+        div.querySelector('details').open = false;
+    }
     L.DomEvent.disableClickPropagation(div);
     return div;
 };
@@ -115,10 +129,11 @@ var {{ this.get_name() }} = L.control({position: 'bottomright'});
 {% endmacro %}
 """)
 
-    def __init__(self, legend_html: str) -> None:
+    def __init__(self, legend_html: str, *, always_open: bool = False) -> None:
         super().__init__()
         self._name = "Legend"
         self.legend_html = legend_html
+        self.always_open = always_open
 
 
 def _all_coordinates(data: dict) -> np.ndarray:
@@ -201,7 +216,8 @@ def build_observation_features(observations: gpd.GeoDataFrame) -> dict:
     return _feature_collection(observations, tips, styles)
 
 
-def build_grid_features(cells: gpd.GeoDataFrame, cell_m: float) -> dict:
+def build_grid_features(cells: gpd.GeoDataFrame, cell_m: float, *, public: bool = False,
+                        ) -> dict:
     """Grid cells coloured by the group with most persons; stronger where more people."""
     tips, styles = [], []
     most = float(cells["persons"].max()) if len(cells) else 1.0
@@ -211,7 +227,8 @@ def build_grid_features(cells: gpd.GeoDataFrame, cell_m: float) -> dict:
             for group in s.GROUP_CODES
             if row.get(f"persons_{group}", 0)
         ]
-        lines.append(("waarnemingen", f"{int(row['records'])} op {int(row['dates'])} dagen"))
+        if not public:
+            lines.append(("waarnemingen", f"{int(row['records'])} op {int(row['dates'])} dagen"))
         tips.append(_tip(f"{int(row['persons'])} personen in dit vak ({cell_m:g} m)", lines))
         share = float(row["persons"]) / most
         styles.append({"color": labels.GROUP_COLOURS[row["top_group"]], "weight": 0.5,
@@ -376,6 +393,72 @@ def build_sketch_group(corners: list[tuple[float, float]]) -> folium.FeatureGrou
     return group
 
 
+def build_public_groups(public: Mapping, visible: Iterable[str]) -> list[folium.FeatureGroup]:
+    """Feature groups for a residents' evening from `public.make_public_layers` only."""
+    visible = set(visible)
+    groups = []
+
+    def add(name: str, data: dict) -> None:
+        group = folium.FeatureGroup(name=labels.LAYER_LABELS[name])
+        GeoJsonLayer(data, name=name).add_to(group)
+        groups.append(group)
+
+    if s.EXPERIMENTS in visible:
+        add(s.EXPERIMENTS, _public_experiment_features(public[s.EXPERIMENTS]))
+    if s.HANGOUTS in visible:
+        add(s.HANGOUTS, _public_hangout_features(public[s.HANGOUTS]))
+    if s.SPOTS in visible:
+        add(s.SPOTS, _public_spot_features(public[s.SPOTS]))
+    if s.OBSERVATIONS in visible:
+        from .public import PUBLIC_CELL_M
+
+        add(s.OBSERVATIONS, build_grid_features(public["cells"], PUBLIC_CELL_M, public=True))
+    return groups
+
+
+def _public_hangout_features(hangouts: gpd.GeoDataFrame) -> dict:
+    tips, styles = [], []
+    for row in _records(hangouts):
+        days = ", ".join(labels.WEEKDAY_SHORT[labels.WEEKDAY_CODES.index(d)]
+                         for d in row[s.WEEKDAYS].split(","))
+        tips.append(_tip(f"Hangplek: {labels.GROUP_LABELS[row[s.GROUP]].lower()}", [
+            ("wanneer", f"{days} {labels.format_hours(row[s.START_HOUR], row[s.END_HOUR])}"),
+            ("omvang", f"{int(row[s.SIZE])} of meer")]))
+        colour = labels.GROUP_COLOURS[row[s.GROUP]]
+        styles.append({"radius": 16, "color": colour, "weight": 3, "dashArray": "6 4",
+                       "fillColor": colour, "fillOpacity": 0.12})
+    return _feature_collection(hangouts, tips, styles)
+
+
+def _public_spot_features(spots: gpd.GeoDataFrame) -> dict:
+    tips, styles = [], []
+    for row in _records(spots):
+        tips.append(_tip(labels.SPOT_KIND_LABELS[row[s.KIND]], [
+            ("gemeld op", labels.format_date(row["reported_on"])),
+            ("status", "nog open" if row["is_open"] else "opgelost")]))
+        colour = labels.SPOT_KIND_COLOURS[row[s.KIND]]
+        styles.append({"radius": 3 + 2 * int(row[s.SEVERITY]), "color": colour, "weight": 2,
+                       "fillColor": colour, "fillOpacity": 0.8 if row["is_open"] else 0.0})
+    return _feature_collection(spots, tips, styles)
+
+
+def _public_experiment_features(experiments: gpd.GeoDataFrame) -> dict:
+    tips, styles = [], []
+    for row in _records(experiments):
+        period = labels.format_date(row[s.START_DATE])
+        if row[s.END_DATE] is not None and not pd.isna(row[s.END_DATE]):
+            period += f" t/m {labels.format_date(row[s.END_DATE])}"
+        radius = row[s.RADIUS_M]
+        radius = float(s.DEFAULT_RADIUS_M if radius is None or pd.isna(radius) else radius)
+        tips.append(_tip(row[s.NAME], [
+            ("soort", labels.EXPERIMENT_STEP_LABELS[row[s.STEP]]),
+            ("status", labels.EXPERIMENT_STATUS_LABELS[row[s.STATUS]]), ("periode", period)]))
+        colour = labels.LAYER_COLOURS[s.EXPERIMENTS]
+        styles.append({"radius_m": radius, "color": colour, "weight": 3, "dashArray": "2 6",
+                       "fillColor": colour, "fillOpacity": 0.08})
+    return _feature_collection(experiments, tips, styles)
+
+
 def build_legend_html(visible: Iterable[str] = MAP_LAYERS) -> str:
     """The legend's HTML: one colour per group or kind, Dutch labels."""
     visible = set(visible)
@@ -428,7 +511,8 @@ def _place_features(places: gpd.GeoDataFrame) -> dict:
 
 def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
                    url_prefix: str = DEFAULT_URL_PREFIX, tiles: bool = True,
-                   legend_layers: Iterable[str] = MAP_LAYERS) -> folium.Map:
+                   legend_layers: Iterable[str] = MAP_LAYERS, large: bool = False,
+                   ) -> folium.Map:
     """The map that stays put while filters change: tiles, outline, places, legend.
 
     Scripts and stylesheets load from `url_prefix` on the app's own server. Offline, the
@@ -448,9 +532,11 @@ def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
                          + labels.ATTRIBUTION_CBS, name="PDOK grijs", max_zoom=20,
                          max_native_zoom=TILES.max_zoom, min_zoom=TILES.min_zoom).add_to(fmap)
     fmap.get_root().header.add_child(Element(_MAP_CSS))
+    if large:  # a projector: type readable from the back row
+        fmap.get_root().header.add_child(Element(_LARGE_CSS))
     GeoJsonLayer(_boundary_features(boundary), name=s.BOUNDARY).add_to(fmap)
     GeoJsonLayer(_place_features(places), name=s.PLACES).add_to(fmap)
-    Legend(build_legend_html(legend_layers)).add_to(fmap)
+    Legend(build_legend_html(legend_layers), always_open=large).add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]])
     return fmap
 

@@ -419,3 +419,33 @@ def restore_backup(path: str | os.PathLike, backup: str | os.PathLike) -> Path:
         finally:
             scratch.unlink(missing_ok=True)
     return before
+
+
+def read_table(path: str | os.PathLike, name: str) -> pd.DataFrame | None:
+    """A table without geometry that is not a layer (such as scenes); None when absent."""
+    path = Path(path)
+    get_workspace_info(path)
+    if name not in {str(row[0]) for row in pyogrio.list_layers(path)}:
+        return None
+    return pd.DataFrame(pyogrio.read_dataframe(path, layer=name, read_geometry=False))
+
+
+def write_table(path: str | os.PathLike, name: str, frame: pd.DataFrame) -> None:
+    """Replace a table without geometry, copy-on-write like every save."""
+    if name in schema.LAYERS or name == INFO_TABLE:
+        raise WerkwijzerError(f"'{name}' is een laag van de werkruimte, geen losse tabel.")
+    path = Path(path)
+    get_workspace_info(path)
+    with _writer_lock(path):
+        scratch = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp.gpkg")
+        try:
+            shutil.copyfile(path, scratch)
+            pyogrio.write_dataframe(frame, scratch, layer=name, driver="GPKG")
+            if _count_rows(scratch, name) != len(frame):
+                raise WerkwijzerError(f"Opslaan van '{name}' is niet gelukt. Er is niets "
+                                      "veranderd; probeer het opnieuw.")
+            _fsync(scratch)
+            os.replace(scratch, path)
+            _fsync(path.parent)
+        finally:
+            scratch.unlink(missing_ok=True)

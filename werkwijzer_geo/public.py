@@ -1,0 +1,122 @@
+"""What may be shown to residents: people aggregated to 50 m cells, small counts hidden,
+no free text, no observers, no exact times. Presentation and public exports use only this."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import schema as s
+from .aggregate import aggregate_to_grid, get_rd_xy
+from .selection import select_layers
+from .timefilter import TimeFilter
+
+PUBLIC_CELL_M = 50  # never finer than this
+MIN_PUBLIC_COUNT = 5  # any group count below this in a cell is not shown
+PUBLIC_LAYERS = (s.OBSERVATIONS, s.HANGOUTS, s.SPOTS, s.EXPERIMENTS, s.PLACES, s.BOUNDARY,
+                 s.STORIES)
+
+
+def make_public_cells(observations: gpd.GeoDataFrame, *, cell_m: float = PUBLIC_CELL_M,
+                      min_count: int = MIN_PUBLIC_COUNT) -> gpd.GeoDataFrame:
+    """People per 50 m cell and group, with every group count below `min_count` removed.
+
+    A cell's `persons` is the sum of the counts that are shown, so no published number
+    contains a hidden one: a hidden count cannot be found by subtracting shown numbers
+    (a cell total minus its groups, or a neighbourhood total minus its cells).
+    """
+    if cell_m < PUBLIC_CELL_M:
+        raise ValueError(f"public cells are at least {PUBLIC_CELL_M} m")
+    cells = aggregate_to_grid(observations, cell_m=cell_m)
+    group_columns = [f"persons_{g}" for g in s.GROUP_CODES if f"persons_{g}" in cells.columns]
+    for column in group_columns:
+        cells[column] = cells[column].where(cells[column] >= min_count, 0)
+    cells["persons"] = cells[group_columns].sum(axis=1) if group_columns else 0
+    cells = cells[cells["persons"] > 0].copy()
+    if group_columns:
+        cells["top_group"] = cells[group_columns].idxmax(axis=1).str.removeprefix("persons_")
+    # What would let someone trace a visit: how many sightings, on how many days.
+    cells = cells.drop(columns=["records", "dates"], errors="ignore")
+    return cells.reset_index(drop=True)
+
+
+def make_public_hangouts(hangouts: gpd.GeoDataFrame, *, cell_m: float = PUBLIC_CELL_M,
+                         min_count: int = MIN_PUBLIC_COUNT) -> gpd.GeoDataFrame:
+    """Hangouts as cells: group, days and hours, summed size; names and notes never shown
+    (a name is typed by the team and may name a person), cells under `min_count` hidden."""
+    if hangouts.empty:
+        return gpd.GeoDataFrame(columns=[s.GROUP, s.WEEKDAYS, s.START_HOUR, s.END_HOUR,
+                                         s.SIZE], geometry=[], crs=s.STORAGE_CRS)
+    centres = hangouts.copy()
+    centres["geometry"] = hangouts.geometry.representative_point()
+    x, y = get_rd_xy(centres)
+    frame = pd.DataFrame({
+        "cell_x": np.floor(x / cell_m) * cell_m, "cell_y": np.floor(y / cell_m) * cell_m,
+        s.GROUP: hangouts[s.GROUP].to_numpy(), s.WEEKDAYS: hangouts[s.WEEKDAYS].to_numpy(),
+        s.START_HOUR: hangouts[s.START_HOUR].to_numpy(dtype=int),
+        s.END_HOUR: hangouts[s.END_HOUR].to_numpy(dtype=int),
+        s.SIZE: hangouts[s.SIZE].fillna(0).to_numpy(dtype=int)})
+    keys = ["cell_x", "cell_y", s.GROUP, s.WEEKDAYS, s.START_HOUR, s.END_HOUR]
+    cells = frame.groupby(keys, as_index=False)[s.SIZE].sum()
+    cells = cells[cells[s.SIZE] >= min_count]
+    points = gpd.GeoSeries(gpd.points_from_xy(cells["cell_x"] + cell_m / 2,
+                                              cells["cell_y"] + cell_m / 2), crs=s.METRIC_CRS)
+    return gpd.GeoDataFrame(cells.drop(columns=["cell_x", "cell_y"]).reset_index(drop=True),
+                            geometry=points.to_crs(s.STORAGE_CRS).to_numpy(), crs=s.STORAGE_CRS)
+
+
+def make_public_spots(spots: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Litter and graffiti: kind, severity, the dates (no times) and whether still open."""
+    public = gpd.GeoDataFrame({
+        s.KIND: spots[s.KIND].to_numpy(),
+        s.SEVERITY: spots[s.SEVERITY].to_numpy(),
+        "reported_on": spots[s.REPORTED_AT].dt.tz_localize(None).dt.normalize().to_numpy(),
+        "is_open": spots[s.RESOLVED_AT].isna().to_numpy(),
+    }, geometry=spots.geometry.to_numpy(), crs=s.STORAGE_CRS)
+    return public
+
+
+def make_public_experiments(experiments: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Experiments and actions by name, kind, object, period and status; no goal, evaluation
+    or owner text (free text, and an owner may be a person)."""
+    keep = [s.ID, s.NAME, s.STEP, s.OBJECT, s.START_DATE, s.END_DATE, s.STATUS, s.RADIUS_M]
+    return gpd.GeoDataFrame(experiments[keep].copy(), geometry=experiments.geometry.to_numpy(),
+                            crs=s.STORAGE_CRS)
+
+
+def make_public_places(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Places with their names and kinds, without notes."""
+    return gpd.GeoDataFrame(places[[s.ID, s.NAME, s.KIND]].copy(),
+                            geometry=places.geometry.to_numpy(), crs=s.STORAGE_CRS)
+
+
+def count_story_themes(stories: pd.DataFrame) -> pd.Series:
+    """Stories only as themes: how often each theme was heard (no text, no source, no date)."""
+    themes = stories[s.THEMES].dropna().str.split(",").explode().str.strip()
+    return themes[themes != ""].value_counts()
+
+
+def make_public_layers(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFilter,
+                       ) -> dict[str, gpd.GeoDataFrame | pd.Series]:
+    """The public selection of a workspace under a filter: everything a residents' evening or a
+    public export may contain, and nothing else."""
+    selected = select_layers(layers, time_filter)
+    return {
+        "cells": make_public_cells(selected[s.OBSERVATIONS]),
+        s.HANGOUTS: make_public_hangouts(selected[s.HANGOUTS]),
+        s.SPOTS: make_public_spots(selected[s.SPOTS]),
+        s.EXPERIMENTS: make_public_experiments(selected[s.EXPERIMENTS]),
+        s.PLACES: make_public_places(layers[s.PLACES]),
+        s.BOUNDARY: layers[s.BOUNDARY][[s.NAME, "geometry"]],
+        "themes": count_story_themes(selected[s.STORIES]),
+    }
+
+
+def describe_public(public: dict) -> str:
+    """A line for residents: how many people in the shown cells (hidden counts excluded)."""
+    persons = int(public["cells"]["persons"].sum()) if len(public["cells"]) else 0
+    shown = f"{persons:,}".replace(",", ".")
+    return (f"{shown} mensen gezien in de getoonde vakken van {PUBLIC_CELL_M} m; vakken met "
+            f"minder dan {MIN_PUBLIC_COUNT} mensen van een groep tonen we niet.")
+

@@ -1,0 +1,157 @@
+"""Scenes for a residents' evening: title, text, layers, time filter, view, chart; stored in
+the workspace (table `scenes`) in the order they are shown."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, fields
+
+import pandas as pd
+
+from . import labels
+from . import schema as s
+from ._errors import WerkwijzerError
+from .storage import read_table, write_table
+from .timefilter import (
+    ALL_WEEKDAYS,
+    HourRange,
+    TimeFilter,
+    parse_date,
+    parse_hours,
+    parse_weekdays,
+)
+
+SCENES_TABLE = "scenes"
+SCENE_LAYERS = (s.OBSERVATIONS, s.HANGOUTS, s.SPOTS, s.EXPERIMENTS)
+CHARTS = {"": "geen grafiek", "effort": "wanneer keken we", "week": "typische week",
+          "trend": "meldingen per week", "themes": "wat we hoorden (thema's)"}
+
+
+@dataclass
+class Scene:
+    """One step of a presentation. Text fields are written for residents by the team."""
+
+    title: str
+    text: str = ""
+    layers: str = "observations"  # comma list of SCENE_LAYERS
+    hours: str = ""  # "21-2", empty = whole day
+    weekdays: str = ""  # "fri,sat", empty = every day
+    date_from: str = ""  # YYYY-MM-DD or dd-mm-jjjj, empty = from the start
+    date_to: str = ""
+    chart: str = ""  # a key of CHARTS
+    centre_lat: float | None = None  # empty = the whole neighbourhood
+    centre_lon: float | None = None
+    zoom: int | None = None
+
+    def get_layers(self) -> list[str]:
+        """The layers to show, in SCENE_LAYERS codes."""
+        return [part.strip() for part in self.layers.split(",") if part.strip()]
+
+    def to_time_filter(self) -> TimeFilter:
+        """The scene's own time filter (presentations do not follow the sidebar)."""
+        return TimeFilter(
+            hours=parse_hours(self.hours) if self.hours else HourRange(),
+            weekdays=parse_weekdays(self.weekdays) if self.weekdays else ALL_WEEKDAYS,
+            date_from=parse_date(self.date_from, what="Van") if self.date_from else None,
+            date_to=parse_date(self.date_to, what="Tot") if self.date_to else None,
+        )
+
+
+COLUMNS = [field.name for field in fields(Scene)]
+
+
+def check_scenes(scenes: list[Scene]) -> list[Scene]:
+    """Every problem in a list of scenes, named by scene number and column, raised once."""
+    problems = []
+    for number, scene in enumerate(scenes, start=1):
+        where = f"Scène {number}"
+        if not scene.title.strip():
+            problems.append(f"{where}, kolom 'title': de titel is leeg. Geef elke scène een "
+                            "titel.")
+        unknown = [layer for layer in scene.get_layers() if layer not in SCENE_LAYERS]
+        if unknown:
+            problems.append(f"{where}, kolom 'layers': {', '.join(unknown)} bestaat niet. "
+                            f"Kies uit {', '.join(SCENE_LAYERS)}.")
+        if scene.chart not in CHARTS:
+            problems.append(f"{where}, kolom 'chart': '{scene.chart}' onbekend. Kies uit "
+                            f"{', '.join(k or '(leeg)' for k in CHARTS)}.")
+        try:
+            scene.to_time_filter()
+        except WerkwijzerError as error:
+            problems += [f"{where}: {line}" for line in error.problems]
+        if (scene.centre_lat is None) != (scene.centre_lon is None):
+            problems.append(f"{where}, kolom 'centre_lat'/'centre_lon': vul beide in of geen "
+                            "van beide.")
+    if problems:
+        raise WerkwijzerError(problems)
+    return scenes
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA
+
+
+def scenes_from_frame(frame: pd.DataFrame) -> list[Scene]:
+    """Scenes from a table (as the editor gives it), in row order; blank rows skipped."""
+    scenes = []
+    for row in frame.to_dict("records"):
+        if all(_blank(row.get(c)) or str(row.get(c)).strip() == "" for c in COLUMNS):
+            continue
+        values = {}
+        for column in COLUMNS:
+            value = row.get(column)
+            if column in ("centre_lat", "centre_lon"):
+                values[column] = None if _blank(value) else float(value)
+            elif column == "zoom":
+                values[column] = None if _blank(value) else int(value)
+            else:
+                values[column] = "" if _blank(value) else str(value).strip()
+        scenes.append(Scene(**values))
+    return scenes
+
+
+def to_frame(scenes: list[Scene]) -> pd.DataFrame:
+    """Scenes as a table with one row per scene."""
+    return pd.DataFrame([asdict(scene) for scene in scenes], columns=COLUMNS).astype(
+        {"centre_lat": "Float64", "centre_lon": "Float64", "zoom": "Int64"})
+
+
+def read_scenes(path: str | os.PathLike) -> list[Scene]:
+    """The workspace's scenes in order; none for a workspace that has no scenes yet."""
+    frame = read_table(path, SCENES_TABLE)
+    if frame is None or frame.empty:
+        return []
+    if "position" in frame.columns:
+        frame = frame.sort_values("position", kind="stable")
+    return scenes_from_frame(frame)
+
+
+def write_scenes(path: str | os.PathLike, scenes: list[Scene]) -> None:
+    """Check and save the scenes in this order."""
+    check_scenes(scenes)
+    frame = to_frame(scenes)
+    frame.insert(0, "position", range(1, len(frame) + 1))
+    write_table(path, SCENES_TABLE, frame)
+
+
+def describe_scene_filter(scene: Scene) -> str:
+    """The scene's selection in Dutch, for the presenter."""
+    layer_names = ", ".join(labels.LAYER_LABELS[name].lower() for name in scene.get_layers()
+                            if name in labels.LAYER_LABELS)
+    return f"{layer_names or 'alleen de kaart'} · {scene.to_time_filter().to_text()}"
+
+
+DEMO_SCENES = [
+    Scene("Wat we zagen", "Twaalf weken lang liep het buurtteam rondes door Oosterwijk: "
+          "'s ochtends, na schooltijd, 's avonds en een paar keer 's nachts. Zo ziet een "
+          "gewone week eruit.", "observations", chart="effort"),
+    Scene("Vrijdag- en zaterdagavond", "Op vrijdag- en zaterdagavond komt een vaste groep "
+          "jongeren samen bij de bankjes op het Europaplein.", "observations,hangouts",
+          hours="21-2", weekdays="fri,sat", chart="week"),
+    Scene("Zwerfvuil en graffiti", "Na het weekend ligt er meer afval bij de cafetaria en de "
+          "bankjes; in de tunnel komt graffiti terug.", "spots", chart="trend"),
+    Scene("Wat we hoorden", "Bewoners, jongeren, ondernemers en professionals vertelden ons "
+          "wat goed gaat en wat beter kan.", "", chart="themes"),
+    Scene("Wat we proberen", "Zes weken stond er een container op het plein; elke woensdag "
+          "is er koffie; in december komt er kerstverlichting.", "experiments"),
+]
