@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from builders import Obs, make_observations
+
+from werkwijzer_geo import maps, storage
+from werkwijzer_geo import public as pub
+from werkwijzer_geo import schema as s
+from werkwijzer_geo.timefilter import TimeFilter
+
+
+def _obs(rows):
+    return storage.localise_layer(s.OBSERVATIONS, make_observations(rows), "Europe/Amsterdam")
+
+
+A = (4.6770, 52.4930)
+B = (4.6800, 52.4930)  # about 200 m east: another cell
+
+
+def test_small_group_counts_are_hidden_and_never_part_of_a_total():
+    cells = pub.make_public_cells(_obs([
+        Obs(group="youth", count=6, lon=A[0], lat=A[1]),
+        Obs(group="professionals", count=1, lon=A[0], lat=A[1]),  # 1: hidden
+        Obs(group="elderly", count=4, lon=B[0], lat=B[1]),  # 4: hidden, so is the cell
+    ]))
+    assert len(cells) == 1
+    cell = cells.iloc[0]
+    assert cell["persons_youth"] == 6 and cell["persons_professionals"] == 0
+    # The total is the sum of what is shown: 7 - 6 would have given the hidden 1 away.
+    assert cell["persons"] == 6
+    assert "records" not in cells.columns and "dates" not in cells.columns
+    assert cells["persons"].sum() == sum(cells[c].sum() for c in cells.columns
+                                          if c.startswith("persons_"))
+
+
+def test_counts_of_five_and_more_add_up_across_sightings():
+    cells = pub.make_public_cells(_obs([Obs(count=3), Obs(count=2)]))
+    assert cells["persons_youth"].tolist() == [5]
+
+
+def test_cells_are_never_finer_than_fifty_metres():
+    with pytest.raises(ValueError, match="at least 50 m"):
+        pub.make_public_cells(_obs([Obs()]), cell_m=25)
+
+
+def test_public_layers_hold_no_free_text_and_no_observers(demo_path):
+    layers = storage.read_layers(demo_path)
+    public = pub.make_public_layers(layers, TimeFilter())
+    texts = set()
+    for name in s.LAYER_NAMES:
+        for column in s.FREE_TEXT_COLUMNS & set(layers[name].columns):
+            texts |= {t for t in layers[name][column].dropna() if isinstance(t, str) and t}
+    texts |= set(layers[s.HANGOUTS][s.NAME])  # a hangout's name is typed by the team
+    texts -= set(layers[s.PLACES][s.NAME])  # place names are public (one hangout is named so)
+    assert texts
+    for key, value in public.items():
+        dumped = pd.DataFrame(value).astype(str).to_csv()
+        for text in texts:
+            assert text not in dumped, (key, text)
+    assert s.NOTE not in public[s.SPOTS].columns
+    assert set(public[s.EXPERIMENTS].columns) == {s.ID, s.NAME, s.STEP, s.OBJECT, s.START_DATE,
+                                                  s.END_DATE, s.STATUS, s.RADIUS_M,
+                                                  "geometry"}
+    assert "reported_on" in public[s.SPOTS] and s.REPORTED_AT not in public[s.SPOTS]
+    assert (public["cells"][[c for c in public["cells"].columns if c.startswith("persons_")]]
+            .isin([0]) | (public["cells"][[c for c in public["cells"].columns
+                                           if c.startswith("persons_")]] >= 5)).all().all()
+
+
+def test_hangouts_become_cells_without_names_and_small_ones_disappear(demo_path):
+    hangouts = storage.read_layer(demo_path, s.HANGOUTS)
+    public = pub.make_public_hangouts(hangouts)
+    assert s.NAME not in public.columns and s.NOTE not in public.columns
+    assert (public[s.SIZE] >= 5).all()
+    assert len(public) < len(hangouts)  # the tunnel (3) and the snack bar (4) are too small
+
+
+def test_story_themes_without_text():
+    stories = pd.DataFrame({s.THEMES: ["overlast, geluid", "geluid", None], s.TEXT: ["a", "b",
+                                                                                  "c"]})
+    assert pub.count_story_themes(stories).to_dict() == {"geluid": 2, "overlast": 1}
+
+
+def test_public_map_tooltips_show_no_small_counts(demo_path):
+    layers = storage.read_layers(demo_path)
+    public = pub.make_public_layers(layers, TimeFilter())
+    groups = maps.build_public_groups(public, [s.OBSERVATIONS, s.HANGOUTS, s.SPOTS,
+                                               s.EXPERIMENTS])
+    html = maps.render_map_html(maps.build_base_map(layers[s.BOUNDARY], public[s.PLACES]),
+                                groups)
+
+    numbers = [int(n) for n in re.findall(r"(\d+) personen", html)]
+    assert numbers and min(numbers) >= 5
+    assert "waarnemingen op" not in html  # no sightings-per-day line in public cells
+    for note in layers[s.OBSERVATIONS][s.NOTE].dropna().unique():
+        assert note not in html
