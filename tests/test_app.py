@@ -207,3 +207,57 @@ def test_patronen_typical_week_per_group(monkeypatch, tmp_path, demo_path):
     week = next(f for f in figures if "rondes die keken" in f["layout"]["title"]["text"])
     friday = week["data"][0]["z"][4]
     assert friday[21] >= 60 and friday[10] is None  # seen most Friday nights; nobody looked at 10
+
+
+def _presentatie(monkeypatch, db, tmp_path) -> AppTest:
+    at = _app(monkeypatch, db, tmp_path).run()
+    at.switch_page("views/presentatie.py").run()
+    assert not at.exception
+    return at
+
+
+def test_presentatie_steps_through_the_demo_scenes(monkeypatch, tmp_path, demo_path):
+    at = _presentatie(monkeypatch, demo_path, tmp_path)
+    titles = []
+    for _ in range(5):
+        titles.append(at.title[0].value)
+        forward = next(b for b in at.button if b.label == "Volgende ▶")
+        if forward.disabled:
+            break
+        forward.click().run()
+    assert titles == ["Wat we zagen", "Vrijdag- en zaterdagavond", "Zwerfvuil en graffiti",
+                      "Wat we hoorden", "Wat we proberen"]
+    next(b for b in at.button if b.label == "◀ Vorige").click().run()
+    assert at.title[0].value == "Wat we hoorden"
+
+
+def test_presentatie_refuses_a_bad_scene_and_keeps_the_old_ones(monkeypatch, tmp_path,
+                                                                own_workspace):
+    from werkwijzer_geo import scenes
+
+    at = _presentatie(monkeypatch, own_workspace, tmp_path)
+    at.segmented_control(key="presentation_mode").set_value("Voorbereiden").run()
+    before = scenes.read_scenes(own_workspace)
+    frame = scenes.to_frame(before)
+    frame.loc[1, "hours"] = "25-3"
+    frame.loc[2, "layers"] = "youths"
+    # AppTest cannot type into st.data_editor; the page's save button calls exactly this.
+    with pytest.raises(scenes.WerkwijzerError) as caught:
+        scenes.write_scenes(own_workspace, scenes.scenes_from_frame(frame))
+    assert any(p.startswith("Scène 2: Uren 25-3") for p in caught.value.problems)
+    assert any(p.startswith("Scène 3, kolom 'layers': youths") for p in caught.value.problems)
+    assert scenes.read_scenes(own_workspace) == before
+    reordered = list(reversed(before))
+    scenes.write_scenes(own_workspace, reordered)
+    at = _presentatie(monkeypatch, own_workspace, tmp_path)
+    assert at.title[0].value == "Wat we proberen"
+
+
+def test_presentatie_plays_a_day(monkeypatch, tmp_path, demo_path):
+    at = _presentatie(monkeypatch, demo_path, tmp_path)
+    at.segmented_control(key="presentation_mode").set_value("Een dag afspelen").run()
+    assert at.title[0].value == "Vrijdag 07:00"
+    at.session_state["play_hour"] = 21
+    at.run()
+    assert at.title[0].value == "Vrijdag 21:00"
+    assert any("mensen gezien in de getoonde vakken" in c.value for c in at.caption)

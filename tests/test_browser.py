@@ -333,3 +333,56 @@ def test_phone_draws_a_place_by_tapping_its_corners(browser, writable_app):
     frame.wait_for_selector(".bk-place-label")
     assert "Trapveldje achter de school" in frame.locator(".bk-place-label").all_inner_texts()
     page.close()
+
+
+def _free_texts(workspace: Path) -> set[str]:
+    """Every note, observer, story text, goal, evaluation and owner in the workspace."""
+    from werkwijzer_geo import labels, storage
+    from werkwijzer_geo import schema as s
+
+    layers = storage.read_layers(workspace)
+    texts: set[str] = set()
+    for frame in layers.values():
+        for column in s.FREE_TEXT_COLUMNS & set(frame.columns):
+            texts |= {t for t in frame[column].dropna() if isinstance(t, str) and len(t) > 3}
+    # An owner such as "Ondernemers" is also the app's own word for a group: not a leak.
+    words = {label for mapping in (labels.GROUP_LABELS, labels.LAYER_LABELS) for label in
+             mapping.values()}
+    return texts - words
+
+
+def test_presentation_shows_no_notes_no_observers_and_no_small_counts(browser, app_url,
+                                                                      demo_path):
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    watch = Watch(page, online=False)
+    page.goto(f"{app_url}/presentatie")
+    secrets = _free_texts(demo_path)
+    assert secrets
+    scene = 1
+    while True:
+        page.get_by_text(re.compile(rf"Scène {scene} van \d")).wait_for(timeout=60_000)
+        total = int(re.search(r"Scène \d+ van (\d+)", page.content()).group(1))
+        text = page.inner_text("body")
+        tips = []
+        if page.locator('iframe[title="streamlit_folium.st_folium"]').count():
+            frame = _map_frame(page)
+            frame.wait_for_selector(".leaflet-interactive")
+            tips = frame.evaluate("""() => window.feature_group
+                .filter(g => window.map.hasLayer(g)).flatMap(g => g.getLayers())
+                .flatMap(l => l.getLayers()).map(l => l.getTooltip() ?
+                    String(l.getTooltip().getContent()) : '')""")
+            text += "\n" + frame.inner_text("body")
+        leaked = [secret for secret in secrets if secret in text or any(secret in t
+                                                                        for t in tips)]
+        assert not leaked, (scene, leaked)
+        counts = [int(n) for t in tips for n in re.findall(r"(\d+) personen", t)]
+        assert all(n >= 5 for n in counts), (scene, counts)
+        assert page.locator('[data-testid="stSidebar"]').is_hidden()
+        page.screenshot(path=SCREENSHOTS / f"presentatie-{scene}.png")
+        if scene == total:
+            break
+        page.get_by_role("button", name="Volgende ▶").click()
+        scene += 1
+    assert scene == 5
+    assert all(kind == "image" for kind, _ in watch.remote), watch.remote
+    page.close()
