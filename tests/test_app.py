@@ -247,8 +247,9 @@ def test_presentatie_refuses_a_bad_scene_and_keeps_the_old_ones(monkeypatch, tmp
     assert any(p.startswith("Scène 2: Uren 25-3") for p in caught.value.problems)
     assert any(p.startswith("Scène 3, kolom 'layers': youths") for p in caught.value.problems)
     assert scenes.read_scenes(own_workspace) == before
-    reordered = list(reversed(before))
-    scenes.write_scenes(own_workspace, reordered)
+    frame = scenes.to_frame(before)
+    frame.loc[4, "position"] = 0  # the last scene moves to the front
+    scenes.write_scenes(own_workspace, scenes.scenes_from_frame(frame))
     at = _presentatie(monkeypatch, own_workspace, tmp_path)
     assert at.title[0].value == "Wat we proberen"
 

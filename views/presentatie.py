@@ -124,7 +124,8 @@ elif mode == "Een dag afspelen":
 
 else:
     st.subheader("Scènes voorbereiden")
-    st.caption("Eén rij per scène, in de volgorde van de avond. Lagen: "
+    st.caption("Eén rij per scène; de kolom position is de volgorde (verander de nummers om te "
+               "schuiven). Lagen: "
                f"{', '.join(sc.SCENE_LAYERS)} (met komma's). Uren als 21-2, dagen als fri,sat, "
                "datums als dd-mm-jjjj; leeg is alles. Grafiek: "
                + ", ".join(f"{k or '(leeg)'} = {v}" for k, v in sc.CHARTS.items())

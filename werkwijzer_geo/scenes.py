@@ -92,7 +92,12 @@ def _blank(value: object) -> bool:
 
 
 def scenes_from_frame(frame: pd.DataFrame) -> list[Scene]:
-    """Scenes from a table (as the editor gives it), in row order; blank rows skipped."""
+    """Scenes from a table (as the editor gives it), ordered by its `position` column when it
+    has one (rows without a position last), else in row order; blank rows skipped."""
+    if "position" in frame.columns:
+        order = pd.to_numeric(frame["position"], errors="coerce")
+        frame = frame.assign(_order=order).sort_values("_order", kind="stable",
+                                                       na_position="last")
     scenes = []
     for row in frame.to_dict("records"):
         if all(_blank(row.get(c)) or str(row.get(c)).strip() == "" for c in COLUMNS):
@@ -111,9 +116,11 @@ def scenes_from_frame(frame: pd.DataFrame) -> list[Scene]:
 
 
 def to_frame(scenes: list[Scene]) -> pd.DataFrame:
-    """Scenes as a table with one row per scene."""
-    return pd.DataFrame([asdict(scene) for scene in scenes], columns=COLUMNS).astype(
+    """Scenes as a table: `position` (1, 2, ...; change it to reorder) and the columns."""
+    frame = pd.DataFrame([asdict(scene) for scene in scenes], columns=COLUMNS).astype(
         {"centre_lat": "Float64", "centre_lon": "Float64", "zoom": "Int64"})
+    frame.insert(0, "position", pd.array(range(1, len(frame) + 1), dtype="Int64"))
+    return frame
 
 
 def read_scenes(path: str | os.PathLike) -> list[Scene]:
@@ -129,9 +136,7 @@ def read_scenes(path: str | os.PathLike) -> list[Scene]:
 def write_scenes(path: str | os.PathLike, scenes: list[Scene]) -> None:
     """Check and save the scenes in this order."""
     check_scenes(scenes)
-    frame = to_frame(scenes)
-    frame.insert(0, "position", range(1, len(frame) + 1))
-    write_table(path, SCENES_TABLE, frame)
+    write_table(path, SCENES_TABLE, to_frame(scenes))
 
 
 def describe_scene_filter(scene: Scene) -> str:
