@@ -25,6 +25,7 @@ pages = [
     st.Page("views/invoer.py", title="Invoer", icon="✏️", url_path="invoer"),
     st.Page("views/patronen.py", title="Patronen", icon="🔁", url_path="patronen"),
     st.Page("views/presentatie.py", title="Presentatie", icon="📽️", url_path="presentatie"),
+    st.Page("views/export.py", title="Export", icon="📦", url_path="export"),
 ]
 navigation = st.navigation(pages)
 info, layers = ui.load_workspace()

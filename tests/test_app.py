@@ -11,7 +11,8 @@ from werkwijzer_geo.selection import describe_selection, select_layers
 from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["views/invoer.py", "views/kaart.py", "views/patronen.py", "views/presentatie.py"]
+PAGES = ["views/export.py", "views/invoer.py", "views/kaart.py", "views/patronen.py",
+         "views/presentatie.py"]
 
 
 def _app(monkeypatch, db: Path | None, tmp_path: Path) -> AppTest:

@@ -15,6 +15,7 @@ from . import schema as s
 from ._errors import WerkwijzerError
 from .demo import DEFAULT_SEED, create_demo_workspace
 from .effects import measure_experiments
+from .export import FORMATS, Snapshot, export_snapshot
 from .importer import plan_import, run_import
 from .mapping import ImportMapping, parse_cli_mapping
 from .patterns import PatternSettings, build_report
@@ -138,6 +139,15 @@ def _run_patterns(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_export(args: argparse.Namespace) -> int:
+    snapshot = Snapshot(tuple(part.strip() for part in args.layers.split(",") if part.strip()),
+                        _time_filter_from(args), public=args.public)
+    out = export_snapshot(args.db, snapshot, args.format, args.out)
+    print(f"Geëxporteerd: {out} ({args.format}, "
+          f"{'voor bewoners' if args.public else 'niet openbaar'}).")
+    return 0
+
+
 def _run_bench(args: argparse.Namespace) -> int:
     from .bench import run_benchmarks
 
@@ -186,6 +196,15 @@ def build_parser() -> argparse.ArgumentParser:
     patterns.add_argument("--min-rounds", type=int, default=defaults.min_rounds)
     patterns.add_argument("--min-dates", type=int, default=defaults.min_dates)
     patterns.set_defaults(run=_run_patterns)
+    export = commands.add_parser("export", help="momentopname voor een rapport")
+    export.add_argument("--db", required=True)
+    export.add_argument("--layers", required=True, help="bv. observations,spots")
+    export.add_argument("--format", required=True, choices=FORMATS)
+    export.add_argument("--out", required=True)
+    export.add_argument("--public", action="store_true",
+                        help="voor bewoners: vakken van 50 m, kleine aantallen weg, geen notities")
+    _add_filters(export)
+    export.set_defaults(run=_run_export)
     bench = commands.add_parser("bench", help="meet de snelheid")
     bench.add_argument("--sizes", default="10000,100000,1000000")
     bench.add_argument("--repeats", type=int, default=5)

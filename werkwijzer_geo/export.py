@@ -1,0 +1,277 @@
+"""Snapshots for reports: GeoPackage, GeoJSON, CSV, PNG, PDF and HTML of a selection, with
+its snapshot information, optionally public (for residents), each logged in the workspace."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from . import __version__, labels, maps
+from . import schema as s
+from ._errors import WerkwijzerError
+from .assets import read_inline_assets
+from .public import make_public_layers
+from .selection import get_data_period, select_layers
+from .storage import get_workspace_info, read_layers, read_table, write_table
+from .timefilter import TimeFilter
+
+FORMATS = ("gpkg", "geojson", "csv", "png", "pdf", "html")
+EXPORT_LOG = "export_log"
+SNAPSHOT_INFO = "snapshot_info"
+PUBLIC_REFUSED = (s.ROUNDS, s.EVENTS)  # who looked when, and team-written titles
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What to export: which layers, under which filter, public or not."""
+
+    layers: tuple[str, ...]
+    time_filter: TimeFilter
+    public: bool = False
+
+
+def _check(snapshot: Snapshot) -> None:
+    problems = []
+    for name in snapshot.layers:
+        if name not in s.LAYERS:
+            problems.append(f"Laag '{name}' bestaat niet. Kies uit {', '.join(s.LAYER_NAMES)}.")
+        elif snapshot.public and name in PUBLIC_REFUSED:
+            problems.append(f"Laag '{name}' ({labels.LAYER_LABELS[name]}) gaat niet mee in een "
+                            "export voor bewoners: die laat zien wie wanneer keek of bevat "
+                            "teamtekst. Laat hem weg of exporteer niet-openbaar.")
+    if not snapshot.layers:
+        problems.append("Kies minstens één laag.")
+    if problems:
+        raise WerkwijzerError(problems)
+
+
+def get_tables(layers: dict[str, gpd.GeoDataFrame], snapshot: Snapshot,
+               ) -> dict[str, gpd.GeoDataFrame | pd.DataFrame]:
+    """The tables to write, by output name: canonical layers, or the public selection."""
+    _check(snapshot)
+    if snapshot.public:
+        public = make_public_layers(layers, snapshot.time_filter)
+        names = {s.OBSERVATIONS: "cells", s.HANGOUTS: s.HANGOUTS, s.SPOTS: s.SPOTS,
+                 s.EXPERIMENTS: s.EXPERIMENTS, s.PLACES: s.PLACES, s.BOUNDARY: s.BOUNDARY}
+        tables: dict = {}
+        for name in snapshot.layers:
+            if name == s.STORIES:
+                themes = public["themes"]
+                tables["themes"] = pd.DataFrame({"theme": themes.index})
+            else:
+                key = names[name]
+                tables["people_cells" if key == "cells" else key] = public[key]
+        return tables
+    selected = select_layers(layers, snapshot.time_filter)
+    return {name: selected[name].drop(columns=[c for c in s.DERIVED_COLUMNS
+                                              if c in selected[name].columns])
+            for name in snapshot.layers}
+
+
+def get_snapshot_info(workspace: Path, layers: dict, snapshot: Snapshot) -> dict[str, str]:
+    """Filters, data period, when made, app version, public or not."""
+    period = get_data_period(select_layers(layers, snapshot.time_filter))
+    return {
+        "workspace": get_workspace_info(workspace).name,
+        "layers": ",".join(snapshot.layers),
+        "filter": snapshot.time_filter.to_text(),
+        "data_period": "" if period is None else
+        f"{labels.format_date(period[0])} t/m {labels.format_date(period[1])}",
+        "made_at": dt.datetime.now().astimezone().strftime("%d-%m-%Y %H:%M"),
+        "app_version": __version__,
+        "public": "ja" if snapshot.public else "nee",
+    }
+
+
+# ---- text formats ----
+
+def _text_value(value: object) -> object:
+    """Dates and moments as Dutch text (dd-mm-jjjj, 24-hour), everything else as is."""
+    if isinstance(value, pd.Timestamp):
+        if pd.isna(value):
+            return None
+        if value.tzinfo is None and value == value.normalize():
+            return value.strftime("%d-%m-%Y")
+        return value.strftime("%d-%m-%Y %H:%M")
+    return value
+
+
+def _to_text_frame(table: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame(table.drop(columns=["geometry"], errors="ignore"))
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            frame[column] = frame[column].astype(object).map(_text_value)
+    return frame
+
+
+def neutralise_formula(value: object) -> object:
+    """A text cell that Excel would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_csv_bytes(table: pd.DataFrame) -> bytes:
+    """CSV for Dutch Excel: UTF-8 with BOM, ';', decimal comma, dd-mm-jjjj, no formulas; points
+    as lat/lon columns, other shapes as WKT."""
+    frame = _to_text_frame(table)
+    if isinstance(table, gpd.GeoDataFrame) and len(table):
+        geometry = table.geometry
+        if (geometry.geom_type == "Point").all():
+            frame["lat"] = geometry.y.round(6).to_numpy()
+            frame["lon"] = geometry.x.round(6).to_numpy()
+        else:
+            frame["wkt"] = geometry.to_wkt().to_numpy()
+    frame = frame.map(neutralise_formula)
+    text = frame.to_csv(sep=";", index=False, decimal=",", lineterminator="\r\n")
+    return "\ufeff".encode() + text.encode("utf-8")
+
+
+def to_geojson_bytes(table: gpd.GeoDataFrame | pd.DataFrame) -> bytes:
+    """GeoJSON (WGS84) with dates and moments as text."""
+    frame = _to_text_frame(table)
+    geometry = table.geometry.to_numpy() if isinstance(table, gpd.GeoDataFrame) else None
+    data = gpd.GeoDataFrame(frame, geometry=geometry, crs=s.STORAGE_CRS)
+    return data.to_json(drop_id=True, ensure_ascii=False).encode("utf-8")
+
+
+def _write_gpkg(out: Path, tables: dict, info: dict[str, str]) -> None:
+    partial = out.with_name(out.name + ".partial.gpkg")
+    partial.unlink(missing_ok=True)
+    for name, table in tables.items():
+        frame = table.copy()
+        for column in frame.columns:
+            if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+                frame[column] = frame[column].dt.tz_convert("UTC")
+            elif pd.api.types.is_datetime64_dtype(frame[column]):
+                frame[column] = frame[column].dt.strftime("%Y-%m-%d")
+        if isinstance(frame, gpd.GeoDataFrame):
+            layer = s.LAYERS.get(name)
+            pyogrio.write_dataframe(frame, partial, layer=name, driver="GPKG",
+                                    geometry_type=layer.gpkg_geometry_type if layer else None,
+                                    promote_to_multi=False)
+        else:
+            pyogrio.write_dataframe(frame, partial, layer=name, driver="GPKG")
+    pyogrio.write_dataframe(pd.DataFrame({"key": list(info), "value": list(info.values())}),
+                            partial, layer=SNAPSHOT_INFO, driver="GPKG")
+    partial.replace(out)
+
+
+def _write_bundle(out: Path, files: dict[str, bytes]) -> Path:
+    """One file as it is; several in a zip (named .zip, whatever `out` said). Returns the
+    path written."""
+    if len(files) > 1:
+        out = out.with_suffix(".zip")
+    partial = out.with_name(out.name + ".partial")
+    if len(files) == 1 and out.suffix.lower() != ".zip":
+        partial.write_bytes(next(iter(files.values())))
+    else:
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
+            for name, data in files.items():
+                bundle.writestr(name, data)
+    partial.replace(out)
+    return out
+
+
+# ---- maps and reports ----
+
+def build_html_map(layers: dict[str, gpd.GeoDataFrame], snapshot: Snapshot) -> str:
+    """A self-contained interactive map: Leaflet inlined, opens from a USB stick offline."""
+    visible = [name for name in snapshot.layers if name in maps.MAP_LAYERS]
+    if snapshot.public:
+        public = make_public_layers(layers, snapshot.time_filter)
+        base = maps.build_base_map(layers[s.BOUNDARY], public[s.PLACES], tiles=False,
+                                   legend_layers=visible)
+        groups = maps.build_public_groups(public, visible)
+    else:
+        selected = select_layers(layers, snapshot.time_filter)
+        base = maps.build_base_map(layers[s.BOUNDARY], layers[s.PLACES], tiles=False,
+                                   legend_layers=visible)
+        groups = maps.build_layer_groups(selected, visible)
+    page = maps.render_map_html(base, groups)
+    script, style = read_inline_assets()
+    script = script.replace("</script", "<\\/script")
+    page = re.sub(r'<script src="[^"]*leaflet\.js"></script>',
+                  lambda _: f"<script>{script}</script>", page)
+    page = re.sub(r'<link rel="stylesheet" href="[^"]*leaflet\.css"/>',
+                  lambda _: f"<style>{style}</style>", page)
+    title = f"<title>Buurtkaart: {maps.escape_text(snapshot.time_filter.to_text())}</title>"
+    return page.replace("<head>", "<head>\n" + title, 1)
+
+
+def export_snapshot(workspace: str | Path, snapshot: Snapshot, fmt: str, out: str | Path, *,
+                    progress: Progress | None = None) -> Path:
+    """Write the snapshot in `fmt` to `out` and log it in the workspace.
+
+    Returns the path written: `out`, or `out` with .zip when GeoJSON or CSV holds several
+    layers.
+    """
+    report = progress or (lambda fraction, message: None)
+    workspace, out = Path(workspace), Path(out)
+    if fmt not in FORMATS:
+        raise WerkwijzerError(f"Formaat '{fmt}' bestaat niet. Kies uit {', '.join(FORMATS)}.")
+    _check(snapshot)
+    report(0.1, "Gegevens lezen…")
+    layers = read_layers(workspace)
+    info = get_snapshot_info(workspace, layers, snapshot)
+    tables = get_tables(layers, snapshot)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    report(0.3, f"{fmt.upper()} maken…")
+    if fmt == "gpkg":
+        _write_gpkg(out, tables, info)
+    elif fmt == "geojson":
+        files = {f"{name}.geojson": to_geojson_bytes(t) for name, t in tables.items()}
+        if len(files) > 1:
+            files["snapshot_info.json"] = json.dumps(info, indent=2, ensure_ascii=False).encode()
+        out = _write_bundle(out, files)
+    elif fmt == "csv":
+        files = {f"{name}.csv": to_csv_bytes(t) for name, t in tables.items()}
+        if len(files) > 1:
+            files["snapshot_info.csv"] = to_csv_bytes(pd.DataFrame(
+                {"sleutel": list(info), "waarde": list(info.values())}))
+        out = _write_bundle(out, files)
+    elif fmt == "html":
+        partial = out.with_name(out.name + ".partial")
+        partial.write_text(build_html_map(layers, snapshot), encoding="utf-8")
+        partial.replace(out)
+    else:
+        from .report import write_pdf_report, write_png_map
+
+        if fmt == "png":
+            write_png_map(out, layers, snapshot, info)
+        else:
+            write_pdf_report(out, layers, snapshot, info, progress=report)
+    report(0.95, "Vastleggen in het exportlogboek…")
+    log_export(workspace, snapshot, fmt, out)
+    report(1.0, "Klaar")
+    return out
+
+
+def log_export(workspace: Path, snapshot: Snapshot, fmt: str, out: Path) -> None:
+    """Add a line to the workspace's export log."""
+    line = pd.DataFrame({
+        "made_at": [dt.datetime.now().astimezone().strftime("%d-%m-%Y %H:%M:%S")],
+        "layers": [",".join(snapshot.layers)], "filter": [snapshot.time_filter.to_text()],
+        "format": [fmt], "public": ["ja" if snapshot.public else "nee"], "file": [out.name]})
+    before = read_table(workspace, EXPORT_LOG)
+    log = line if before is None else pd.concat([before, line], ignore_index=True)
+    write_table(workspace, EXPORT_LOG, log)
+
+
+def read_export_log(workspace: str | Path) -> pd.DataFrame:
+    """Every export made of this workspace, oldest first."""
+    log = read_table(workspace, EXPORT_LOG)
+    return pd.DataFrame(columns=["made_at", "layers", "filter", "format", "public", "file"]) \
+        if log is None else log
+

@@ -1,0 +1,226 @@
+"""Printed snapshots: a PNG map for a report and a PDF report (map, week chart, patterns,
+experiments, snapshot information). Drawn with matplotlib and fpdf2; no network needed."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib
+
+matplotlib.use("Agg")  # files, not windows
+import matplotlib.pyplot as plt
+import numpy as np
+from fpdf import FPDF
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from . import labels
+from . import patterns as pt
+from . import schema as s
+from .aggregate import aggregate_to_grid
+from .maps import AGGREGATE_ABOVE
+from .public import PUBLIC_CELL_M, make_public_layers
+from .selection import select_layers
+
+FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+FONT_BOLD = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans-Bold.ttf"
+
+
+def _rd(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return frame.to_crs(s.METRIC_CRS)
+
+
+def _draw_scale_bar(ax, extent: tuple[float, float, float, float]) -> None:
+    west, south, east, north = extent
+    width = east - west
+    length = next(step for step in (50, 100, 200, 250, 500, 1000, 2000, 5000)
+                  if step >= width / 6)
+    x0, y0 = west + width * 0.04, south + (north - south) * 0.04
+    ax.plot([x0, x0 + length], [y0, y0], color="black", linewidth=3, solid_capstyle="butt")
+    ax.text(x0 + length / 2, y0 + (north - south) * 0.015, f"{length} m", ha="center",
+            fontsize=9)
+
+
+def _draw_north_arrow(ax) -> None:
+    ax.annotate("N", xy=(0.96, 0.95), xytext=(0.96, 0.86), xycoords="axes fraction",
+                ha="center", fontsize=12, fontweight="bold",
+                arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.5})
+
+
+def draw_map(ax, layers: dict[str, gpd.GeoDataFrame], snapshot) -> list:
+    """Outline, places and the chosen layers in their legend colours; returns legend handles."""
+    visible = set(snapshot.layers)
+    boundary = _rd(layers[s.BOUNDARY])
+    places = _rd(layers[s.PLACES])
+    handles: list = []
+    places.plot(ax=ax, color=labels.LAYER_COLOURS[s.PLACES], alpha=0.18,
+                edgecolor=labels.LAYER_COLOURS[s.PLACES])
+    for _, row in places.iterrows():
+        point = row.geometry.representative_point()
+        ax.text(point.x, point.y, row[s.NAME], fontsize=7, ha="center", va="center",
+                color="#1d4f4d", fontweight="bold")
+    boundary.boundary.plot(ax=ax, color=labels.LAYER_COLOURS[s.BOUNDARY], linewidth=1.5,
+                           linestyle="--")
+    if snapshot.public:
+        public = make_public_layers(layers, snapshot.time_filter)
+        cells = _rd(public["cells"]) if s.OBSERVATIONS in visible else None
+        spots = _rd(public[s.SPOTS]) if s.SPOTS in visible else None
+        spot_open = None if spots is None else spots["is_open"]
+        experiments = public[s.EXPERIMENTS]
+    else:
+        selected = select_layers(layers, snapshot.time_filter)
+        cells = None
+        obs = selected[s.OBSERVATIONS] if s.OBSERVATIONS in visible else None
+        if obs is not None and len(obs) > AGGREGATE_ABOVE:
+            cells, obs = _rd(aggregate_to_grid(obs)), None
+        if obs is not None and len(obs):
+            points = _rd(obs)
+            ax.scatter(points.geometry.x, points.geometry.y,
+                       s=12 + 6 * np.sqrt(points[s.COUNT].to_numpy(dtype=float)),
+                       c=[labels.GROUP_COLOURS[g] for g in points[s.GROUP]],
+                       edgecolors="white", linewidths=0.5, zorder=6)
+            handles += _group_handles(set(points[s.GROUP]))
+        spots = _rd(selected[s.SPOTS]) if s.SPOTS in visible else None
+        spot_open = None if spots is None else spots[s.RESOLVED_AT].isna()
+        experiments = selected[s.EXPERIMENTS]
+    if cells is not None and len(cells):
+        cells.plot(ax=ax, color=[labels.GROUP_COLOURS[g] for g in cells["top_group"]],
+                   alpha=0.6, edgecolor="white", zorder=3)
+        handles += _group_handles(set(cells["top_group"]))
+    if spots is not None and len(spots):
+        colours = [labels.SPOT_KIND_COLOURS[k] for k in spots[s.KIND]]
+        ax.scatter(spots.geometry.x, spots.geometry.y, s=30, marker="s", zorder=5,
+                   facecolors=[c if o else "none" for c, o in zip(colours, spot_open,
+                                                                  strict=True)],
+                   edgecolors=colours)
+        handles += [Patch(color=labels.SPOT_KIND_COLOURS[k], label=labels.SPOT_KIND_LABELS[k])
+                    for k in sorted(set(spots[s.KIND]))]
+    if s.EXPERIMENTS in visible and len(experiments):
+        rd = _rd(experiments)
+        radius = experiments[s.RADIUS_M].fillna(s.DEFAULT_RADIUS_M).to_numpy(dtype=float)
+        rd.geometry.centroid.buffer(radius).boundary.plot(
+            ax=ax, color=labels.LAYER_COLOURS[s.EXPERIMENTS], linestyle=":", linewidth=1.5)
+        handles.append(Line2D([], [], color=labels.LAYER_COLOURS[s.EXPERIMENTS], linestyle=":",
+                              label="Acties en experimenten (straal)"))
+    west, south, east, north = boundary.total_bounds if len(boundary) else places.total_bounds
+    pad = max(east - west, north - south) * 0.05
+    extent = (west - pad, south - pad, east + pad, north + pad)
+    ax.set_xlim(extent[0], extent[2])
+    ax.set_ylim(extent[1], extent[3])
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    _draw_scale_bar(ax, extent)
+    _draw_north_arrow(ax)
+    return handles
+
+
+def _group_handles(groups: set[str]) -> list:
+    return [Line2D([], [], marker="o", linestyle="", markersize=8,
+                   markerfacecolor=labels.GROUP_COLOURS[g], markeredgecolor="white",
+                   label=labels.GROUP_LABELS[g]) for g in s.GROUP_CODES if g in groups]
+
+
+def write_png_map(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
+                  info: dict[str, str]) -> None:
+    """An A4-landscape map: title, caption with filter and data period, scale bar, north
+    arrow, legend and attribution."""
+    figure, ax = plt.subplots(figsize=(11.7, 8.3), dpi=150)
+    handles = draw_map(ax, layers, snapshot)
+    public = " (voor bewoners: vakken van 50 m, kleine aantallen verborgen)" if \
+        snapshot.public else ""
+    figure.suptitle(f"{info['workspace']}", fontsize=16, fontweight="bold", x=0.05, ha="left")
+    ax.set_title(f"{info['filter']} · gegevens {info['data_period']}{public}", fontsize=10,
+                 loc="left")
+    if handles:
+        ax.legend(handles=handles, loc="lower right", fontsize=8, title="Legenda",
+                  framealpha=0.9)
+    figure.text(0.05, 0.02, f"{labels.ATTRIBUTION_CBS} · Buurtkaart {info['app_version']}, "
+                f"gemaakt {info['made_at']}", fontsize=7, color="#555555")
+    partial = out.with_name(out.name + ".partial.png")
+    figure.savefig(partial, bbox_inches="tight")
+    plt.close(figure)
+    partial.replace(out)
+
+
+def _week_chart(path: Path, layers: dict[str, gpd.GeoDataFrame], snapshot) -> None:
+    effort = pt.get_effort(layers[s.ROUNDS], snapshot.time_filter)
+    presence = pt.get_presence(layers[s.OBSERVATIONS], layers[s.ROUNDS], layers[s.PLACES],
+                               snapshot.time_filter)
+    week = pt.get_typical_week(presence, effort, group="youth")
+    figure, ax = plt.subplots(figsize=(10, 3.2), dpi=150)
+    image = ax.imshow(week.to_numpy(dtype=float) * 100, cmap="YlOrRd", vmin=0, vmax=100,
+                      aspect="auto")
+    ax.set_facecolor("#d9d9d9")
+    ax.set_yticks(range(7), labels.WEEKDAY_LONG)
+    ax.set_xticks(range(24), [f"{h:02d}" for h in range(24)], fontsize=7)
+    ax.set_title("Jongeren aanwezig, in % van de rondes die keken (grijs: niet gekeken)",
+                 fontsize=10)
+    figure.colorbar(image, ax=ax, label="%")
+    figure.savefig(path, bbox_inches="tight")
+    plt.close(figure)
+
+
+def _public_sentence(pattern: pt.Pattern) -> str:
+    days = ", ".join(labels.WEEKDAY_LONG[labels.WEEKDAY_CODES.index(d)]
+                     for d in pattern.weekdays)
+    return (f"{days.capitalize()} {pattern.start_hour}-{pattern.end_hour % 24} uur: "
+            f"{labels.GROUP_LABELS[pattern.group].lower()} bij {pattern.place}.")
+
+
+def write_pdf_report(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
+                     info: dict[str, str], *,
+                     progress: Callable[[float, str], None] | None = None) -> None:
+    """A PDF: the map, the typical week, what comes back, experiments, snapshot information."""
+    report = progress or (lambda fraction, message: None)
+    pdf = FPDF(orientation="L", format="A4")
+    pdf.add_font("DejaVu", "", str(FONT))
+    pdf.add_font("DejaVu", "B", str(FONT_BOLD))
+    pdf.set_auto_page_break(auto=True, margin=12)
+    with tempfile.TemporaryDirectory() as folder:
+        map_png, week_png = Path(folder) / "kaart.png", Path(folder) / "week.png"
+        report(0.4, "Kaart tekenen…")
+        write_png_map(map_png, layers, snapshot, info)
+        report(0.6, "Week tekenen…")
+        _week_chart(week_png, layers, snapshot)
+        pdf.add_page()
+        pdf.set_font("DejaVu", "B", 18)
+        pdf.cell(0, 10, f"Buurtkaart – {info['workspace']}", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 10)
+        pdf.cell(0, 6, f"Selectie: {info['filter']} · gegevens {info['data_period']}",
+                 new_x="LMARGIN", new_y="NEXT")
+        pdf.image(str(map_png), w=250)
+        pdf.add_page()
+        pdf.set_font("DejaVu", "B", 14)
+        pdf.cell(0, 8, "Een gewone week", new_x="LMARGIN", new_y="NEXT")
+        pdf.image(str(week_png), w=250)
+    report(0.8, "Patronen en acties…")
+    found = pt.build_report(layers, snapshot.time_filter)
+    sentences = [_public_sentence(p) if snapshot.public else p.sentence for p in found.patterns]
+    _section(pdf, "Wat komt terug", sentences or ["Geen patronen in deze selectie."])
+    if not snapshot.public:
+        _section(pdf, "Geen professional in beeld", [g.sentence for g in found.gaps] or
+                 ["Geen."])
+    experiments = select_layers(layers, snapshot.time_filter)[s.EXPERIMENTS]
+    _section(pdf, "Acties en experimenten", [
+        f"{row[s.NAME]}: {labels.EXPERIMENT_STEP_LABELS[row[s.STEP]]}, "
+        f"{labels.EXPERIMENT_STATUS_LABELS[row[s.STATUS]]}, vanaf "
+        f"{labels.format_date(row[s.START_DATE])}" for _, row in experiments.iterrows()]
+        or ["Geen in deze periode."])
+    _section(pdf, "Over deze momentopname", [f"{key}: {value}" for key, value in info.items()]
+             + [f"{PUBLIC_CELL_M} m-vakken, aantallen onder 5 weggelaten."
+                if snapshot.public else "Niet openbaar: alleen voor het team."])
+    partial = out.with_name(out.name + ".partial.pdf")
+    pdf.output(str(partial))
+    partial.replace(out)
+
+
+def _section(pdf: FPDF, title: str, lines: list[str]) -> None:
+    pdf.set_font("DejaVu", "B", 14)
+    pdf.cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    for line in lines:
+        pdf.multi_cell(0, 5.5, f"• {line}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
