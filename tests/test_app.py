@@ -263,3 +263,20 @@ def test_presentatie_plays_a_day(monkeypatch, tmp_path, demo_path):
     at.run()
     assert at.title[0].value == "Vrijdag 21:00"
     assert any("mensen gezien in de getoonde vakken" in c.value for c in at.caption)
+
+
+def test_export_page_builds_the_file_on_click_and_logs_it(monkeypatch, tmp_path,
+                                                          own_workspace):
+    from werkwijzer_geo import export
+
+    at = _app(monkeypatch, own_workspace, tmp_path).run()
+    at.switch_page("views/export.py").run()
+    assert not at.exception
+    at.selectbox(key="export_format").set_value("csv").run()
+    at.toggle(key="export_public").set_value(True).run()
+    assert len(export.read_export_log(own_workspace)) == 0  # nothing is built before a click
+    next(b for b in at.button if b.key == "export_make").click().run()
+    assert not at.exception and not at.error
+    log = export.read_export_log(own_workspace)
+    assert log["format"].tolist() == ["csv"] and log["public"].tolist() == ["ja"]
+    assert log["file"].iloc[0].endswith(".zip")  # three layers: one CSV each, zipped

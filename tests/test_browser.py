@@ -386,3 +386,36 @@ def test_presentation_shows_no_notes_no_observers_and_no_small_counts(browser, a
     assert scene == 5
     assert all(kind == "image" for kind, _ in watch.remote), watch.remote
     page.close()
+
+
+def test_exported_html_map_works_from_a_usb_stick_without_network(browser, demo_path,
+                                                                 tmp_path):
+    from werkwijzer_geo import export as ex
+    from werkwijzer_geo import schema as s
+    from werkwijzer_geo.timefilter import TimeFilter
+
+    workspace = tmp_path / "buurt.gpkg"
+    shutil.copyfile(demo_path, workspace)  # an export is logged in its workspace
+    out = ex.export_snapshot(workspace, ex.Snapshot(
+        (s.OBSERVATIONS, s.SPOTS), TimeFilter(), public=True), "html", tmp_path / "kaart.html")
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    requested: list[str] = []
+    errors: list[str] = []
+
+    def route(request_route) -> None:
+        requested.append(request_route.request.url)
+        if request_route.request.url.startswith("file://"):
+            request_route.continue_()
+        else:
+            request_route.abort("internetdisconnected")
+
+    page.route("**/*", route)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(out.as_uri())
+    page.wait_for_selector(".leaflet-interactive", timeout=30_000)
+    assert page.locator(".leaflet-interactive").count() > 5
+    assert "Europaplein" in page.locator(".bk-place-label").all_inner_texts()
+    assert all(url.startswith("file://") for url in requested), requested
+    assert not errors, errors
+    page.close()

@@ -141,8 +141,9 @@ def to_csv_bytes(table: pd.DataFrame) -> bytes:
 def to_geojson_bytes(table: gpd.GeoDataFrame | pd.DataFrame) -> bytes:
     """GeoJSON (WGS84) with dates and moments as text."""
     frame = _to_text_frame(table)
-    geometry = table.geometry.to_numpy() if isinstance(table, gpd.GeoDataFrame) else None
-    data = gpd.GeoDataFrame(frame, geometry=geometry, crs=s.STORAGE_CRS)
+    geometry = table.geometry.to_numpy() if isinstance(table, gpd.GeoDataFrame) else [
+        None] * len(frame)  # a table without places: features without geometry
+    data = gpd.GeoDataFrame(frame, geometry=list(geometry), crs=s.STORAGE_CRS)
     return data.to_json(drop_id=True, ensure_ascii=False).encode("utf-8")
 
 
@@ -202,6 +203,7 @@ def build_html_map(layers: dict[str, gpd.GeoDataFrame], snapshot: Snapshot) -> s
     page = maps.render_map_html(base, groups)
     script, style = read_inline_assets()
     script = script.replace("</script", "<\\/script")
+    script = re.sub(r"//# sourceMappingURL=\S+", "", script)  # nothing to fetch, not even that
     page = re.sub(r'<script src="[^"]*leaflet\.js"></script>',
                   lambda _: f"<script>{script}</script>", page)
     page = re.sub(r'<link rel="stylesheet" href="[^"]*leaflet\.css"/>',

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import zipfile
+
+import pandas as pd
+import pyogrio
+import pytest
+from PIL import Image
+
+from werkwijzer_geo import WerkwijzerError, editing, storage
+from werkwijzer_geo import export as ex
+from werkwijzer_geo import report as rp
+from werkwijzer_geo import schema as s
+from werkwijzer_geo.cli import main
+from werkwijzer_geo.timefilter import HourRange, TimeFilter
+
+FRIDAY_EVENING = TimeFilter(hours=HourRange(21, 2), weekdays=frozenset({4, 5}))
+FORMULA = "=HYPERLINK(\"http://x\",\"klik\")"
+
+
+@pytest.fixture
+def workspace(demo_path, tmp_path):
+    path = tmp_path / "buurt.gpkg"
+    shutil.copyfile(demo_path, path)
+    first = storage.read_layer(path, s.OBSERVATIONS)[s.ID].iloc[0]
+    editing.update_rows(path, s.OBSERVATIONS, pd.DataFrame({s.ID: [first], s.NOTE: [FORMULA]}))
+    return path
+
+
+def _notes(path) -> set[str]:
+    layers = storage.read_layers(path)
+    found = set()
+    for frame in layers.values():
+        for column in s.FREE_TEXT_COLUMNS & set(frame.columns):
+            found |= {t for t in frame[column].dropna() if isinstance(t, str) and len(t) > 3}
+    return found - {"Ondernemers"}  # an owner that is also the name of a group
+
+
+def _export(workspace, tmp_path, fmt, *, layers=(s.OBSERVATIONS, s.SPOTS, s.EXPERIMENTS),
+            public=False):
+    return ex.export_snapshot(workspace, ex.Snapshot(tuple(layers), FRIDAY_EVENING, public),
+                              fmt, tmp_path / f"out.{fmt}")
+
+
+def _files(path) -> dict[str, bytes]:
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as bundle:
+            return {name: bundle.read(name) for name in bundle.namelist()}
+    return {path.name: path.read_bytes()}
+
+
+def test_geopackage_has_the_layers_and_snapshot_info(workspace, tmp_path):
+    out = _export(workspace, tmp_path, "gpkg")
+    listed = {row[0] for row in pyogrio.list_layers(out)}
+    assert {s.OBSERVATIONS, s.SPOTS, s.EXPERIMENTS, "snapshot_info"} <= listed
+    obs = pyogrio.read_dataframe(out, layer=s.OBSERVATIONS)
+    assert len(obs) > 0 and set(obs[s.GROUP]) <= set(s.GROUP_CODES)
+    info = pyogrio.read_dataframe(out, layer="snapshot_info").set_index("key")["value"]
+    assert info["filter"] == "21:00-02:00, vr, za" and info["public"] == "nee"
+    assert info["layers"] == "observations,spots,experiments"
+    assert re.fullmatch(r"\d\d-\d\d-\d{4} t/m \d\d-\d\d-\d{4}", info["data_period"])
+
+
+def test_geojson_one_file_per_layer_zipped(workspace, tmp_path):
+    out = _export(workspace, tmp_path, "geojson")
+    assert out.suffix == ".zip"
+    files = _files(out)
+    assert set(files) == {"observations.geojson", "spots.geojson", "experiments.geojson",
+                          "snapshot_info.json"}
+    data = json.loads(files["observations.geojson"])
+    assert data["type"] == "FeatureCollection" and data["features"]
+    when = data["features"][0]["properties"][s.OBSERVED_AT]
+    assert re.fullmatch(r"\d\d-\d\d-\d{4} \d\d:\d\d", when)
+    single = _export(workspace, tmp_path, "geojson", layers=(s.SPOTS,))
+    assert single.suffix == ".geojson" and json.loads(single.read_bytes())["features"]
+
+
+def test_csv_opens_in_dutch_excel_and_runs_no_formula(workspace, tmp_path):
+    out = ex.export_snapshot(workspace, ex.Snapshot((s.OBSERVATIONS,), TimeFilter()), "csv",
+                             tmp_path / "waarnemingen.csv")
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    header = rows[0]
+    assert {"observed_at", "group", "lat", "lon"} <= set(header)
+    first = dict(zip(header, rows[1], strict=True))
+    assert re.fullmatch(r"\d\d-\d\d-\d{4} \d\d:\d\d", first["observed_at"])
+    assert "," in first["lat"]  # decimal comma
+    notes = [dict(zip(header, row, strict=True))["note"] for row in rows[1:]]
+    assert "'" + FORMULA in notes and FORMULA not in notes
+    for cell in (c for row in rows[1:] for c in row):
+        assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+31 6 1234", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_every_formula_start_is_neutralised(value):
+    assert ex.neutralise_formula(value) == "'" + value
+    assert ex.neutralise_formula(-1) == -1  # numbers stay numbers
+
+
+def test_png_map_opens_as_an_image(workspace, tmp_path):
+    out = _export(workspace, tmp_path, "png")
+    with Image.open(out) as image:
+        assert image.format == "PNG" and image.width > 1000 and image.height > 700
+
+
+def test_pdf_report_has_pages_and_dutch_text(workspace, tmp_path):
+    out = _export(workspace, tmp_path, "pdf")
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", data)) >= 3
+    assert b"DejaVu" in data  # a font with Dutch accents and the euro sign embedded
+
+
+def test_html_map_is_self_contained(workspace, tmp_path):
+    out = _export(workspace, tmp_path, "html")
+    page = out.read_text()
+    assert "<script src=" not in page and 'rel="stylesheet" href=' not in page
+    assert "L.geoJSON" in page and "Leaflet" in page and "L.tileLayer(" not in page
+    assert "sourceMappingURL" not in page
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "geojson", "csv", "html"])
+def test_public_export_holds_no_notes(workspace, tmp_path, fmt):
+    layers = (s.OBSERVATIONS, s.HANGOUTS, s.SPOTS, s.EXPERIMENTS, s.PLACES, s.STORIES)
+    out = _export(workspace, tmp_path, fmt, layers=layers, public=True)
+    notes = _notes(workspace)
+    assert FORMULA in notes
+    if fmt == "gpkg":
+        contents = "".join(pd.DataFrame(pyogrio.read_dataframe(out, layer=name)).astype(str)
+                           .to_csv() for name, _ in pyogrio.list_layers(out))
+    else:
+        contents = "".join(data.decode("utf-8", "replace") for data in _files(out).values())
+    leaked = [note for note in notes if note in contents]
+    assert not leaked
+    for number in re.findall(r"(\d+) personen", contents):
+        assert int(number) >= 5
+
+
+def test_public_pdf_and_png_are_drawn_from_the_public_selection(workspace, tmp_path,
+                                                                monkeypatch):
+    written: list[str] = []
+    original = rp._section
+    monkeypatch.setattr(rp, "_section", lambda pdf, title, lines: (
+        written.extend(lines), original(pdf, title, lines)))
+    _export(workspace, tmp_path, "pdf", public=True)
+    notes = _notes(workspace)
+    assert written and not [line for line in written for note in notes if note in line]
+    assert not any(re.search(r"\d+(-\d+)? (jongeren|ouderen|professionals)", line)
+                   for line in written)  # no counts at all in a public report
+
+
+def test_public_export_refuses_rounds(workspace, tmp_path):
+    with pytest.raises(WerkwijzerError, match=r"'rounds' .* gaat niet mee"):
+        _export(workspace, tmp_path, "csv", layers=(s.ROUNDS,), public=True)
+
+
+def test_export_log_says_what_was_exported(workspace, tmp_path, capsys):
+    assert main(["export", "--db", str(workspace), "--layers", "spots", "--format", "csv",
+                 "--out", str(tmp_path / "m.csv"), "--public", "--weekdays", "fri,sat"]) == 0
+    assert "voor bewoners" in capsys.readouterr().out
+    log = ex.read_export_log(workspace)
+    last = log.iloc[-1]
+    assert (last["layers"], last["format"], last["public"], last["file"]) == (
+        "spots", "csv", "ja", "m.csv")
+    assert last["filter"] == "hele dag, vr, za"
+    assert main(["export", "--db", str(workspace), "--layers", "wijken", "--format", "csv",
+                 "--out", str(tmp_path / "x.csv")]) == 2
+    assert "Laag 'wijken' bestaat niet" in capsys.readouterr().err
