@@ -272,21 +272,31 @@ def build_spot_features(spots: gpd.GeoDataFrame) -> dict:
             ("notitie", row[s.NOTE]),
         ]
         tips.append(_tip(labels.SPOT_KIND_LABELS[kind], lines))
-        colour = labels.SPOT_KIND_COLOURS[kind]
-        styles.append({"radius": 3 + 2 * int(row[s.SEVERITY]), "color": colour, "weight": 2,
-                       "fillColor": colour, "fillOpacity": 0.8 if is_open else 0.0})
+        styles.append(_spot_style(kind, int(row[s.SEVERITY]), is_open))
     return _feature_collection(spots, tips, styles)
+
+
+def _spot_style(kind: str, severity: int, is_open: bool) -> dict:
+    """Filled while open, hollow once resolved; bigger when more severe."""
+    colour = labels.SPOT_KIND_COLOURS[kind]
+    return {"radius": 3 + 2 * severity, "color": colour, "weight": 2, "fillColor": colour,
+            "fillOpacity": 0.8 if is_open else 0.0}
+
+
+def _experiment_period_radius(row: dict) -> tuple[str, float]:
+    """'dd-mm-jjjj t/m dd-mm-jjjj' and the radius in metres (default when empty)."""
+    period = labels.format_date(row[s.START_DATE])
+    if row[s.END_DATE] is not None and not pd.isna(row[s.END_DATE]):
+        period += f" t/m {labels.format_date(row[s.END_DATE])}"
+    radius = row[s.RADIUS_M]
+    return period, float(s.DEFAULT_RADIUS_M if radius is None or pd.isna(radius) else radius)
 
 
 def build_experiment_features(experiments: gpd.GeoDataFrame) -> dict:
     """Each experiment or action with the circle of its `radius_m`."""
     tips, styles = [], []
     for row in _records(experiments):
-        period = labels.format_date(row[s.START_DATE])
-        if row[s.END_DATE] is not None and not pd.isna(row[s.END_DATE]):
-            period += f" t/m {labels.format_date(row[s.END_DATE])}"
-        radius = row[s.RADIUS_M]
-        radius = float(s.DEFAULT_RADIUS_M if radius is None or pd.isna(radius) else radius)
+        period, radius = _experiment_period_radius(row)
         lines = [
             ("soort", labels.EXPERIMENT_STEP_LABELS[row[s.STEP]]),
             ("object", labels.EXPERIMENT_OBJECT_LABELS.get(row[s.OBJECT], row[s.OBJECT])),
@@ -436,20 +446,14 @@ def _public_spot_features(spots: gpd.GeoDataFrame) -> dict:
         tips.append(_tip(labels.SPOT_KIND_LABELS[row[s.KIND]], [
             ("gemeld op", labels.format_date(row["reported_on"])),
             ("status", "nog open" if row["is_open"] else "opgelost")]))
-        colour = labels.SPOT_KIND_COLOURS[row[s.KIND]]
-        styles.append({"radius": 3 + 2 * int(row[s.SEVERITY]), "color": colour, "weight": 2,
-                       "fillColor": colour, "fillOpacity": 0.8 if row["is_open"] else 0.0})
+        styles.append(_spot_style(row[s.KIND], int(row[s.SEVERITY]), bool(row["is_open"])))
     return _feature_collection(spots, tips, styles)
 
 
 def _public_experiment_features(experiments: gpd.GeoDataFrame) -> dict:
     tips, styles = [], []
     for row in _records(experiments):
-        period = labels.format_date(row[s.START_DATE])
-        if row[s.END_DATE] is not None and not pd.isna(row[s.END_DATE]):
-            period += f" t/m {labels.format_date(row[s.END_DATE])}"
-        radius = row[s.RADIUS_M]
-        radius = float(s.DEFAULT_RADIUS_M if radius is None or pd.isna(radius) else radius)
+        period, radius = _experiment_period_radius(row)
         tips.append(_tip(row[s.NAME], [
             ("soort", labels.EXPERIMENT_STEP_LABELS[row[s.STEP]]),
             ("status", labels.EXPERIMENT_STATUS_LABELS[row[s.STATUS]]), ("periode", period)]))
