@@ -420,3 +420,32 @@ def test_exported_html_map_works_from_a_usb_stick_without_network(browser, demo_
     assert all(url.startswith("file://") for url in requested), requested
     assert not errors, errors
     page.close()
+
+
+def test_import_tab_checks_shows_and_saves_a_csv(browser, writable_app, tmp_path):
+    from werkwijzer_geo import schema as s
+    from werkwijzer_geo import storage
+
+    url, workspace = writable_app
+    before = len(storage.read_layer(workspace, s.OBSERVATIONS))
+    source = tmp_path / "telling.csv"
+    source.write_text("tijdstip;groep;aantal;activiteit;lat;lon;opmerking\n"
+                      "12-10-2026 21:15;jongeren;7;rondhangen;52,4930;4,6770;bij de bankjes\n"
+                      "12-10-2026 21:40;ouderen;2;passeren;52,4931;4,6771;\n",
+                      encoding="cp1252")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    Watch(page, online=False)
+    page.goto(f"{url}/invoer")
+    page.get_by_role("tab", name="Importeren").click()
+    page.locator('input[type="file"]').first.set_input_files(str(source))
+    page.get_by_text("Proef klopt: 2 rijen").wait_for(timeout=60_000)
+    assert len(storage.read_layer(workspace, s.OBSERVATIONS)) == before  # nothing saved yet
+    page.wait_for_function("""() => [...document.querySelectorAll('iframe')]
+        .filter(f => f.title === 'streamlit_folium.st_folium').length >= 2""", timeout=30_000)
+    page.get_by_role("button", name="Importeren", exact=True).click()
+    page.get_by_text("Opgeslagen: 2 rijen").wait_for(timeout=60_000)
+    added = storage.read_layer(workspace, s.OBSERVATIONS).iloc[before:]
+    assert added[s.GROUP].tolist() == ["youth", "elderly"]
+    assert added[s.LOCAL_HOUR].tolist() == [21, 21]
+    assert storage.list_backups(workspace)
+    page.close()

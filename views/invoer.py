@@ -273,7 +273,7 @@ with import_tab:
     upload = st.file_uploader("Bestand (CSV, XLSX, GeoJSON, GeoPackage, KoboToolbox-CSV)",
                               type=["csv", "txt", "xlsx", "geojson", "json", "gpkg"])
     target_layer = st.selectbox("Naar laag", s.LAYER_NAMES, format_func=ui.layer_label,
-                                key="import_layer")
+                                index=s.LAYER_NAMES.index(s.OBSERVATIONS), key="import_layer")
     saved_mapping = st.file_uploader("Bewaarde koppeling (optioneel, .json)", type=["json"],
                                      key="mapping_upload")
     if upload is not None:
