@@ -41,7 +41,7 @@ def public_map(public: dict, visible: list[str], *, scene: sc.Scene | None, key:
     centre = None if scene is None or scene.centre_lat is None else (scene.centre_lat,
                                                                      scene.centre_lon)
     st_folium(base, feature_group_to_add=maps.build_public_groups(public, visible),
-              returned_objects=[], use_container_width=True, height=640, key=key,
+              returned_objects=[], use_container_width=True, height=560, key=key,
               center=centre, zoom=scene.zoom if scene is not None and scene.zoom else None)
 
 
