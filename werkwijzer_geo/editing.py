@@ -12,6 +12,7 @@ import shapely
 
 from . import schema as s
 from ._errors import WerkwijzerError
+from .parsing import describe_dst_problem
 from .storage import append_rows, get_workspace_info, read_layer, rewrite_layer
 
 # A round still running after this long was forgotten; it is not offered as the current one.
@@ -187,11 +188,7 @@ def make_local_instant(day: dt.date, clock: dt.time, tz: str, *, what: str = "Ti
     try:
         return naive.tz_localize(tz, ambiguous="raise", nonexistent="raise")
     except ValueError:
-        shown = naive.strftime("%d-%m-%Y %H:%M")
-        gap = pd.isna(naive.tz_localize(tz, ambiguous=True, nonexistent="NaT"))
-        if gap:
-            raise WerkwijzerError(f"{what} {shown} bestaat niet in {tz}: de klok sprong toen "
-                                  "een uur vooruit. Kies een ander uur.") from None
-        raise WerkwijzerError(f"{what} {shown} komt twee keer voor in {tz} (de klok ging een "
-                              "uur terug). Kies 01:59 of 03:00, of noteer het in de notitie."
-                              ) from None
+        problem = describe_dst_problem(
+            naive, tz, gap_advice="Kies een ander uur",
+            overlap_advice="Kies 01:59 of 03:00, of noteer het in de notitie")
+        raise WerkwijzerError(f"{what} {naive.strftime('%d-%m-%Y %H:%M')} {problem}.") from None

@@ -126,18 +126,21 @@ def parse_instants(values: pd.Series, tz: str) -> tuple[pd.Series, list[Problem]
 
 def _localise(naive: pd.Series, tz: str) -> tuple[pd.Series, list[Problem]]:
     local = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
-    problems = []
-    for position in np.flatnonzero(naive.notna().to_numpy() & local.isna().to_numpy()):
-        stamp = naive.iloc[position]
-        shifted = pd.Timestamp(stamp).tz_localize(tz, ambiguous=True, nonexistent="NaT")
-        if pd.isna(shifted):
-            problems.append((int(position), f"bestaat niet in {tz}: de klok sprong toen een uur "
-                                            "vooruit. Controleer het uur"))
-        else:
-            problems.append((int(position), f"komt twee keer voor in {tz} (de klok ging een uur "
-                                            "terug). Voeg +02:00 (zomertijd) of +01:00 "
-                                            "(wintertijd) toe"))
+    problems = [(int(position), describe_dst_problem(naive.iloc[position], tz))
+                for position in np.flatnonzero(naive.notna().to_numpy()
+                                               & local.isna().to_numpy())]
     return local.dt.tz_convert("UTC").astype("datetime64[ms, UTC]"), problems
+
+
+def describe_dst_problem(naive: pd.Timestamp, tz: str, *,
+                         gap_advice: str = "Controleer het uur",
+                         overlap_advice: str = "Voeg +02:00 (zomertijd) of +01:00 (wintertijd) "
+                                               "toe") -> str:
+    """Why a wall-clock time cannot be placed in `tz` (the spring gap or the autumn overlap),
+    with what to do about it."""
+    if pd.isna(pd.Timestamp(naive).tz_localize(tz, ambiguous=True, nonexistent="NaT")):
+        return f"bestaat niet in {tz}: de klok sprong toen een uur vooruit. {gap_advice}"
+    return f"komt twee keer voor in {tz} (de klok ging een uur terug). {overlap_advice}"
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, list[Problem]]:
@@ -150,8 +153,9 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, list[Problem]]:
         if is_blank(value):
             continue
         if isinstance(value, (dt.date, pd.Timestamp)):
-            result.iloc[position] = pd.Timestamp(value).tz_localize(None).normalize() if \
-                pd.Timestamp(value).tzinfo else pd.Timestamp(value).normalize()
+            stamp = pd.Timestamp(value)
+            result.iloc[position] = (stamp.tz_localize(None) if stamp.tzinfo else stamp
+                                     ).normalize()
             continue
         serial = _excel_serial(value)
         if serial is not None:

@@ -147,8 +147,7 @@ def _commit_copy(path: Path, layers: Mapping[str, gpd.GeoDataFrame],
     removed by the next writer). With `append`, rows are added to the layers instead of
     replacing them.
     """
-    scratch = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp.gpkg")
-    try:
+    def fill(scratch: Path) -> None:
         expected = {name: len(frame) for name, frame in layers.items()}
         if not start_empty:
             shutil.copyfile(path, scratch)
@@ -156,11 +155,23 @@ def _commit_copy(path: Path, layers: Mapping[str, gpd.GeoDataFrame],
                 expected = {name: n + _count_rows(scratch, name) for name, n in expected.items()}
         _write_tables(scratch, layers, info, append=append)
         for name, rows in expected.items():
-            if _count_rows(scratch, name) != rows:
-                raise WerkwijzerError(
-                    f"Opslaan van laag '{name}' is niet gelukt: het aantal rijen klopt niet. "
-                    "Er is niets veranderd; probeer het opnieuw."
-                )
+            _check_count(scratch, name, rows)
+
+    _swap_in(path, fill)
+
+
+def _check_count(scratch: Path, name: str, rows: int) -> None:
+    if _count_rows(scratch, name) != rows:
+        raise WerkwijzerError(f"Opslaan van '{name}' is niet gelukt: het aantal rijen klopt "
+                              "niet. Er is niets veranderd; probeer het opnieuw.")
+
+
+def _swap_in(path: Path, fill: Callable[[Path], None]) -> None:
+    """Let `fill` write a complete new file beside `path`, then replace `path` with it in one
+    atomic rename. Called inside the write lock; a stale copy is removed by the next writer."""
+    scratch = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp.gpkg")
+    try:
+        fill(scratch)
         _fsync(scratch)
         os.replace(scratch, path)
         _fsync(path.parent)
@@ -410,14 +421,7 @@ def restore_backup(path: str | os.PathLike, backup: str | os.PathLike) -> Path:
     get_workspace_info(backup)  # refuse anything that is not a workspace
     before = backup_workspace(path, label="voor-terugzetten")
     with _writer_lock(path):
-        scratch = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp.gpkg")
-        try:
-            shutil.copyfile(backup, scratch)
-            _fsync(scratch)
-            os.replace(scratch, path)
-            _fsync(path.parent)
-        finally:
-            scratch.unlink(missing_ok=True)
+        _swap_in(path, lambda scratch: shutil.copyfile(backup, scratch))
     return before
 
 
@@ -436,16 +440,10 @@ def write_table(path: str | os.PathLike, name: str, frame: pd.DataFrame) -> None
         raise WerkwijzerError(f"'{name}' is een laag van de werkruimte, geen losse tabel.")
     path = Path(path)
     get_workspace_info(path)
+    def fill(scratch: Path) -> None:
+        shutil.copyfile(path, scratch)
+        pyogrio.write_dataframe(frame, scratch, layer=name, driver="GPKG")
+        _check_count(scratch, name, len(frame))
+
     with _writer_lock(path):
-        scratch = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp.gpkg")
-        try:
-            shutil.copyfile(path, scratch)
-            pyogrio.write_dataframe(frame, scratch, layer=name, driver="GPKG")
-            if _count_rows(scratch, name) != len(frame):
-                raise WerkwijzerError(f"Opslaan van '{name}' is niet gelukt. Er is niets "
-                                      "veranderd; probeer het opnieuw.")
-            _fsync(scratch)
-            os.replace(scratch, path)
-            _fsync(path.parent)
-        finally:
-            scratch.unlink(missing_ok=True)
+        _swap_in(path, fill)
