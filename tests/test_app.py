@@ -24,6 +24,14 @@ def _app(monkeypatch, db: Path | None, tmp_path: Path) -> AppTest:
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
 
 
+def _open(page: str, monkeypatch, db, tmp_path) -> AppTest:
+    """The app on workspace `db`, switched to `page`, without an exception."""
+    at = _app(monkeypatch, db, tmp_path).run()
+    at.switch_page(page).run()
+    assert not at.exception
+    return at
+
+
 def _count_line(at: AppTest) -> str:
     return next(m.value for m in at.markdown if "in deze selectie" in m.value)
 
@@ -117,17 +125,10 @@ def own_workspace(demo_path, tmp_path) -> Path:
     return path
 
 
-def _invoer(monkeypatch, db, tmp_path) -> AppTest:
-    at = _app(monkeypatch, db, tmp_path).run()
-    at.switch_page("views/invoer.py").run()
-    assert not at.exception
-    return at
-
-
 def test_invoer_starts_and_finishes_a_round(monkeypatch, tmp_path, own_workspace):
     from werkwijzer_geo import editing
 
-    at = _invoer(monkeypatch, own_workspace, tmp_path)
+    at = _open("views/invoer.py", monkeypatch, own_workspace, tmp_path)
     rounds_before = len(storage.read_layer(own_workspace, s.ROUNDS))
     at.text_input(key="observers").set_value("JB, SK")
     next(b for b in at.button if b.label == "Ronde starten").click().run()
@@ -145,7 +146,7 @@ def test_invoer_starts_and_finishes_a_round(monkeypatch, tmp_path, own_workspace
 
 def test_invoer_deletes_only_after_confirmation_and_can_undo(monkeypatch, tmp_path,
                                                              own_workspace):
-    at = _invoer(monkeypatch, own_workspace, tmp_path)
+    at = _open("views/invoer.py", monkeypatch, own_workspace, tmp_path)
     before = len(storage.read_layer(own_workspace, s.OBSERVATIONS))
     at.multiselect(key="delete_ids").set_value([1, 2]).run()
     delete = next(b for b in at.button if b.key == "delete")
@@ -163,23 +164,16 @@ def test_invoer_restores_a_backup(monkeypatch, tmp_path, own_workspace):
 
     backup = storage.backup_workspace(own_workspace)
     editing.delete_rows(own_workspace, s.OBSERVATIONS, [1])
-    at = _invoer(monkeypatch, own_workspace, tmp_path)
+    at = _open("views/invoer.py", monkeypatch, own_workspace, tmp_path)
     assert at.selectbox(key="backup_choice").value == backup
     at.checkbox(key="restore_sure").check().run()
     next(b for b in at.button if b.key == "restore").click().run()
     assert 1 in storage.read_layer(own_workspace, s.OBSERVATIONS)[s.ID].tolist()
 
 
-def _patronen(monkeypatch, db, tmp_path) -> AppTest:
-    at = _app(monkeypatch, db, tmp_path).run()
-    at.switch_page("views/patronen.py").run()
-    assert not at.exception
-    return at
-
-
 def test_patronen_names_the_demo_patterns_and_follows_the_filter(monkeypatch, tmp_path,
                                                                 demo_path):
-    at = _patronen(monkeypatch, demo_path, tmp_path)
+    at = _open("views/patronen.py", monkeypatch, demo_path, tmp_path)
     sentences = at.radio(key="pattern_choice").options
     assert any(x.startswith("Vrijdag en zaterdag 21-23 uur:") and "jongeren bij Europaplein"
                in x for x in sentences)
@@ -192,7 +186,7 @@ def test_patronen_names_the_demo_patterns_and_follows_the_filter(monkeypatch, tm
 
 def test_patronen_thresholds_change_what_is_called_a_pattern(monkeypatch, tmp_path,
                                                            demo_path):
-    at = _patronen(monkeypatch, demo_path, tmp_path)
+    at = _open("views/patronen.py", monkeypatch, demo_path, tmp_path)
     before = len(at.radio(key="pattern_choice").options)
     at.slider(key="min_share").set_value(0.95).run()
     strict = at.radio(key="pattern_choice").options if at.radio else []
@@ -202,7 +196,7 @@ def test_patronen_thresholds_change_what_is_called_a_pattern(monkeypatch, tmp_pa
 def test_patronen_typical_week_per_group(monkeypatch, tmp_path, demo_path):
     import json
 
-    at = _patronen(monkeypatch, demo_path, tmp_path)
+    at = _open("views/patronen.py", monkeypatch, demo_path, tmp_path)
     at.selectbox(key="week_group").set_value("youth").run()
     figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     week = next(f for f in figures if "rondes die keken" in f["layout"]["title"]["text"])
@@ -210,15 +204,8 @@ def test_patronen_typical_week_per_group(monkeypatch, tmp_path, demo_path):
     assert friday[21] >= 60 and friday[10] is None  # seen most Friday nights; nobody looked at 10
 
 
-def _presentatie(monkeypatch, db, tmp_path) -> AppTest:
-    at = _app(monkeypatch, db, tmp_path).run()
-    at.switch_page("views/presentatie.py").run()
-    assert not at.exception
-    return at
-
-
 def test_presentatie_steps_through_the_demo_scenes(monkeypatch, tmp_path, demo_path):
-    at = _presentatie(monkeypatch, demo_path, tmp_path)
+    at = _open("views/presentatie.py", monkeypatch, demo_path, tmp_path)
     titles = []
     for _ in range(5):
         titles.append(at.title[0].value)
@@ -236,7 +223,7 @@ def test_presentatie_refuses_a_bad_scene_and_keeps_the_old_ones(monkeypatch, tmp
                                                                 own_workspace):
     from werkwijzer_geo import scenes
 
-    at = _presentatie(monkeypatch, own_workspace, tmp_path)
+    at = _open("views/presentatie.py", monkeypatch, own_workspace, tmp_path)
     at.segmented_control(key="presentation_mode").set_value("Voorbereiden").run()
     before = scenes.read_scenes(own_workspace)
     frame = scenes.to_frame(before)
@@ -251,12 +238,12 @@ def test_presentatie_refuses_a_bad_scene_and_keeps_the_old_ones(monkeypatch, tmp
     frame = scenes.to_frame(before)
     frame.loc[4, "position"] = 0  # the last scene moves to the front
     scenes.write_scenes(own_workspace, scenes.scenes_from_frame(frame))
-    at = _presentatie(monkeypatch, own_workspace, tmp_path)
+    at = _open("views/presentatie.py", monkeypatch, own_workspace, tmp_path)
     assert at.title[0].value == "Wat we proberen"
 
 
 def test_presentatie_plays_a_day(monkeypatch, tmp_path, demo_path):
-    at = _presentatie(monkeypatch, demo_path, tmp_path)
+    at = _open("views/presentatie.py", monkeypatch, demo_path, tmp_path)
     at.segmented_control(key="presentation_mode").set_value("Een dag afspelen").run()
     assert at.title[0].value == "Vrijdag 07:00"
     at.session_state["play_hour"] = 21

@@ -102,9 +102,9 @@ def test_local_instant_refuses_the_dst_gap_and_overlap():
     tz = "Europe/Amsterdam"
     moment = editing.make_local_instant(dt.date(2026, 9, 11), dt.time(21, 30), tz)
     assert moment.tz_convert("UTC").hour == 19
-    with pytest.raises(WerkwijzerError, match="29-03-2026 02:30 bestaat niet"):
+    with pytest.raises(WerkwijzerError, match=r"29-03-2026 02:30 bestaat niet.*ander uur"):
         editing.make_local_instant(dt.date(2026, 3, 29), dt.time(2, 30), tz)
-    with pytest.raises(WerkwijzerError, match="25-10-2026 02:30 komt twee keer voor"):
+    with pytest.raises(WerkwijzerError, match=r"25-10-2026 02:30 komt twee keer voor.*01:59"):
         editing.make_local_instant(dt.date(2026, 10, 25), dt.time(2, 30), tz)
 
 

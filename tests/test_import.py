@@ -112,7 +112,7 @@ BAD_INPUTS = [
     ("time-empty", "a.csv", _csv(GOOD, GOOD.replace("11-09-2026 21:30", "")), "observations",
      [], ["Rij 3", "'tijdstip' (observed_at)", "is leeg"]),
     ("lat-word", "a.csv", _csv(GOOD.replace("52,4930", "noord")), "observations", [],
-     ["Rij 2", "'lat' (lat)" if False else "kolom 'lat'", "geen getal"]),
+     ["Rij 2", "kolom 'lat': 'noord'", "geen getal"]),
     ("point-missing", "a.csv", _csv(GOOD, GOOD.replace("52,4930;4,6770", ";")),
      "observations", [], ["Rij 3", "kolom 'geometry'", "ontbreekt"]),
     ("far-outside", "a.csv", _csv(GOOD, GOOD.replace("52,4930;4,6770", "52,3731;4,8922")),

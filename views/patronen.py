@@ -36,7 +36,7 @@ with st.expander("Wanneer noemen we iets een patroon?"):
 settings = pt.PatternSettings(min_share=min_share, min_rounds=int(min_rounds),
                               min_dates=int(min_dates))
 report = ui.get_pattern_report(str(path), storage.get_modified_ns(path), time_filter, settings)
-effort = pt.get_effort(layers[s.ROUNDS], time_filter)
+effort = report.effort
 
 st.subheader("Wanneer keken we")
 st.plotly_chart(charts.plot_week_heatmap(effort, title="Rondes per weekdag en uur",
@@ -66,9 +66,7 @@ group = left.selectbox("Groep", [None, *s.GROUP_CODES], key="week_group",
 place_names = sorted(layers[s.PLACES][s.NAME].tolist())
 place = right.selectbox("Plek", [None, *place_names], key="week_place",
                         format_func=lambda p: "hele buurt" if p is None else p)
-presence = pt.get_presence(layers[s.OBSERVATIONS], layers[s.ROUNDS], layers[s.PLACES],
-                           time_filter)
-week = pt.get_typical_week(presence, effort, group=group, place=place)
+week = pt.get_typical_week(report.presence, effort, group=group, place=place)
 st.plotly_chart(charts.plot_week_heatmap(week, title="Aanwezig in % van de rondes die keken",
                                          value_label="%", percent=True),
                 width="stretch")

@@ -352,6 +352,8 @@ class PatternReport:
     patterns: list[Pattern]
     gaps: list[PresenceGap]
     claims: list[Claim]
+    effort: pd.DataFrame  # rounds per weekday x hour, for charts
+    presence: pd.DataFrame  # who was where per round, for the typical week
 
     def to_dict(self) -> dict:
         """JSON-ready, in the schema documented in docs/patterns-json.md."""
@@ -381,7 +383,7 @@ def build_report(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFilter | 
     return PatternReport(
         settings, time_filter.to_text(), int(covering), in_rounds, len(selected) - in_rounds,
         find_patterns(presence, effort, settings), find_presence_gaps(presence, effort, settings),
-        find_claims(presence, settings))
+        find_claims(presence, settings), effort, presence)
 
 
 def select_pattern_observations(observations: gpd.GeoDataFrame, places: gpd.GeoDataFrame,
