@@ -132,16 +132,17 @@ def test_invoer_starts_and_finishes_a_round(monkeypatch, tmp_path, own_workspace
     rounds_before = len(storage.read_layer(own_workspace, s.ROUNDS))
     at.text_input(key="observers").set_value("JB, SK")
     next(b for b in at.button if b.label == "Ronde starten").click().run()
-    running = editing.get_running_round(own_workspace)
+    running = editing.get_running_round(storage.read_layer(own_workspace, s.ROUNDS))
     assert running is not None and running[s.OBSERVERS] == "JB, SK"
     assert any("loopt sinds" in m.value for m in at.success)
     next(b for b in at.button if b.label == "Ronde afronden").click().run()
-    assert editing.get_running_round(own_workspace) is None
+    assert editing.get_running_round(storage.read_layer(own_workspace, s.ROUNDS)) is None
     assert len(storage.read_layer(own_workspace, s.ROUNDS)) == rounds_before + 1
     undo = next(b for b in at.button if b.label.startswith("↶ Ongedaan maken"))
     assert "gewijzigd" in undo.label
     undo.click().run()
-    assert editing.get_running_round(own_workspace) is not None  # the finish was undone
+    rounds = storage.read_layer(own_workspace, s.ROUNDS)
+    assert editing.get_running_round(rounds) is not None  # the finish was undone
 
 
 def test_invoer_deletes_only_after_confirmation_and_can_undo(monkeypatch, tmp_path,

@@ -66,11 +66,12 @@ def test_round_runs_until_finished(workspace):
     started = pd.Timestamp("2026-09-11 21:00", tz="Europe/Amsterdam")
     round_id = editing.start_round(workspace, observers="JB, SK", started_at=started)
     now = started + pd.Timedelta(hours=1)
-    running = editing.get_running_round(workspace, now=now)
+    rounds = storage.read_layer(workspace, s.ROUNDS)
+    running = editing.get_running_round(rounds, now=now)
     assert running is not None and running[s.ID] == round_id
-    assert editing.get_running_round(workspace, now=started + pd.Timedelta(hours=13)) is None
+    assert editing.get_running_round(rounds, now=started + pd.Timedelta(hours=13)) is None
     editing.finish_round(workspace, round_id, ended_at=now)
-    assert editing.get_running_round(workspace, now=now) is None
+    assert editing.get_running_round(storage.read_layer(workspace, s.ROUNDS), now=now) is None
     rounds = storage.read_layer(workspace, s.ROUNDS)
     assert rounds[s.ENDED_AT].iloc[0] == now
 

@@ -94,7 +94,7 @@ def record_dialog(layer_name: str, geometry, token: str, round_id: int | None) -
 
 
 with record_tab:
-    running = editing.get_running_round(path)
+    running = editing.get_running_round(layers[s.ROUNDS])
     if running is None:
         left, right = st.columns([2, 1], vertical_alignment="bottom")
         observers = left.text_input("Waarnemers (initialen of aantal)", key="observers")

@@ -13,7 +13,7 @@ import shapely
 from . import schema as s
 from ._errors import WerkwijzerError
 from .parsing import describe_dst_problem
-from .storage import append_rows, get_workspace_info, read_layer, rewrite_layer
+from .storage import append_rows, get_workspace_info, rewrite_layer
 
 # A round still running after this long was forgotten; it is not offered as the current one.
 RUNNING_ROUND_MAX_HOURS = 12
@@ -117,10 +117,9 @@ def start_round(path: str | os.PathLike, *, observers: str = "",
     return append_rows(path, s.ROUNDS, row)[0]
 
 
-def get_running_round(path: str | os.PathLike, *, now: pd.Timestamp | None = None,
+def get_running_round(rounds: pd.DataFrame, *, now: pd.Timestamp | None = None,
                       ) -> pd.Series | None:
     """The newest round without an end that started less than 12 hours ago, if any."""
-    rounds = read_layer(path, s.ROUNDS)
     running = rounds[rounds[s.ENDED_AT].isna()]
     if running.empty:
         return None
