@@ -436,7 +436,12 @@ def test_import_tab_checks_shows_and_saves_a_csv(browser, writable_app, tmp_path
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     Watch(page, online=False)
     page.goto(f"{url}/invoer")
-    page.get_by_role("tab", name="Importeren").click()
+    _map_frame(page)  # the page has finished its first run; a tab clicked earlier can reset
+    tab = page.get_by_role("tab", name="Importeren")
+    tab.click()
+    page.wait_for_function("""() => [...document.querySelectorAll('[role=tab]')].some(
+        t => t.innerText.includes('Importeren') && t.getAttribute('aria-selected') === 'true')""",
+                           timeout=30_000)
     page.locator('input[type="file"]').first.set_input_files(str(source))
     page.get_by_text("Proef klopt: 2 rijen").wait_for(timeout=60_000)
     assert len(storage.read_layer(workspace, s.OBSERVATIONS)) == before  # nothing saved yet
