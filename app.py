@@ -28,8 +28,16 @@ pages = [
     st.Page("views/export.py", title="Export", icon="📦", url_path="export"),
 ]
 navigation = st.navigation(pages)
-info, layers = ui.load_workspace()
-st.sidebar.title("Buurtkaart")
-st.sidebar.caption(info.name)
-ui.render_time_filter(layers)
-navigation.run()
+
+
+@ui.dutch_errors
+def run_page() -> None:
+    info, layers = ui.load_workspace()
+    st.sidebar.title("Buurtkaart")
+    st.sidebar.caption(ui.plain(info.name))
+    ui.render_time_filter(layers)
+    ui.warn_about_set_aside_rows()
+    navigation.run()
+
+
+run_page()

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import logging
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,9 +18,11 @@ from werkwijzer_geo import WerkwijzerError, labels, storage
 from werkwijzer_geo import schema as s
 from werkwijzer_geo.demo import create_demo_workspace
 from werkwijzer_geo.patterns import PatternReport, PatternSettings, build_report
+from werkwijzer_geo.quality import set_aside_date_problems
 from werkwijzer_geo.selection import get_data_period
 from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
+LOG = logging.getLogger("buurtkaart")
 ENV_DB = "WERKWIJZER_DB"
 DEMO_VERSION = "3"
 # The hour slider runs over a neighbourhood day, 06:00 to 06:00, so an evening that runs
@@ -61,15 +67,28 @@ def _load_info(path: str, modified_ns: int) -> storage.WorkspaceInfo:
     return storage.get_workspace_info(path)
 
 
-def load_workspace() -> tuple[storage.WorkspaceInfo, dict[str, gpd.GeoDataFrame]]:
-    """The workspace's information and every layer, cached per (path, modification time).
+@st.cache_data(max_entries=4)
+def _load_usable_layers(path: str, modified_ns: int,
+                        ) -> tuple[dict[str, gpd.GeoDataFrame], list[str]]:
+    usable, problems = set_aside_date_problems(_load_layers(path, modified_ns))
+    return usable, [problem.describe() for problem in problems]
 
-    Shows the Dutch error and stops the page when the workspace cannot be opened.
+
+def load_workspace(*, every_row: bool = False,
+                   ) -> tuple[storage.WorkspaceInfo, dict[str, gpd.GeoDataFrame]]:
+    """The workspace's information and its layers, cached per (path, modification time).
+
+    Rows with impossible dates (31-12-9999) are set aside, as every page but Bewerken needs;
+    `every_row` gives them too, so they can be fixed. Shows the Dutch error and stops the
+    page when the workspace cannot be opened.
     """
     path = get_workspace_path()
     try:
         modified = storage.get_modified_ns(path)
-        return _load_info(str(path), modified), _load_layers(str(path), modified)
+        info = _load_info(str(path), modified)
+        if every_row:
+            return info, _load_layers(str(path), modified)
+        return info, _load_usable_layers(str(path), modified)[0]
     except (WerkwijzerError, FileNotFoundError) as error:
         message = str(error) if isinstance(error, WerkwijzerError) else (
             f"Werkruimte {path} bestaat niet. Maak hem met "
@@ -77,6 +96,23 @@ def load_workspace() -> tuple[storage.WorkspaceInfo, dict[str, gpd.GeoDataFrame]
         st.error(message)
         st.stop()
         raise
+
+
+MAX_PROBLEMS_SHOWN = 10
+
+
+def warn_about_set_aside_rows() -> None:
+    """Name the rows whose dates no page can use, and where to fix them."""
+    path = get_workspace_path()
+    problems = _load_usable_layers(str(path), storage.get_modified_ns(path))[1]
+    if not problems:
+        return
+    shown = problems[:MAX_PROBLEMS_SHOWN]
+    more = len(problems) - len(shown)
+    st.warning("Deze rijen hebben een datum waar Buurtkaart niets mee kan; ze tellen nergens "
+               "mee tot ze zijn aangepast of verwijderd (Invoer › Bewerken):\n\n"
+               + "\n".join(f"- {plain(line)}" for line in shown)
+               + (f"\n\n… en nog {more}." if more else ""))
 
 
 def _format_hour(hour: int) -> str:
@@ -101,9 +137,12 @@ def render_time_filter(layers: dict[str, gpd.GeoDataFrame]) -> None:
     period = get_data_period(layers)
     if period is not None:
         first, last = period[0].date(), period[1].date()
+        earliest, latest = s.get_date_range()
         st.sidebar.date_input(
-            "Periode", value=(first, last), min_value=first - dt.timedelta(days=366),
-            max_value=last + dt.timedelta(days=366), format="DD-MM-YYYY", key=KEY_DATES,
+            "Periode", value=(first, last),
+            min_value=max(earliest, first - dt.timedelta(days=366)),
+            max_value=min(latest, last + dt.timedelta(days=366)),
+            format="DD-MM-YYYY", key=KEY_DATES,
         )
     st.sidebar.toggle("Achtergrondkaart (internet)", value=True, key=KEY_TILES,
                       help="Zonder internet blijven buurtgrens en plekken zichtbaar.")
@@ -131,6 +170,51 @@ def layer_label(name: str) -> str:
     """The Dutch name of a layer, for widgets."""
     return labels.LAYER_LABELS.get(name, name)
 
+
+# Everything Streamlit's Markdown gives meaning to: links and images (a browser would fetch
+# them), HTML, LaTeX ($), colour and icon directives (:red[...]), lists, headings, tables.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^\"'])")
+
+
+def plain(text: object) -> str:
+    """User text (or a sentence that holds some) made safe for any Streamlit element that
+    renders Markdown: shown literally, nothing fetched, nothing formatted."""
+    if text is None:
+        return ""
+    value = str(text).replace("\x00", "")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", value).replace("\n", "  \n")
+
+
+def show_problems(error: WerkwijzerError, intro: str = "") -> None:
+    """A Dutch error box: one paragraph per problem, every value shown literally."""
+    lines = ([plain(intro)] if intro else []) + [plain(line) for line in error.problems]
+    st.error("\n\n".join(lines))
+
+
+CRASH_MESSAGE = ("Er ging iets mis bij het tonen van dit deel van de pagina. Wat al was "
+                 "opgeslagen blijft bewaard. Laad de pagina opnieuw; gaat het weer mis, geef dan "
+                 "de tijd ({time}) door aan de beheerder: de details staan in het serverlog.")
+
+
+def show_crash(error: BaseException) -> None:
+    """An unexpected error: logged in full on the server, a Dutch sentence on the page (never a
+    traceback, which could show paths, code or data to a room)."""
+    LOG.error("Onverwachte fout", exc_info=error)
+    st.error(CRASH_MESSAGE.format(time=dt.datetime.now().strftime("%d-%m-%Y %H:%M")))
+
+
+def dutch_errors(function: Callable) -> Callable:
+    """Run a page, fragment or dialog; an unexpected error becomes `show_crash`. Streamlit's
+    own stop and rerun signals are BaseExceptions and pass through."""
+    @functools.wraps(function)
+    def guarded(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except Exception as error:  # the last line of defence on a page
+            show_crash(error)
+            return None
+
+    return guarded
 
 
 
@@ -205,4 +289,4 @@ def render_row_form(layer_name: str, tz: str, *, key: str) -> dict:
 def get_pattern_report(path: str, modified_ns: int, time_filter: TimeFilter,
                        settings: PatternSettings) -> PatternReport:
     """The pattern report for a workspace version, filter and thresholds (cached)."""
-    return build_report(_load_layers(path, modified_ns), time_filter, settings)
+    return build_report(_load_usable_layers(path, modified_ns)[0], time_filter, settings)

@@ -26,3 +26,18 @@ def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.gpkg"
     create_demo_workspace(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def hostile(demo_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The demo with an attacker's text in every text field: (workspace, payloads, sentinel).
+
+    Tests must not change it; `sentinel` must never exist (only a template run on the
+    server would make it)."""
+    from hostile import make_hostile_workspace
+
+    folder = tmp_path_factory.mktemp("hostile")
+    sentinel = folder / "made-by-a-template"
+    workspace = folder / "buurt.gpkg"
+    payloads = make_hostile_workspace(demo_path, workspace, sentinel)
+    return workspace, payloads, sentinel

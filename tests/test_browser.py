@@ -454,3 +454,46 @@ def test_import_tab_checks_shows_and_saves_a_csv(browser, writable_app, tmp_path
     assert added[s.LOCAL_HOUR].tolist() == [21, 21]
     assert storage.list_backups(workspace)
     page.close()
+
+
+@pytest.fixture(scope="session")
+def hostile_app(hostile, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on the workspace full of an attacker's text (see tests/hostile.py)."""
+    yield from _serve(hostile[0], tmp_path_factory)
+
+
+def _bait_requests(watch: Watch) -> list[str]:
+    from hostile import BAIT_HOST
+
+    return [url for _, url in watch.remote if BAIT_HOST in url]
+
+
+@pytest.mark.parametrize("path", ["", "presentatie", "patronen"])
+def test_hostile_text_is_shown_literally_and_runs_nothing(browser, hostile, hostile_app, path):
+    from hostile import BAIT_HOST
+
+    _, payloads, sentinel = hostile
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    watch = Watch(page, online=False)
+    # The bait address is local, so Watch would let it through: count it, then refuse it.
+    bait: list[str] = []
+    page.route(f"http://{BAIT_HOST}/**", lambda route: (bait.append(route.request.url),
+                                                        route.abort()))
+    page.goto(f"{hostile_app}/{path}")
+    frame = _map_frame(page)
+    frame.wait_for_selector(".bk-place-label")
+    labels = frame.locator(".bk-place-label").all_inner_texts()
+    assert "{{7*7}}" in labels and "{% for x in y %}" in labels and "{{" in labels
+    assert payloads[4] in labels  # the shell command, as text
+    body = page.inner_text("body")
+    assert "Er ging iets mis" not in body and "TemplateSyntaxError" not in body
+    assert "uid=" not in body + frame.inner_text("body")
+    if path == "presentatie":
+        assert page.locator('[data-testid="stMain"] h1').first.inner_text() == payloads[0]
+        assert payloads[5] in body  # Markdown and HTML as the characters typed
+    assert frame.evaluate("() => window.pwned") is None
+    assert page.evaluate("() => window.pwned") is None
+    assert not bait and not _bait_requests(watch), bait
+    assert not sentinel.exists()
+    page.screenshot(path=SCREENSHOTS / f"vijandige-tekst-{path or 'kaart'}.png")
+    page.close()

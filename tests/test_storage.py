@@ -202,3 +202,57 @@ def test_point_layers_come_with_rd_new_coordinates(workspace):
     assert back[s.RD_Y].iloc[0] == pytest.approx(500841, abs=30)
     storage.write_layers(workspace, {s.OBSERVATIONS: back})  # derived columns are not stored
     assert s.RD_X not in pyogrio.read_info(workspace, layer=s.OBSERVATIONS)["fields"]
+
+
+@pytest.mark.parametrize("hard_links", [True, False], ids=["pinned", "no-hard-links"])
+def test_a_save_in_the_middle_of_a_read_is_read_again_not_reported(workspace, monkeypatch,
+                                                                  hard_links):
+    if not hard_links:  # a file system without them: the read starts again after the swap
+        monkeypatch.setattr(storage.os, "link", lambda *_: (_ for _ in ()).throw(OSError()))
+    # The moment that gave "buiten Buurtkaart om gewijzigd": rows from one version, the row
+    # count from the next. The read must see one version whole: the old or the new.
+    storage.append_rows(workspace, s.OBSERVATIONS, make_observations([Obs()], start_id=None))
+    real_count = storage._count_rows
+    saves = []
+
+    def save_then_count(path, layer_name):
+        if not saves:
+            saves.append("once")  # the save counts rows too: only the first call saves
+            storage.append_rows(workspace, s.OBSERVATIONS,
+                                make_observations([Obs(), Obs()], start_id=None))
+        return real_count(path, layer_name)
+
+    monkeypatch.setattr(storage, "_count_rows", save_then_count)
+    assert len(storage.read_layer(workspace, s.OBSERVATIONS)) in (1, 3)
+    assert len(storage.read_layers(workspace)[s.OBSERVATIONS]) == 3
+    assert not list(workspace.parent.glob("*.reading.gpkg"))  # no second names left
+
+
+def test_readers_during_saves_see_the_old_or_the_new_file(workspace):
+    writer = multiprocessing.get_context("spawn").Process(
+        target=_append_many, args=(str(workspace), 0, 25))
+    writer.start()
+    seen, problems = [], []
+    try:
+        while writer.is_alive() or not seen:
+            try:
+                seen.append(len(storage.read_layers(workspace)[s.OBSERVATIONS]))
+            except WerkwijzerError as error:
+                problems.append(str(error))
+    finally:
+        writer.join(timeout=120)
+    assert writer.exitcode == 0
+    assert not problems, problems
+    assert seen == sorted(seen)  # never a row lost on the way
+    assert len(set(seen)) > 3  # the reads really ran while rows were being saved
+
+
+def test_a_killed_backups_leftover_goes_at_the_next_backup(workspace):
+    folder = storage.get_backup_dir(workspace)
+    folder.mkdir()
+    leftover = folder / "buurt-20261101-120000-000000-voor-import.gpkg.partial"
+    leftover.write_bytes(b"half")
+    made = storage.backup_workspace(workspace)
+    assert not leftover.exists()
+    assert list(folder.iterdir()) == [made]
+    assert storage.get_workspace_info(made).tz == "Europe/Amsterdam"

@@ -39,15 +39,20 @@ public = st.toggle("Voor bewoners (openbaar: vakken van 50 m, kleine aantallen w
                    "notities of namen)", key="export_public")
 if st.button("Bestand maken", type="primary", key="export_make"):
     bar = st.progress(0.0, text="Bezig…")
-    folder = Path(tempfile.mkdtemp(prefix="buurtkaart-export-"))
     name = f"buurtkaart-{'openbaar-' if public else ''}{info.path.stem}.{fmt}"
-    try:
-        made = ex.export_snapshot(path, ex.Snapshot(tuple(chosen), time_filter, public), fmt,
-                                  folder / name, progress=lambda f, m: bar.progress(f, text=m))
-    except WerkwijzerError as error:
-        st.error("\n\n".join(error.problems))
-    else:
-        st.download_button(f"{made.name} downloaden", made.read_bytes(), file_name=made.name,
+    # Built in a private folder (0700) that is removed as soon as the bytes are read.
+    with tempfile.TemporaryDirectory(prefix="buurtkaart-export-") as folder:
+        try:
+            made = ex.export_snapshot(path, ex.Snapshot(tuple(chosen), time_filter, public),
+                                      fmt, Path(folder) / name,
+                                      progress=lambda f, m: bar.progress(f, text=m))
+        except WerkwijzerError as error:
+            ui.show_problems(error)
+            made, data = None, b""
+        else:
+            data = made.read_bytes()
+    if made is not None:
+        st.download_button(f"{made.name} downloaden", data, file_name=made.name,
                            mime=MIME.get(made.suffix.lstrip("."), "application/octet-stream"),
                            type="primary", key="export_download")
 

@@ -27,6 +27,7 @@ EDITABLE = (s.OBSERVATIONS, s.ROUNDS, s.SPOTS, s.HANGOUTS, s.EXPERIMENTS, s.PLAC
             s.STORIES)
 KEY_UNDO, KEY_SAVED, KEY_CLICK, KEY_MOVE = "undo_stack", "saved_tokens", "handled_click", "move"
 KEY_CORNERS = "drawn_corners"
+MAX_UPLOAD_MB = 50
 
 info, layers = ui.load_workspace()
 path = ui.get_workspace_path()
@@ -41,8 +42,7 @@ def remember(change: editing.Change) -> None:
     state[KEY_UNDO] = state[KEY_UNDO][-20:]
 
 
-def show_problems(error: WerkwijzerError) -> None:
-    st.error("\n\n".join(error.problems))
+show_problems = ui.show_problems
 
 
 st.header("Invoer")
@@ -64,6 +64,7 @@ record_tab, edit_tab, import_tab, backup_tab = st.tabs(
 # ---- record ----
 
 @st.dialog("Vastleggen")
+@ui.dutch_errors
 def record_dialog(layer_name: str, geometry, token: str, round_id: int | None) -> None:
     where = "vlak" if geometry.geom_type == "Polygon" else f"{geometry.y:.5f}, {geometry.x:.5f}"
     st.caption(f"Nieuw in {labels.LAYER_LABELS[layer_name].lower()} · {where}")
@@ -108,8 +109,8 @@ with record_tab:
     else:
         round_id = int(running[s.ID])
         started = running[s.STARTED_AT].tz_convert(info.tz)
-        st.success(f"Ronde {round_id} loopt sinds {labels.format_datetime(started)}"
-                   f"{' (' + running[s.OBSERVERS] + ')' if running[s.OBSERVERS] else ''}. "
+        who = f" ({ui.plain(running[s.OBSERVERS])})" if running[s.OBSERVERS] else ""
+        st.success(f"Ronde {round_id} loopt sinds {labels.format_datetime(started)}{who}. "
                    "Waarnemingen horen bij deze ronde.")
         if st.button("Ronde afronden", width="stretch"):
             try:
@@ -177,8 +178,9 @@ with record_tab:
 with edit_tab:
     layer_name = st.selectbox("Laag", EDITABLE, format_func=ui.layer_label, key="edit_layer")
     layer = s.get_layer(layer_name)
-    table = layers[layer_name].drop(columns=[layers[layer_name].geometry.name, *[
-        c for c in s.DERIVED_COLUMNS if c in layers[layer_name].columns]])
+    every_row = ui.load_workspace(every_row=True)[1][layer_name]  # impossible dates too
+    table = every_row.drop(columns=[every_row.geometry.name, *[
+        c for c in s.DERIVED_COLUMNS if c in every_row.columns]])
     for column in layer.columns:
         if column.kind is s.Kind.INSTANT:
             table[column.name] = table[column.name].dt.tz_localize(None)
@@ -248,7 +250,7 @@ def mapping_editor(layer_name: str, table, proposal: ImportMapping) -> ImportMap
                     "kent:")
         for value in found[:30]:
             code = st.selectbox(
-                f"'{value}' betekent", [None, *layer.column(column_name).codes],
+                f"'{ui.plain(value)}' betekent", [None, *layer.column(column_name).codes],
                 format_func=lambda c, names=names: "—" if c is None else names.get(c, c),
                 key=f"value_{column_name}_{value}")
             if code:
@@ -270,25 +272,30 @@ def mapping_editor(layer_name: str, table, proposal: ImportMapping) -> ImportMap
 
 
 with import_tab:
-    upload = st.file_uploader("Bestand (CSV, XLSX, GeoJSON, GeoPackage, KoboToolbox-CSV)",
-                              type=["csv", "txt", "xlsx", "geojson", "json", "gpkg"])
+    upload = st.file_uploader("Bestand (CSV, XLSX, GeoJSON, GeoPackage, KoboToolbox-CSV; "
+                              f"hoogstens {MAX_UPLOAD_MB} MB)",
+                              type=["csv", "txt", "xlsx", "geojson", "json", "gpkg"],
+                              max_upload_size=MAX_UPLOAD_MB,
+                              help=f"Groter dan {MAX_UPLOAD_MB} MB? Splits het bestand, of "
+                                   "importeer het met python -m werkwijzer_geo import.")
     target_layer = st.selectbox("Naar laag", s.LAYER_NAMES, format_func=ui.layer_label,
                                 index=s.LAYER_NAMES.index(s.OBSERVATIONS), key="import_layer")
     saved_mapping = st.file_uploader("Bewaarde koppeling (optioneel, .json)", type=["json"],
                                      key="mapping_upload")
     if upload is not None:
-        folder = Path(tempfile.gettempdir()) / "buurtkaart-uploads"
-        folder.mkdir(exist_ok=True)
-        source = folder / f"{upload.file_id}-{Path(upload.name).name}"
-        if not source.exists():
-            source.write_bytes(upload.getvalue())
         try:
             given = ImportMapping.from_json(saved_mapping.getvalue().decode("utf-8-sig"),
                                             name=saved_mapping.name) if saved_mapping else None
-            source_layer = None
-            if source.suffix.lower() == ".gpkg":
-                source_layer = st.selectbox("Laag in het bestand", list_source_layers(source))
-            table = read_source_table(source, layer=source_layer)
+            # The upload lives on disk only while it is read, in a folder only this server's
+            # user can open (mkdtemp: 0700), and is removed right after.
+            with tempfile.TemporaryDirectory(prefix="buurtkaart-upload-") as folder:
+                source = Path(folder) / editing.make_safe_file_name(upload.name)
+                source.write_bytes(upload.getvalue())
+                source_layer = None
+                if source.suffix.lower() == ".gpkg":
+                    source_layer = st.selectbox("Laag in het bestand",
+                                                list_source_layers(source))
+                table = read_source_table(source, layer=source_layer)
             tz = st.text_input("Tijdzone van tijden zonder +01:00/+02:00",
                                value=(given.tz if given and given.tz else info.tz))
             proposal = propose_mapping(target_layer, table, given)
@@ -301,9 +308,9 @@ with import_tab:
             plan = plan_import(path, table, target_layer, mapping=mapping,
                                progress=lambda f, m: bar.progress(f, text=m))
         except WerkwijzerError as error:
-            st.error("Nog niet goed; er is niets opgeslagen.\n\n" + "\n\n".join(error.problems))
+            show_problems(error, "Nog niet goed; er is niets opgeslagen.")
         else:
-            st.success(f"Proef klopt: {plan.describe()} Nog niets opgeslagen.")
+            st.success(f"Proef klopt: {ui.plain(plan.describe())} Nog niets opgeslagen.")
             if plan.layer in (s.OBSERVATIONS, s.SPOTS, s.HANGOUTS, s.EXPERIMENTS, s.EVENTS,
                               s.STORIES) and len(plan.rows):
                 preview = storage.localise_layer(plan.layer, plan.rows, info.tz)
@@ -314,13 +321,13 @@ with import_tab:
                           returned_objects=[], use_container_width=True, height=360,
                           key="import_preview")
             for warning in plan.warnings:
-                st.warning(warning)
+                st.warning(ui.plain(warning))
             accepted = st.checkbox("Ik heb de waarschuwingen gelezen en de persoonsgegevens "
                                    "verwijderd of geaccepteerd.") if plan.warnings else True
             if st.button("Importeren", type="primary", disabled=not accepted):
                 try:
                     done = run_import(path, plan)
-                    st.success(f"Opgeslagen: {done.describe()} Reservekopie gemaakt.")
+                    st.success(f"Opgeslagen: {ui.plain(done.describe())} Reservekopie gemaakt.")
                 except WerkwijzerError as error:
                     show_problems(error)
 

@@ -50,7 +50,8 @@ if not report.patterns:
 else:
     chosen = st.radio("Kies een patroon om het op de kaart te zien",
                       range(len(report.patterns)),
-                      format_func=lambda i: report.patterns[i].sentence, key="pattern_choice")
+                      format_func=lambda i: ui.plain(report.patterns[i].sentence),
+                      key="pattern_choice")
     behind = pt.select_pattern_observations(selected[s.OBSERVATIONS], layers[s.PLACES],
                                             report.patterns[chosen])
     st_folium(maps.build_base_map(layers[s.BOUNDARY], layers[s.PLACES], tiles=ui.show_tiles()),
@@ -73,13 +74,13 @@ st.plotly_chart(charts.plot_week_heatmap(week, title="Aanwezig in % van de ronde
 
 st.subheader("Geen professional in beeld")
 for gap in report.gaps or []:
-    st.markdown(f"- {gap.sentence}")
+    st.markdown(f"- {ui.plain(gap.sentence)}")
 if not report.gaps:
     st.caption("Geen uren waarin jongeren vaak zijn en professionals (bijna) nooit.")
 
 st.subheader("Wie claimt welke plek")
 for claim in report.claims:
-    st.markdown(f"- {claim.sentence}")
+    st.markdown(f"- {ui.plain(claim.sentence)}")
 if not report.claims:
     st.caption("Geen plek waar één groep op sommige uren vrijwel alleen is.")
 
@@ -111,10 +112,10 @@ st.caption("Per groep: personen per ronde binnen de straal van de actie, vóór 
 measured = effects.measure_experiments(select_experiments(layers[s.EXPERIMENTS], time_filter),
                                        layers[s.OBSERVATIONS], layers[s.ROUNDS], layers[s.SPOTS])
 for effect in measured:
-    st.markdown(f"**{effect.name}** — vóór {effect.before[0]} t/m {effect.before[1]} "
+    st.markdown(f"**{ui.plain(effect.name)}** — vóór {effect.before[0]} t/m {effect.before[1]} "
                 f"({effect.rounds_before} rondes), tijdens {effect.during[0]} t/m "
                 f"{effect.during[1]} ({effect.rounds_during} rondes)")
-    st.write(effect.verdict)
+    st.markdown(ui.plain(effect.verdict))
     if effect.groups:
         st.dataframe(pd.DataFrame([{
             "groep": labels.GROUP_LABELS[g.group], "binnen vóór": g.inside_before,

@@ -65,7 +65,7 @@ def scene_chart(scene: sc.Scene, time_filter: TimeFilter, public: dict) -> None:
     elif scene.chart == "themes":
         themes = public["themes"]
         if len(themes):
-            st.markdown("**Wat we hoorden:** " + " · ".join(themes.index))
+            st.markdown("**Wat we hoorden:** " + " · ".join(ui.plain(t) for t in themes.index))
 
 
 if mode == "Presenteren":
@@ -84,9 +84,9 @@ if mode == "Presenteren":
         state[KEY_SCENE] = index + 1
         st.rerun()
     middle.caption(f"Scène {index + 1} van {len(scene_list)} · {sc.describe_scene_filter(scene)}")
-    st.title(scene.title)
+    st.title(ui.plain(scene.title))
     if scene.text:
-        st.markdown(scene.text)
+        st.markdown(ui.plain(scene.text))
     if scene.get_layers():
         map_column, chart_column = st.columns([3, 2]) if scene.chart else (st.container(), None)
         with map_column:
@@ -109,6 +109,7 @@ elif mode == "Een dag afspelen":
     state.setdefault(KEY_HOUR, 7)
 
     @st.fragment(run_every=speed if playing else None)
+    @ui.dutch_errors
     def play() -> None:
         hour = state[KEY_HOUR]
         if state.get(KEY_PLAYING):
@@ -138,4 +139,4 @@ else:
             state[KEY_SCENE] = 0
             st.success("Opgeslagen.")
         except WerkwijzerError as error:
-            st.error("\n\n".join(error.problems))
+            ui.show_problems(error)

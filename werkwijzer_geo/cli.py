@@ -19,8 +19,9 @@ from .export import FORMATS, Snapshot, export_snapshot
 from .importer import plan_import, run_import
 from .mapping import ImportMapping, parse_cli_mapping
 from .patterns import PatternSettings, build_report
+from .quality import read_usable_layers
 from .selection import select_experiments
-from .storage import create_workspace, read_layers
+from .storage import create_workspace
 from .timefilter import (
     ALL_WEEKDAYS,
     HourRange,
@@ -114,9 +115,18 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weekdays", help="bv. fri,sat")
 
 
+def _read_usable_layers(path: str) -> dict:
+    """The layers without rows whose dates no analysis can use; each such row on stderr."""
+    layers, problems = read_usable_layers(path)
+    for problem in problems:
+        print(f"Let op, niet meegeteld: {problem.describe()} Pas het aan in Invoer › "
+              "Bewerken.", file=sys.stderr)
+    return layers
+
+
 def _run_patterns(args: argparse.Namespace) -> int:
     time_filter = _time_filter_from(args)
-    layers = read_layers(args.db)
+    layers = _read_usable_layers(args.db)
     settings = PatternSettings(min_share=args.min_share, min_rounds=args.min_rounds,
                                min_dates=args.min_dates)
     report = build_report(layers, time_filter, settings)

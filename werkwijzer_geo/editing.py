@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -191,3 +193,10 @@ def make_local_instant(day: dt.date, clock: dt.time, tz: str, *, what: str = "Ti
             naive, tz, gap_advice="Kies een ander uur",
             overlap_advice="Kies 01:59 of 03:00, of noteer het in de notitie")
         raise WerkwijzerError(f"{what} {naive.strftime('%d-%m-%Y %H:%M')} {problem}.") from None
+
+
+def make_safe_file_name(name: str) -> str:
+    """An uploaded file's name, kept recognisable for messages, that cannot leave its folder
+    or hide itself (no separators, no leading dot)."""
+    safe = re.sub(r"[^\w.\- ]", "_", Path(name).name).lstrip(". ")
+    return safe[-120:] or "upload"

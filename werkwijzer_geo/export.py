@@ -4,6 +4,7 @@ its snapshot information, optionally public (for residents), each logged in the 
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import json
 import re
 import zipfile
@@ -20,8 +21,9 @@ from . import schema as s
 from ._errors import WerkwijzerError
 from .assets import read_inline_assets
 from .public import make_public_layers
+from .quality import read_usable_layers
 from .selection import get_data_period, select_layers
-from .storage import get_workspace_info, read_layers, read_table, write_table
+from .storage import get_workspace_info, read_table, write_table
 from .timefilter import TimeFilter
 
 FORMATS = ("gpkg", "geojson", "csv", "png", "pdf", "html")
@@ -225,11 +227,25 @@ def export_snapshot(workspace: str | Path, snapshot: Snapshot, fmt: str, out: st
         raise WerkwijzerError(f"Formaat '{fmt}' bestaat niet. Kies uit {', '.join(FORMATS)}.")
     _check(snapshot)
     report(0.1, "Gegevens lezen…")
-    layers = read_layers(workspace)
+    layers, _ = read_usable_layers(workspace)  # rows with impossible dates are set aside
     info = get_snapshot_info(workspace, layers, snapshot)
     tables = get_tables(layers, snapshot)
     out.parent.mkdir(parents=True, exist_ok=True)
     report(0.3, f"{fmt.upper()} maken…")
+    try:
+        out = _write_format(out, fmt, layers, tables, snapshot, info, report)
+    finally:  # a half-made file never stays behind, whatever went wrong
+        for partial in out.parent.glob(glob.escape(out.stem) + ".*.partial*"):
+            partial.unlink(missing_ok=True)
+    report(0.95, "Vastleggen in het exportlogboek…")
+    log_export(workspace, snapshot, fmt, out)
+    report(1.0, "Klaar")
+    return out
+
+
+def _write_format(out: Path, fmt: str, layers: dict, tables: dict, snapshot: Snapshot,
+                  info: dict[str, str], report: Progress) -> Path:
+    """Write `tables` (or a map or report of `layers`) as `fmt`; returns the path written."""
     if fmt == "gpkg":
         _write_gpkg(out, tables, info)
     elif fmt == "geojson":
@@ -254,9 +270,6 @@ def export_snapshot(workspace: str | Path, snapshot: Snapshot, fmt: str, out: st
             write_png_map(out, layers, snapshot, info)
         else:
             write_pdf_report(out, layers, snapshot, info, progress=report)
-    report(0.95, "Vastleggen in het exportlogboek…")
-    log_export(workspace, snapshot, fmt, out)
-    report(1.0, "Klaar")
     return out
 
 

@@ -135,7 +135,9 @@ ATTRIBUTION_CBS = "Buurtgrens: CBS/Kadaster, wijk- en buurtkaart 2024"
 
 def format_date(value) -> str:
     """Dutch date text, dd-mm-jjjj; empty for a missing value."""
-    return "" if value is None or value != value else value.strftime("%d-%m-%Y")
+    if value is None or value != value:
+        return ""
+    return f"{value.day:02d}-{value.month:02d}-{value.year:04d}"  # strftime drops year zeros
 
 
 def format_datetime(value) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterable, Mapping
 
 import folium
@@ -63,6 +64,28 @@ _LARGE_CSS = """
 """
 
 
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_IN_STRING_ESCAPES = {"{": "\\u007b", "}": "\\u007d", "<": "\\u003c", ">": "\\u003e",
+                      "&": "\\u0026", "'": "\\u0027", "%": "\\u0025", "#": "\\u0023"}
+_TEMPLATE_SYNTAX = re.compile(r"\{[{%#]")
+
+
+def to_script_json(value: object) -> str:
+    """`value` as JSON for a map script, with user text that can never become template source.
+
+    branca renders a map's script once more as a Jinja2 template, so `{{`, `{%` or `{#` in a
+    place name or note would run on the server. Inside JSON strings every brace, and every
+    character HTML or Jinja gives meaning to, is written as a \\u escape: the browser reads
+    the same text, the template engine sees none of its syntax.
+    """
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    text = _JSON_STRING.sub(
+        lambda match: "".join(_IN_STRING_ESCAPES.get(c, c) for c in match.group(0)), text)
+    if _TEMPLATE_SYNTAX.search(text):  # structure alone never makes these; keep it that way
+        raise ValueError("map data would contain template syntax")
+    return text
+
+
 class GeoJsonLayer(MacroElement):
     """A GeoJSON layer styled per feature (`properties.style`), with an escaped tooltip.
 
@@ -71,8 +94,8 @@ class GeoJsonLayer(MacroElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
-    bkLayer: {{ this.layer_name|tojson }},
+var {{ this.get_name() }} = L.geoJSON({{ this.data_json }}, {
+    bkLayer: {{ this.layer_name_json }},
     pointToLayer: function (feature, latlng) {
         var style = feature.properties.style || {};
         if (style.label) {
@@ -87,7 +110,7 @@ var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
     style: function (feature) { return feature.properties.style || {}; },
     onEachFeature: function (feature, layer) {
         if (feature.properties.tip && !(feature.properties.style || {}).label) {
-            layer.bindTooltip(feature.properties.tip, {{ this.tooltip_options|tojson }});
+            layer.bindTooltip(feature.properties.tip, {sticky: true});
         }
     }
 }).addTo({{ this._parent.get_name() }});
@@ -97,9 +120,9 @@ var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
     def __init__(self, data: dict, *, name: str) -> None:
         super().__init__()
         self._name = "GeoJsonLayer"
-        self.layer_name = name
+        self.layer_name_json = to_script_json(name)
         self.data = data
-        self.tooltip_options = {"sticky": True}
+        self.data_json = to_script_json(data)
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         coords = _all_coordinates(self.data)
@@ -118,8 +141,8 @@ class Legend(MacroElement):
 var {{ this.get_name() }} = L.control({position: 'bottomright'});
 {{ this.get_name() }}.onAdd = function () {
     var div = L.DomUtil.create('div', 'bk-legend');
-    div.innerHTML = {{ this.legend_html|tojson }};
-    if (window.innerWidth < 640 && !{{ this.always_open|tojson }}) {
+    div.innerHTML = {{ this.legend_json }};
+    if (window.innerWidth < 640 && !{{ this.always_open_json }}) {
         div.querySelector('details').open = false;
     }
     L.DomEvent.disableClickPropagation(div);
@@ -132,8 +155,8 @@ var {{ this.get_name() }} = L.control({position: 'bottomright'});
     def __init__(self, legend_html: str, *, always_open: bool = False) -> None:
         super().__init__()
         self._name = "Legend"
-        self.legend_html = legend_html
-        self.always_open = always_open
+        self.legend_json = to_script_json(legend_html)
+        self.always_open_json = to_script_json(bool(always_open))
 
 
 def _all_coordinates(data: dict) -> np.ndarray:

@@ -9,11 +9,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
-
-matplotlib.use("Agg")  # files, not windows
-import matplotlib.pyplot as plt
 import numpy as np
 from fpdf import FPDF
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -60,8 +58,9 @@ def draw_map(ax, layers: dict[str, gpd.GeoDataFrame], snapshot) -> list:
                 edgecolor=labels.LAYER_COLOURS[s.PLACES])
     for _, row in places.iterrows():
         point = row.geometry.representative_point()
+        # parse_math off: a '$' in a name is text, not a formula (nor a parse error).
         ax.text(point.x, point.y, row[s.NAME], fontsize=7, ha="center", va="center",
-                color="#1d4f4d", fontweight="bold")
+                color="#1d4f4d", fontweight="bold", parse_math=False)
     boundary.boundary.plot(ax=ax, color=labels.LAYER_COLOURS[s.BOUNDARY], linewidth=1.5,
                            linestyle="--")
     if snapshot.public:
@@ -127,11 +126,14 @@ def write_png_map(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
                   info: dict[str, str]) -> None:
     """An A4-landscape map: title, caption with filter and data period, scale bar, north
     arrow, legend and attribution."""
-    figure, ax = plt.subplots(figsize=(11.7, 8.3), dpi=150)
+    # A Figure of its own, not pyplot: Streamlit serves sessions on threads.
+    figure = Figure(figsize=(11.7, 8.3), dpi=150)
+    ax = figure.subplots()
     handles = draw_map(ax, layers, snapshot)
     public = " (voor bewoners: vakken van 50 m, kleine aantallen verborgen)" if \
         snapshot.public else ""
-    figure.suptitle(f"{info['workspace']}", fontsize=16, fontweight="bold", x=0.05, ha="left")
+    figure.suptitle(f"{info['workspace']}", fontsize=16, fontweight="bold", x=0.05, ha="left",
+                    parse_math=False)
     ax.set_title(f"{info['filter']} · gegevens {info['data_period']}{public}", fontsize=10,
                  loc="left")
     if handles:
@@ -141,7 +143,6 @@ def write_png_map(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
                 f"gemaakt {info['made_at']}", fontsize=7, color="#555555")
     partial = out.with_name(out.name + ".partial.png")
     figure.savefig(partial, bbox_inches="tight")
-    plt.close(figure)
     partial.replace(out)
 
 
@@ -150,7 +151,8 @@ def _week_chart(path: Path, layers: dict[str, gpd.GeoDataFrame], snapshot) -> No
     presence = pt.get_presence(layers[s.OBSERVATIONS], layers[s.ROUNDS], layers[s.PLACES],
                                snapshot.time_filter)
     week = pt.get_typical_week(presence, effort, group="youth")
-    figure, ax = plt.subplots(figsize=(10, 3.2), dpi=150)
+    figure = Figure(figsize=(10, 3.2), dpi=150)
+    ax = figure.subplots()
     image = ax.imshow(week.to_numpy(dtype=float) * 100, cmap="YlOrRd", vmin=0, vmax=100,
                       aspect="auto")
     ax.set_facecolor("#d9d9d9")
@@ -160,7 +162,6 @@ def _week_chart(path: Path, layers: dict[str, gpd.GeoDataFrame], snapshot) -> No
                  fontsize=10)
     figure.colorbar(image, ax=ax, label="%")
     figure.savefig(path, bbox_inches="tight")
-    plt.close(figure)
 
 
 def _public_sentence(pattern: pt.Pattern) -> str:

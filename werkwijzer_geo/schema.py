@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -71,6 +72,16 @@ DERIVED_COLUMNS = (LOCAL_HOUR, LOCAL_WEEKDAY, LOCAL_DATE, RD_X, RD_Y)
 RD_LAYERS = ("observations", "spots")
 
 DEFAULT_TZ = "Europe/Amsterdam"
+# Dates outside this range are typing errors (31-12-9999, 01-01-0001) and are refused: the
+# app's period filter and charts cannot span thousands of years.
+EARLIEST_DATE = dt.date(1990, 1, 1)
+YEARS_AHEAD = 10
+
+
+def get_date_range(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The first and last date a row may carry: 01-01-1990 to ten years from today."""
+    today = today or dt.date.today()
+    return EARLIEST_DATE, today.replace(year=today.year + YEARS_AHEAD, day=min(today.day, 28))
 DEFAULT_RADIUS_M = 150
 STORAGE_CRS = "EPSG:4326"
 METRIC_CRS = "EPSG:28992"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import glob
 import os
 import shutil
 import sqlite3
@@ -11,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import filelock
@@ -54,12 +56,22 @@ def _writer_lock(path: Path) -> Iterator[None]:
         with lock:
             for stale in path.parent.glob(f".{path.name}.*.tmp*"):
                 stale.unlink(missing_ok=True)
+            _remove_stale_pins(path)
             yield
     except filelock.Timeout:
         raise WerkwijzerError(
             f"De werkruimte {path.name} is al {LOCK_TIMEOUT_S:.0f} seconden bezet door een "
             "andere opslag. Probeer het zo opnieuw; er is niets opgeslagen."
         ) from None
+
+
+def _remove_stale_pins(path: Path) -> None:
+    """Pins of readers that were killed: a read takes seconds, these are minutes old."""
+    now = dt.datetime.now().timestamp()
+    for pin in path.parent.glob(f".{glob.escape(path.name)}.*{PIN_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            if now - pin.stat().st_ctime > STALE_PIN_S:  # linking sets the ctime
+                pin.unlink()
 
 
 def _fsync(path: Path) -> None:
@@ -106,9 +118,13 @@ def _from_storage(layer_name: str, frame: pd.DataFrame) -> gpd.GeoDataFrame:
         elif column.kind is Kind.FLOAT:
             values = pd.to_numeric(values).astype("Float64")
         elif column.kind is Kind.INSTANT:
-            values = pd.to_datetime(values, utc=True).astype("datetime64[ms, UTC]")
+            # Unreadable text (typed in QGIS) becomes missing rather than taking every page
+            # down; `quality` names such rows so someone fixes them.
+            values = pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601"
+                                    ).astype("datetime64[ms, UTC]")
         elif column.kind is Kind.DATE:
-            values = pd.to_datetime(values).astype("datetime64[ms]")
+            values = pd.to_datetime(values, errors="coerce", format="ISO8601"
+                                    ).astype("datetime64[ms]")
         else:
             values = values.astype(object).where(values.notna(), None)
         result[column.name] = values
@@ -256,19 +272,80 @@ def get_workspace_info(path: str | os.PathLike) -> WorkspaceInfo:
     )
 
 
+READ_ATTEMPTS = 10
+T = TypeVar("T")
+
+
+def _get_file_version(path: Path) -> tuple[int, int, int]:
+    """What changes when a save swaps in a new file: inode, modification time, size."""
+    status = path.stat()
+    return status.st_ino, status.st_mtime_ns, status.st_size
+
+
+PIN_SUFFIX = ".reading.gpkg"
+STALE_PIN_S = 600
+
+
+@contextlib.contextmanager
+def _pin_version(path: Path) -> Iterator[Path]:
+    """A second name for the file as it is now (a hard link), so a save that swaps in a new
+    file meanwhile does not change what is being read. Where no hard link can be made, the
+    file itself (and `_read_one_version` reads again after a swap)."""
+    pin = path.with_name(f".{path.name}.{uuid.uuid4().hex}{PIN_SUFFIX}")
+    try:
+        os.link(path, pin)
+    except OSError:
+        yield path
+        return
+    try:
+        yield pin
+    finally:
+        pin.unlink(missing_ok=True)
+
+
+def _read_one_version(path: Path, read: Callable[[Path], T]) -> T:
+    """Run `read` on one saved version of the file, never on a mix of two.
+
+    A save swaps in a new file at any moment. `read` gets a pinned name of the current
+    version; should pinning be impossible, a read that straddled a swap is read again. Only a
+    problem found on one unchanging version is reported.
+    """
+    for _ in range(READ_ATTEMPTS):
+        before = _get_file_version(path)
+        with _pin_version(path) as pinned:
+            try:
+                result = read(pinned)
+            except (WerkwijzerError, pyogrio.errors.DataSourceError, sqlite3.DatabaseError):
+                if pinned == path and _get_file_version(path) != before:
+                    continue
+                raise
+        if pinned != path or _get_file_version(path) == before:
+            return result
+    raise WerkwijzerError(f"{path.name} werd steeds opnieuw opgeslagen terwijl Buurtkaart hem "
+                          "las. Probeer het zo opnieuw; er is niets veranderd.")
+
+
 def read_layer(path: str | os.PathLike, layer_name: str, *, tz: str | None = None,
                ) -> gpd.GeoDataFrame:
     """Read one layer, instants in the workspace's zone, with local hour, weekday and date.
 
-    The local columns are added for the layer's time column (see `schema.Layer`).
+    The local columns are added for the layer's time column (see `schema.Layer`). The rows
+    all come from one saved version of the file, also while someone else saves.
     """
     path = Path(path)
     tz = tz or get_workspace_info(path).tz
-    raw = pyogrio.read_dataframe(path, layer=layer_name, use_arrow=True)
+    return _read_one_version(path, lambda pinned: _read_stored_layer(pinned, layer_name, tz,
+                                                                     shown_name=path.name))
+
+
+def _read_stored_layer(path: Path, layer_name: str, tz: str, *, shown_name: str,
+                       ) -> gpd.GeoDataFrame:
+    raw = pyogrio.read_dataframe(path, layer=layer_name, use_arrow=True,
+                                 datetime_as_string=True)
     stored_rows = _count_rows(path, layer_name)
     if len(raw) != stored_rows:
         raise WerkwijzerError(
-            f"Laag '{layer_name}' in {path.name} gaf {len(raw)} van de {stored_rows} rijen. "
+            f"Laag '{layer_name}' in {shown_name} gaf {len(raw)} van de {stored_rows} rijen. "
             "Het bestand is buiten Buurtkaart om gewijzigd; zet een reservekopie terug."
         )
     return localise_layer(layer_name, _from_storage(layer_name, raw), tz)
@@ -291,9 +368,15 @@ def localise_layer(layer_name: str, frame: gpd.GeoDataFrame, tz: str) -> gpd.Geo
 
 def read_layers(path: str | os.PathLike, layer_names: tuple[str, ...] = schema.LAYER_NAMES,
                 ) -> dict[str, gpd.GeoDataFrame]:
-    """Read several layers at once (the workspace information is read once)."""
-    tz = get_workspace_info(path).tz
-    return {name: read_layer(path, name, tz=tz) for name in layer_names}
+    """Read several layers at once, all from one saved version of the file."""
+    path = Path(path)
+
+    def read(pinned: Path) -> dict[str, gpd.GeoDataFrame]:
+        tz = get_workspace_info(pinned).tz
+        return {name: _read_stored_layer(pinned, name, tz, shown_name=path.name)
+                for name in layer_names}
+
+    return _read_one_version(path, read)
 
 
 def write_layers(path: str | os.PathLike, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
@@ -316,7 +399,7 @@ def rewrite_layer(path: str | os.PathLike, layer_name: str,
     info = get_workspace_info(path)
     with _writer_lock(path):
         before = read_layer(path, layer_name, tz=info.tz)
-        after = validate_layer(layer_name, modify(before.copy()))
+        after = validate_layer(layer_name, modify(before.copy()), by_id=True)
         _commit_copy(path, {layer_name: after}, None)
     return before
 
@@ -395,10 +478,18 @@ def backup_workspace(path: str | os.PathLike, *, label: str = "voor-import") -> 
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{path.stem}-{stamp}-{label}.gpkg"
     partial = target.with_name(target.name + ".partial")
-    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as source, \
-            contextlib.closing(sqlite3.connect(partial)) as copy:
-        source.backup(copy)
-    os.replace(partial, target)
+    # Inside the write lock: the copy is of one saved version, and a `.partial` left here is
+    # a backup that was killed half-way (no other backup can be running), so it goes.
+    with _writer_lock(path):
+        for stale in folder.glob("*.partial"):
+            stale.unlink(missing_ok=True)
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as \
+                    source, contextlib.closing(sqlite3.connect(partial)) as copy:
+                source.backup(copy)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
     for old in list_backups(path)[BACKUPS_KEPT:]:
         old.unlink(missing_ok=True)
     return target

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import schema
+from . import labels, schema
 from ._errors import WerkwijzerError
 from .schema import Column, Kind, Layer
 from .timefilter import parse_weekdays, to_weekday_codes
@@ -21,8 +22,10 @@ MAX_MESSAGES = 50
 class _Problems:
     """Dutch problem lines, each naming the row (as a spreadsheet shows it) and the column."""
 
-    def __init__(self, row_numbers: np.ndarray, max_messages: int | None) -> None:
+    def __init__(self, row_numbers: np.ndarray, max_messages: int | None,
+                 row_word: str = "Rij") -> None:
         self.row_numbers = row_numbers
+        self.row_word = row_word
         self.max_messages = max_messages
         self.lines: list[str] = []
         self.total = 0
@@ -40,7 +43,8 @@ class _Problems:
             if values is not None:
                 found = f"'{_show(values.iloc[position])}' "
             self.lines.append(
-                f"Rij {self.row_numbers[position]}, kolom '{name}'{label}: {found}{what}. {fix}"
+                f"{self.row_word} {self.row_numbers[position]}, kolom '{name}'{label}: {found}"
+                f"{what}. {fix}"
             )
 
     def add(self, line: str) -> None:
@@ -114,7 +118,33 @@ def _check_code(column: Column, values: pd.Series, present: np.ndarray,
     return codes.where(present, None).astype(object).where(present, None)
 
 
+def _check_in_range(column: Column, dates: pd.Series, problems: _Problems,
+                    values: pd.Series) -> pd.Series:
+    """Refuse dates before 1990 or more than ten years ahead (a typing error such as
+    31-12-9999 would otherwise break every period and chart); they become missing."""
+    first, last = schema.get_date_range()
+    low, high = pd.Timestamp(first), pd.Timestamp(last) + pd.Timedelta(days=1)
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):  # UTC here: a day either way for the zone
+        dates_utc = dates.dt.tz_localize(None)
+        outside = (dates_utc < low - pd.Timedelta(days=1)) | (dates_utc >= high + pd.Timedelta(
+            days=1))
+    else:
+        outside = (dates < low) | (dates >= high)
+    outside = outside.fillna(False).to_numpy(dtype=bool)
+    shown = values.map(lambda v: labels.format_date(v) if isinstance(v, (pd.Timestamp, dt.date))
+                       else v)
+    problems.add_rows(outside, column, f"ligt niet tussen {first:%d-%m-%Y} en {last:%d-%m-%Y}",
+                      "Controleer het jaar.", shown)
+    return dates.where(~outside)
+
+
 def _check_instant(column: Column, values: pd.Series, present: np.ndarray,
+                   problems: _Problems) -> pd.Series:
+    return _check_in_range(column, _parse_instant(column, values, present, problems), problems,
+                           values)
+
+
+def _parse_instant(column: Column, values: pd.Series, present: np.ndarray,
                    problems: _Problems) -> pd.Series:
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         return values.dt.tz_convert("UTC").astype("datetime64[ms, UTC]")
@@ -147,7 +177,8 @@ def _check_date(column: Column, values: pd.Series, present: np.ndarray,
     parsed = pd.to_datetime(values, errors="coerce", format="mixed", dayfirst=False)
     bad = present & parsed.isna().to_numpy()
     problems.add_rows(bad, column, "is geen bestaande datum", "Gebruik jjjj-mm-dd.", values)
-    return parsed.dt.normalize().astype("datetime64[ms]")
+    return _check_in_range(column, parsed.dt.normalize().astype("datetime64[ms]"), problems,
+                           values)
 
 
 def _check_text(values: pd.Series, present: np.ndarray) -> pd.Series:
@@ -249,6 +280,7 @@ def validate_layer(
     *,
     row_numbers: Sequence[int] | None = None,
     max_messages: int | None = MAX_MESSAGES,
+    by_id: bool = False,
 ) -> gpd.GeoDataFrame:
     """Check `frame` against the layer's schema and return it in canonical form.
 
@@ -264,6 +296,8 @@ def validate_layer(
         numbering of a file with a header (first data row = 2).
     max_messages
         At most this many problem lines (then a count of the rest); None for all.
+    by_id
+        Name rows by their `id` ("Nummer 17"), for rows already in a workspace.
 
     Returns
     -------
@@ -278,7 +312,10 @@ def validate_layer(
     """
     layer = schema.get_layer(layer_name)
     numbers = np.asarray(row_numbers if row_numbers is not None else np.arange(len(frame)) + 2)
-    problems = _Problems(numbers, max_messages)
+    if by_id and schema.ID in frame.columns:
+        numbers = np.asarray([value if pd.notna(value) else "?" for value in frame[schema.ID]],
+                             dtype=object)
+    problems = _Problems(numbers, max_messages, "Nummer" if by_id else "Rij")
     frame = frame.drop(columns=[c for c in schema.DERIVED_COLUMNS if c in frame.columns])
     unknown = [c for c in frame.columns if c not in layer.column_names and c != schema.GEOMETRY]
     for name in unknown:

@@ -1,0 +1,94 @@
+"""Rows a workspace already holds that no page can use: dates outside 1990 to ten years ahead,
+or a required date that could not be read (typed in QGIS, or imported before the check).
+
+They are set aside from every map, filter, chart and export, named in a warning, and stay
+in the workspace until someone fixes or deletes them (Invoer, Bewerken)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import labels
+from . import schema as s
+from .storage import read_layers
+
+
+@dataclass(frozen=True)
+class DateProblem:
+    """One date in one saved row that pages cannot use."""
+
+    layer: str
+    row_id: int | None
+    column: str
+    value: pd.Timestamp | None
+
+    def describe(self) -> str:
+        """A Dutch line naming the layer, the row's number and the column."""
+        layer = labels.LAYER_LABELS.get(self.layer, self.layer)
+        label = s.get_layer(self.layer).column(self.column).label
+        where = f"nummer {self.row_id}" if self.row_id is not None else "een rij"
+        first, last = s.get_date_range()
+        if self.value is None:
+            what = "is leeg of onleesbaar"
+        else:
+            what = (f"is {labels.format_date(self.value)}, niet tussen "
+                    f"{labels.format_date(first)} en {labels.format_date(last)}")
+        return f"{layer.capitalize()}, {where}, kolom '{self.column}' ({label}): {what}."
+
+
+def _find_bad_cells(name: str, frame: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
+    """Per date or moment column of a layer: which rows are out of range (or missing where
+    the column is required)."""
+    first, last = (pd.Timestamp(day) for day in s.get_date_range())
+    last += pd.Timedelta(days=1)
+    found = {}
+    for column in s.get_layer(name).columns:
+        if column.kind not in (s.Kind.DATE, s.Kind.INSTANT) or column.name not in frame:
+            continue
+        values = frame[column.name]
+        days = values.dt.tz_localize(None) if isinstance(values.dtype, pd.DatetimeTZDtype) \
+            else values
+        bad = ((days < first) | (days >= last)).fillna(False).to_numpy(dtype=bool)
+        if column.required:
+            bad = bad | values.isna().to_numpy(dtype=bool)
+        if bad.any():
+            found[column.name] = bad
+    return found
+
+
+def find_date_problems(layers: Mapping[str, gpd.GeoDataFrame]) -> list[DateProblem]:
+    """Every date or moment outside the allowed range, and every required one that is
+    missing, in layers as `storage.read_layers` gives them."""
+    found = []
+    for name, frame in layers.items():
+        if name not in s.LAYERS or frame.empty:
+            continue
+        ids = frame[s.ID].to_numpy() if s.ID in frame.columns else [None] * len(frame)
+        for column, bad in _find_bad_cells(name, frame).items():
+            for position in np.flatnonzero(bad):
+                value = frame[column].iloc[position]
+                found.append(DateProblem(name, None if pd.isna(ids[position]) else
+                                         int(ids[position]), column,
+                                         None if pd.isna(value) else pd.Timestamp(value)))
+    return found
+
+
+def set_aside_date_problems(layers: Mapping[str, gpd.GeoDataFrame],
+                            ) -> tuple[dict[str, gpd.GeoDataFrame], list[DateProblem]]:
+    """The layers without the rows of `find_date_problems`, and those problems."""
+    problems = find_date_problems(layers)
+    clean = dict(layers)
+    for name in {problem.layer for problem in problems}:
+        cells = _find_bad_cells(name, layers[name])
+        clean[name] = layers[name][~np.logical_or.reduce(list(cells.values()))]
+    return clean, problems
+
+
+def read_usable_layers(path) -> tuple[dict[str, gpd.GeoDataFrame], list[DateProblem]]:
+    """Every layer of a workspace with unusable rows set aside, and what was set aside."""
+    return set_aside_date_problems(read_layers(path))
