@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pandas as pd
 import pytest
@@ -97,3 +98,65 @@ def test_public_map_tooltips_show_no_small_counts(demo_path):
     assert "waarnemingen op" not in html  # no sightings-per-day line in public cells
     for note in layers[s.OBSERVATIONS][s.NOTE].dropna().unique():
         assert note not in html
+
+
+def test_moments_under_five_stay_out_even_when_they_add_up():
+    # 3 youths on Friday 21:00 and 3 on Saturday 21:00: 6 together, but each moment is small.
+    cells = pub.make_public_cells(_obs([Obs(when="2026-09-11 21:30", count=3),
+                                        Obs(when="2026-09-12 21:30", count=3),
+                                        Obs(when="2026-09-12 22:10", count=7)]))
+    assert cells["persons_youth"].tolist() == [7]
+
+
+def _numbers(cells) -> Counter:
+    """Public cell numbers as persons per (cell, group), zeros left out."""
+    found: Counter = Counter()
+    for _, row in cells.iterrows():
+        for group in s.GROUP_CODES:
+            if row[f"persons_{group}"]:
+                found[(row["cell_x"], row["cell_y"], group)] += int(row[f"persons_{group}"])
+    return found
+
+
+def test_no_difference_of_two_public_numbers_reveals_a_count_under_five(demo_path):
+    from werkwijzer_geo import scenes as sc
+    from werkwijzer_geo.selection import select_layers
+    from werkwijzer_geo.timefilter import HourRange
+
+    layers = storage.read_layers(demo_path)
+    hourly = {(day, hour): _numbers(pub.make_public_layers(layers, TimeFilter(
+        hours=HourRange(hour, (hour + 1) % 24), weekdays=frozenset({day})))["cells"])
+        for day in range(7) for hour in range(24)}  # "Een dag afspelen", every day and hour
+    compared = 0
+    for scene in sc.read_scenes(demo_path):
+        time_filter = scene.to_time_filter()
+        assert time_filter.date_from is None and time_filter.date_to is None
+        shown = _numbers(pub.make_public_layers(layers, time_filter)["cells"])
+        slots = [(day, hour) for day in sorted(time_filter.weekdays)
+                 for hour in time_filter.hours.get_hours()]
+        # The scene is exactly its hours added up: nothing hidden inside it...
+        assert shown == sum((hourly[slot] for slot in slots), Counter())
+        # ...so a scene minus any one of its hours is 0 or at least 5.
+        for slot in slots:
+            for key, number in shown.items():
+                assert number - hourly[slot][key] in (0, *range(5, number + 1)), (scene.title,
+                                                                                  slot, key)
+            compared += 1
+        # The week chart of the scene shows the same hours, each 5 or more.
+        week = pub.get_public_week(select_layers(layers, time_filter)[s.OBSERVATIONS],
+                                   group="youth")
+        for day, hour in slots:
+            youth = sum(n for (_, _, group), n in hourly[(day, hour)].items() if group == "youth")
+            value = week.loc[day, hour]
+            assert (pd.isna(value) and youth == 0) or (value == youth and value >= 5)
+    assert compared > 100
+    # The whole period is every hour of every day added up, too.
+    everything = _numbers(pub.make_public_layers(layers, TimeFilter())["cells"])
+    assert everything == sum(hourly.values(), Counter())
+
+
+def test_public_effort_is_only_day_and_evening_totals(demo_path):
+    rounds = storage.read_layer(demo_path, s.ROUNDS)
+    sentence = pub.describe_public_effort(rounds)
+    assert sentence.startswith(f"Het buurtteam liep {len(rounds)} rondes: ")
+    assert not re.search(r"\d{2}:\d{2}|maandag|dinsdag|vrijdag|zaterdag", sentence)

@@ -7,11 +7,16 @@ from streamlit_folium import st_folium
 
 import ui
 from werkwijzer_geo import WerkwijzerError, charts, labels, maps
-from werkwijzer_geo import patterns as pt
 from werkwijzer_geo import scenes as sc
 from werkwijzer_geo import schema as s
 from werkwijzer_geo.effects import get_weekly_trend
-from werkwijzer_geo.public import describe_public, make_public_layers
+from werkwijzer_geo.public import (
+    MIN_PUBLIC_COUNT,
+    describe_public,
+    describe_public_effort,
+    get_public_week,
+    make_public_layers,
+)
 from werkwijzer_geo.selection import select_layers
 from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
@@ -46,20 +51,18 @@ def public_map(public: dict, visible: list[str], *, scene: sc.Scene | None, key:
 
 
 def scene_chart(scene: sc.Scene, time_filter: TimeFilter, public: dict) -> None:
-    if scene.chart == "effort":
-        effort = pt.get_effort(layers[s.ROUNDS], time_filter)
-        st.plotly_chart(charts.plot_week_heatmap(effort, title="Wanneer keken we (rondes)",
-                                                 value_label="rondes"), width="stretch")
+    selected = select_layers(layers, time_filter)
+    if scene.chart == "effort":  # residents hear how much, never at which hours
+        st.markdown(f"**Wanneer keken we?** {describe_public_effort(selected[s.ROUNDS])}")
     elif scene.chart == "week":
-        presence = pt.get_presence(layers[s.OBSERVATIONS], layers[s.ROUNDS],
-                                   layers[s.PLACES], time_filter)
-        week = pt.get_typical_week(presence, pt.get_effort(layers[s.ROUNDS], time_filter),
-                                   group="youth")
+        week = get_public_week(selected[s.OBSERVATIONS], group="youth")
         st.plotly_chart(charts.plot_week_heatmap(
-            week, title="Jongeren aanwezig, in % van de rondes die keken", value_label="%",
-            percent=True), width="stretch")
+            week, title="Jongeren gezien per weekdag en uur (opgeteld)", value_label="mensen",
+            missing_text="niets te tonen"), width="stretch")
+        st.caption(f"Alleen momenten met {MIN_PUBLIC_COUNT} of meer jongeren op één plek "
+                   "tellen mee.")
     elif scene.chart == "trend":
-        trend = get_weekly_trend(select_layers(layers, time_filter)[s.SPOTS])
+        trend = get_weekly_trend(selected[s.SPOTS])
         if not trend.empty:
             st.plotly_chart(charts.plot_weekly_trend(trend), width="stretch")
     elif scene.chart == "themes":

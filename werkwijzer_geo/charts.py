@@ -12,11 +12,11 @@ UNKNOWN_COLOUR = "#d9d9d9"
 
 
 def plot_week_heatmap(table: pd.DataFrame, *, title: str, value_label: str,
-                      percent: bool = False) -> go.Figure:
+                      percent: bool = False, missing_text: str = "niet gekeken") -> go.Figure:
     """A 7 x 24 table as a heat map; NaN cells (nobody looked) are grey and say so."""
     values = table.to_numpy(dtype=float)
     shown = np.where(np.isnan(values), None, np.round(values * 100 if percent else values, 0))
-    text = [["niet gekeken" if v is None else (f"{v:.0f}%" if percent else f"{v:.0f}")
+    text = [[missing_text if v is None else (f"{v:.0f}%" if percent else f"{v:.0f}")
              for v in row] for row in shown]
     figure = go.Figure(go.Heatmap(
         z=shown, x=[f"{h:02d}" for h in table.columns], y=list(labels.WEEKDAY_LONG),

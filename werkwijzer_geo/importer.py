@@ -187,7 +187,8 @@ def _map_codes(layer_name: str, column: s.Column, raw: pd.Series, mapping: Impor
 
 
 def _convert_column(layer_name: str, column: s.Column, raw: pd.Series, mapping: ImportMapping,
-                    tz: str, source: str | None, problems: _Problems) -> pd.Series:
+                    tz: str, source: str | None, problems: _Problems, *, dutch: bool,
+                    ) -> pd.Series:
     def report(found: list[tuple[int, str]]) -> None:
         for position, what in found:
             problems.cell(position, column.name, source, raw.iloc[position], what)
@@ -195,7 +196,7 @@ def _convert_column(layer_name: str, column: s.Column, raw: pd.Series, mapping: 
     if column.kind is Kind.CODE:
         return _map_codes(layer_name, column, raw, mapping, source, problems)
     if column.kind in (Kind.INT, Kind.FLOAT):
-        numbers, found = to_numbers(raw)
+        numbers, found = to_numbers(raw, dutch=dutch)
         report(found)
         return numbers
     if column.kind is Kind.INSTANT:
@@ -218,12 +219,16 @@ def _build_geometry(table: SourceTable, mapping: ImportMapping, boundary: gpd.Ge
         lat, lon = parse_geolocation(table.frame[columns[LAT]])
         return make_points(lon.to_numpy(), lat.to_numpy(), rd=False)
     if X in columns and Y in columns:
-        x, _ = to_numbers(table.frame[columns[X]].reset_index(drop=True))
-        y, _ = to_numbers(table.frame[columns[Y]].reset_index(drop=True))
+        x, _ = to_numbers(table.frame[columns[X]].reset_index(drop=True),
+                                grouping=False)
+        y, _ = to_numbers(table.frame[columns[Y]].reset_index(drop=True),
+                                grouping=False)
         return make_points(x.to_numpy(float), y.to_numpy(float), rd=True)
     if LAT in columns and LON in columns:
-        lat, bad_lat = to_numbers(table.frame[columns[LAT]].reset_index(drop=True))
-        lon, bad_lon = to_numbers(table.frame[columns[LON]].reset_index(drop=True))
+        lat, bad_lat = to_numbers(table.frame[columns[LAT]].reset_index(drop=True),
+                                     grouping=False)
+        lon, bad_lon = to_numbers(table.frame[columns[LON]].reset_index(drop=True),
+                                     grouping=False)
         for position, what in bad_lat:
             problems.cell(position, LAT, columns[LAT], table.frame[columns[LAT]].iloc[position],
                           what)
@@ -285,6 +290,45 @@ def _check_ids(rows: gpd.GeoDataFrame, workspace: Path, layer_name: str, table: 
                           "nummert dan zelf")
 
 
+# Header words only a Dutch file uses (compared as `normalise_name` writes them).
+DUTCH_HEADER_WORDS = frozenset({
+    "tijdstip", "datum", "tijd", "groep", "aantal", "aantalpersonen", "personen", "activiteit",
+    "opmerking", "opmerkingen", "notitie", "toelichting", "plek", "plaats", "soort", "ernst",
+    "gemeld", "gemeldop", "melddatum", "opgelost", "opgelostop", "waarnemers", "naam", "dagen",
+    "omvang", "sinds", "straal", "doel", "trekker", "titel", "waardering", "bron", "verhaal",
+    "tekst", "breedtegraad", "lengtegraad", "ronde", "rol", "interactie", "begin", "einde",
+    "thema", "themas", "begindatum", "einddatum", "evaluatie"})
+_DECIMAL_COMMA = re.compile(r"-?\d+,(\d{1,2}|\d{4,})")
+
+
+def looks_dutch(table: SourceTable) -> bool:
+    """Whether a file writes numbers the Dutch way: saved by Dutch Excel (semicolons), Dutch
+    column names, or a decimal comma that cannot be a thousands separator ('2,5')."""
+    if table.delimiter == ";":
+        return True
+    if any(normalise_name(column) in DUTCH_HEADER_WORDS for column in table.frame.columns):
+        return True
+    return any(isinstance(cell, str) and _DECIMAL_COMMA.fullmatch(cell.strip())
+               for column in table.frame.columns for cell in table.frame[column].head(200))
+
+
+def _remove_nul_characters(table: SourceTable) -> list[str]:
+    """NUL characters cut text short when it is saved: take them out, and say where."""
+    warnings = []
+    for column in table.frame.columns:
+        cells = table.frame[column]
+        has_nul = cells.map(lambda cell: isinstance(cell, str) and "\x00" in cell).to_numpy(
+            dtype=bool)
+        for position in np.flatnonzero(has_nul):
+            warnings.append(f"Rij {table.row_numbers[position]}, kolom '{column}': bevatte een "
+                            "onzichtbaar NUL-teken (vaak uit een beschadigd bestand). Dat is "
+                            "weggehaald; controleer de tekst.")
+        if has_nul.any():
+            table.frame[column] = cells.map(
+                lambda cell: cell.replace("\x00", "") if isinstance(cell, str) else cell)
+    return warnings
+
+
 def find_personal_data(layer_name: str, rows: gpd.GeoDataFrame, table: SourceTable,
                        ) -> list[str]:
     """Warnings for free text that looks like a phone number, e-mail address or postcode with
@@ -338,6 +382,8 @@ def plan_import(
         problems.add(f"Kolom '{column}' in {table.name} is bedoeld voor persoonsgegevens en "
                      "wordt geweigerd. Verwijder die kolom uit het bestand en importeer opnieuw.")
     resolved = _resolve_mapping(layer_name, table, given, problems)
+    nul_warnings = _remove_nul_characters(table)
+    dutch = looks_dutch(table)
     frame = table.frame.reset_index(drop=True)
     converted = {}
     for index, column in enumerate(layer.columns):
@@ -356,7 +402,8 @@ def plan_import(
                              f"geef één waarde voor alle rijen (--default {column.name}=...).")
             continue
         converted[column.name] = _convert_column(layer_name, column, raw.reset_index(drop=True),
-                                                 resolved, tz, source_name, problems)
+                                                 resolved, tz, source_name, problems,
+                                                 dutch=dutch)
     report(0.75, "Plekken op de kaart…")
     boundary = read_layer(workspace, s.BOUNDARY)
     geometry = _build_geometry(table, resolved, boundary, problems)
@@ -376,8 +423,8 @@ def plan_import(
         raise WerkwijzerError(problems.get_lines())
     assert rows is not None
     report(1.0, "Klaar")
-    return ImportPlan(layer_name, rows, resolved, table, find_personal_data(layer_name, rows,
-                                                                            table))
+    return ImportPlan(layer_name, rows, resolved, table,
+                      nul_warnings + find_personal_data(layer_name, rows, table))
 
 
 def run_import(workspace: str | Path, plan: ImportPlan) -> ImportPlan:

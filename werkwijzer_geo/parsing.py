@@ -43,13 +43,77 @@ def is_blank(value: object) -> bool:
         return False
 
 
-def to_numbers(values: pd.Series) -> tuple[pd.Series, list[Problem]]:
-    """Numbers from cells; '2,5' (decimal comma) is 2.5. Blank cells stay missing."""
-    text = values.map(lambda v: None if is_blank(v) else str(v).strip().replace(",", "."))
-    numbers = pd.to_numeric(text, errors="coerce")
-    problems = [(int(i), "is geen getal") for i in np.flatnonzero(
+# A separator followed by exactly three digits may group thousands or mark decimals.
+_AMBIGUOUS = re.compile(r"[+-]?\d{1,3}[.,]\d{3}")
+_GROUPED = {".": re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?"),  # 1.000 / 1.000,5 (Dutch)
+            ",": re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")}  # 1,000 / 1,000.5 (English)
+_PLAIN_DECIMAL = re.compile(r"[+-]?\d*([.,])\d+")
+
+
+def _decimal_mark(text: str) -> str | None:
+    """The decimal mark a cell shows beyond doubt: '2,5' and '1.000,5' say ',', '2.5' and
+    '1,000.5' say '.'; '1.000' and '7' say nothing."""
+    for mark, pattern in _GROUPED.items():
+        other = "," if mark == "." else "."
+        if pattern.fullmatch(text) and (other in text or text.count(mark) > 1):
+            return other  # '1.000,5' or '1.000.000': the point groups thousands
+    match = _PLAIN_DECIMAL.fullmatch(text)
+    if match and not _AMBIGUOUS.fullmatch(text):
+        return match.group(1)
+    return None
+
+
+def to_numbers(values: pd.Series, *, dutch: bool = True, grouping: bool = True,
+               ) -> tuple[pd.Series, list[Problem]]:
+    """Numbers from cells, read the way the file writes them. Blank cells stay missing.
+
+    The decimal mark is decided for the whole column: from cells that show it ('2,5', '2.5',
+    '1.000,5'); when none does, from the file (Dutch: comma, '1.000' is a thousand; other
+    files: a '1.000' could be one or a thousand and is a problem, never a guess). With
+    `grouping` off (coordinates) a point or comma is always the decimal mark.
+    """
+    text = values.map(lambda v: None if is_blank(v) else str(v).strip())
+    problems: list[Problem] = []
+    if not grouping:
+        numbers = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    else:
+        marks = {mark for mark in map(_decimal_mark, text.dropna()) if mark}
+        mark = marks.pop() if len(marks) == 1 else None
+        if mark is None and not marks:
+            mark = "," if dutch else None
+        parsed = []
+        for position, cell in enumerate(text):
+            value, problem = _read_number(cell, mark)
+            parsed.append(value)
+            if problem:
+                problems.append((position, problem))
+        numbers = pd.Series(parsed, index=values.index, dtype="Float64")
+        return numbers, problems
+    problems += [(int(i), "is geen getal") for i in np.flatnonzero(
         text.notna().to_numpy() & numbers.isna().to_numpy())]
     return numbers, problems
+
+
+def _read_number(cell: str | None, mark: str | None) -> tuple[float | None, str | None]:
+    """One cell with the column's decimal mark (None: undecided, so '1.000' is a problem)."""
+    if cell is None or cell != cell:
+        return None, None
+    if mark is None and _AMBIGUOUS.fullmatch(cell):
+        return None, ("kan één of duizend betekenen (een punt of komma voor drie cijfers). "
+                      "Schrijf het getal zonder scheidingsteken voor duizendtallen, zoals 1000, "
+                      "of sla het bestand op als Nederlandse CSV (met puntkomma's)")
+    own = _decimal_mark(cell)
+    if mark is not None and own is not None and own != mark:
+        return None, (f"schrijft decimalen anders dan de rest van de kolom (daar met "
+                      f"'{mark}'). Gebruik in de hele kolom hetzelfde decimaalteken")
+    decimal = mark or own or "."
+    grouping = "." if decimal == "," else ","
+    if grouping in cell and _GROUPED[grouping].fullmatch(cell):
+        cell = cell.replace(grouping, "")
+    try:
+        return float(cell.replace(decimal, ".")), None
+    except ValueError:
+        return None, "is geen getal"
 
 
 def _excel_serial(value: object) -> pd.Timestamp | None:

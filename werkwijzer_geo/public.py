@@ -18,23 +18,47 @@ PUBLIC_LAYERS = (s.OBSERVATIONS, s.HANGOUTS, s.SPOTS, s.EXPERIMENTS, s.PLACES, s
                  s.STORIES)
 
 
+def keep_public_moments(observations: gpd.GeoDataFrame, *, cell_m: float = PUBLIC_CELL_M,
+                        min_count: int = MIN_PUBLIC_COUNT) -> gpd.GeoDataFrame:
+    """The observations of every moment that may be counted in public: a moment is one 50 m
+    cell, one group, one local date and one clock hour, and it is kept only when it holds at
+    least `min_count` people.
+
+    Every public number (a scene, an hour of a played-back day, the week chart, an export)
+    is a sum over whole moments: filters cut on dates, weekdays and whole hours, never
+    inside one. So each public number is a sum of kept moments of 5 or more, and no
+    difference between two of them can contain a moment that was left out.
+    """
+    if observations.empty:
+        return observations
+    x, y = get_rd_xy(observations)
+    moment = pd.DataFrame({
+        "cell_x": np.floor(x / cell_m), "cell_y": np.floor(y / cell_m),
+        s.GROUP: observations[s.GROUP].to_numpy(),
+        s.LOCAL_DATE: observations[s.LOCAL_DATE].to_numpy(),
+        s.LOCAL_HOUR: observations[s.LOCAL_HOUR].to_numpy(),
+        s.COUNT: observations[s.COUNT].to_numpy(dtype=np.int64)})
+    persons = moment.groupby(["cell_x", "cell_y", s.GROUP, s.LOCAL_DATE, s.LOCAL_HOUR],
+                             sort=False)[s.COUNT].transform("sum")
+    return observations[(persons >= min_count).to_numpy()]
+
+
 def make_public_cells(observations: gpd.GeoDataFrame, *, cell_m: float = PUBLIC_CELL_M,
                       min_count: int = MIN_PUBLIC_COUNT) -> gpd.GeoDataFrame:
-    """People per 50 m cell and group, with every group count below `min_count` removed.
-
-    A cell's `persons` is the sum of the counts that are shown, so no published number
-    contains a hidden one: a hidden count cannot be found by subtracting shown numbers
-    (a cell total minus its groups, or a neighbourhood total minus its cells).
-    """
+    """People per 50 m cell and group, counted only from moments of `min_count` or more
+    people (see `keep_public_moments`), so no published number holds a hidden one and none
+    can be found by subtracting shown numbers."""
     if cell_m < PUBLIC_CELL_M:
         raise ValueError(f"public cells are at least {PUBLIC_CELL_M} m")
-    cells = aggregate_to_grid(observations, cell_m=cell_m)
-    group_columns = [f"persons_{g}" for g in s.GROUP_CODES if f"persons_{g}" in cells.columns]
+    cells = aggregate_to_grid(keep_public_moments(observations, cell_m=cell_m,
+                                                  min_count=min_count), cell_m=cell_m)
+    # Every group has its column (zero where none was shown), so exports look alike.
+    group_columns = [f"persons_{g}" for g in s.GROUP_CODES]
     for column in group_columns:
-        cells[column] = cells[column].where(cells[column] >= min_count, 0)
-    cells["persons"] = cells[group_columns].sum(axis=1) if group_columns else 0
+        cells[column] = cells[column].fillna(0).astype(int) if column in cells.columns else 0
+    cells["persons"] = cells[group_columns].sum(axis=1) if len(cells) else 0
     cells = cells[cells["persons"] > 0].copy()
-    if group_columns:
+    if len(cells):
         cells["top_group"] = cells[group_columns].idxmax(axis=1).str.removeprefix("persons_")
     # What would let someone trace a visit: how many sightings, on how many days.
     cells = cells.drop(columns=["records", "dates"], errors="ignore")
@@ -111,6 +135,33 @@ def make_public_layers(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFil
         s.BOUNDARY: layers[s.BOUNDARY][[s.NAME, "geometry"]],
         "themes": count_story_themes(selected[s.STORIES]),
     }
+
+
+def get_public_week(observations: gpd.GeoDataFrame, *, group: str | None = None,
+                    ) -> pd.DataFrame:
+    """People seen per weekday (rows, Monday first) and hour (columns), added up over the
+    selection, from public moments only; NaN where nothing may be shown."""
+    kept = keep_public_moments(observations)
+    if group is not None:
+        kept = kept[kept[s.GROUP] == group]
+    week = kept.pivot_table(index=s.LOCAL_WEEKDAY, columns=s.LOCAL_HOUR, values=s.COUNT,
+                            aggfunc="sum") if len(kept) else pd.DataFrame()
+    week = week.reindex(index=range(7), columns=range(24)).astype(float)
+    return week.where(week > 0)
+
+
+DAYTIME = range(6, 18)
+
+
+def describe_public_effort(rounds: gpd.GeoDataFrame) -> str:
+    """When the team looked, only as coarse as residents may know it: how many rounds began
+    in the daytime (06-18 uur) and how many in the evening or night."""
+    if rounds.empty:
+        return "Het buurtteam liep in deze periode geen rondes."
+    daytime = int(rounds[s.LOCAL_HOUR].isin(DAYTIME).sum())
+    evening = len(rounds) - daytime
+    return (f"Het buurtteam liep {len(rounds)} rondes: {daytime} overdag (06-18 uur) en "
+            f"{evening} 's avonds en 's nachts.")
 
 
 def describe_public(public: dict) -> str:

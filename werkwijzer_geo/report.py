@@ -20,7 +20,13 @@ from . import patterns as pt
 from . import schema as s
 from .aggregate import aggregate_to_grid
 from .maps import AGGREGATE_ABOVE
-from .public import PUBLIC_CELL_M, make_public_layers
+from .public import (
+    MIN_PUBLIC_COUNT,
+    PUBLIC_CELL_M,
+    get_public_week,
+    keep_public_moments,
+    make_public_layers,
+)
 from .selection import select_layers
 
 FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
@@ -147,20 +153,29 @@ def write_png_map(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
 
 
 def _week_chart(path: Path, layers: dict[str, gpd.GeoDataFrame], snapshot) -> None:
-    effort = pt.get_effort(layers[s.ROUNDS], snapshot.time_filter)
-    presence = pt.get_presence(layers[s.OBSERVATIONS], layers[s.ROUNDS], layers[s.PLACES],
-                               snapshot.time_filter)
-    week = pt.get_typical_week(presence, effort, group="youth")
     figure = Figure(figsize=(10, 3.2), dpi=150)
     ax = figure.subplots()
-    image = ax.imshow(week.to_numpy(dtype=float) * 100, cmap="YlOrRd", vmin=0, vmax=100,
-                      aspect="auto")
+    if snapshot.public:  # counts of public moments only; when the team looked stays out
+        week = get_public_week(select_layers(layers, snapshot.time_filter)[s.OBSERVATIONS],
+                               group="youth")
+        image = ax.imshow(week.to_numpy(dtype=float), cmap="YlOrRd", vmin=0, aspect="auto")
+        title = (f"Jongeren gezien per weekdag en uur, opgeteld (alleen momenten met "
+                 f"{MIN_PUBLIC_COUNT} of meer op één plek)")
+        unit = "mensen"
+    else:
+        effort = pt.get_effort(layers[s.ROUNDS], snapshot.time_filter)
+        presence = pt.get_presence(layers[s.OBSERVATIONS], layers[s.ROUNDS],
+                                   layers[s.PLACES], snapshot.time_filter)
+        week = pt.get_typical_week(presence, effort, group="youth")
+        image = ax.imshow(week.to_numpy(dtype=float) * 100, cmap="YlOrRd", vmin=0, vmax=100,
+                          aspect="auto")
+        title = "Jongeren aanwezig, in % van de rondes die keken (grijs: niet gekeken)"
+        unit = "%"
     ax.set_facecolor("#d9d9d9")
     ax.set_yticks(range(7), labels.WEEKDAY_LONG)
     ax.set_xticks(range(24), [f"{h:02d}" for h in range(24)], fontsize=7)
-    ax.set_title("Jongeren aanwezig, in % van de rondes die keken (grijs: niet gekeken)",
-                 fontsize=10)
-    figure.colorbar(image, ax=ax, label="%")
+    ax.set_title(title, fontsize=10)
+    figure.colorbar(image, ax=ax, label=unit)
     figure.savefig(path, bbox_inches="tight")
 
 
@@ -198,7 +213,11 @@ def write_pdf_report(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
         pdf.cell(0, 8, "Een gewone week", new_x="LMARGIN", new_y="NEXT")
         pdf.image(str(week_png), w=250)
     report(0.8, "Patronen en acties…")
-    found = pt.build_report(layers, snapshot.time_filter)
+    if snapshot.public:  # patterns only from moments that may be shown in public
+        found = pt.build_report({**layers, s.OBSERVATIONS: keep_public_moments(
+            layers[s.OBSERVATIONS])}, snapshot.time_filter)
+    else:
+        found = pt.build_report(layers, snapshot.time_filter)
     sentences = [_public_sentence(p) if snapshot.public else p.sentence for p in found.patterns]
     _section(pdf, "Wat komt terug", sentences or ["Geen patronen in deze selectie."])
     if not snapshot.public:

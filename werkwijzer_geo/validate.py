@@ -182,7 +182,8 @@ def _check_date(column: Column, values: pd.Series, present: np.ndarray,
 
 
 def _check_text(values: pd.Series, present: np.ndarray) -> pd.Series:
-    text = values.astype("string").str.strip()
+    # A NUL would cut the text short on saving; the importer has already said where.
+    text = values.astype("string").str.replace("\x00", "", regex=False).str.strip()
     return text.astype(object).where(present, None)
 
 
