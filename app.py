@@ -36,6 +36,7 @@ def run_page() -> None:
     st.sidebar.title("Buurtkaart")
     st.sidebar.caption(ui.plain(info.name))
     ui.render_time_filter(layers)
+    ui.warn_if_open_without_sign_in()
     ui.warn_about_set_aside_rows()
     navigation.run()
 

@@ -99,6 +99,26 @@ def load_workspace(*, every_row: bool = False,
 
 
 MAX_PROBLEMS_SHOWN = 10
+LOOPBACK = ("127.", "::1", "localhost")
+
+
+def is_open_without_sign_in(address: str | None, has_sign_in: bool) -> bool:
+    """Whether the server answers other computers while nobody has to sign in (Streamlit
+    listens on every interface when no address is set)."""
+    listens_wide = not address or not address.startswith(LOOPBACK)
+    return listens_wide and not has_sign_in
+
+
+def warn_if_open_without_sign_in() -> None:
+    """Say so on every page when someone opened the app to a network without sign-in."""
+    try:
+        has_sign_in = "auth" in st.secrets
+    except Exception:  # no secrets file at all: no sign-in
+        has_sign_in = False
+    if is_open_without_sign_in(st.get_option("server.address"), has_sign_in):
+        st.error("Buurtkaart is open voor het netwerk zonder inloggen: iedereen op dit netwerk "
+                 "kan notities lezen en wijzigen. Start de app zonder --server.address (dan "
+                 "alleen op deze computer) of stel inloggen in.")
 
 
 def warn_about_set_aside_rows() -> None:

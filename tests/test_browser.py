@@ -56,7 +56,9 @@ def _serve(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     """`streamlit run app.py` on a free port for `workspace`; waits for health."""
     port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = {**os.environ, "WERKWIJZER_DB": str(workspace),
+    temporary = workspace.parent / "tmp"  # the server's temp folder, for tests to inspect
+    temporary.mkdir(exist_ok=True)
+    env = {**os.environ, "WERKWIJZER_DB": str(workspace), "TMPDIR": str(temporary),
            "XDG_CACHE_HOME": str(tmp_path_factory.mktemp("cache"))}
     with open(log_path, "w") as log:
         server = subprocess.Popen(
@@ -453,6 +455,8 @@ def test_import_tab_checks_shows_and_saves_a_csv(browser, writable_app, tmp_path
     assert added[s.GROUP].tolist() == ["youth", "elderly"]
     assert added[s.LOCAL_HOUR].tolist() == [21, 21]
     assert storage.list_backups(workspace)
+    # The upload was on disk only while it was read.
+    assert not list((workspace.parent / "tmp").glob("buurtkaart-upload*"))
     page.close()
 
 
@@ -468,7 +472,24 @@ def _bait_requests(watch: Watch) -> list[str]:
     return [url for _, url in watch.remote if BAIT_HOST in url]
 
 
-@pytest.mark.parametrize("path", ["", "presentatie", "patronen"])
+def _listening_addresses(port: int) -> set[str]:
+    """The local addresses on which something listens on `port` (from /proc/net/tcp*)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
+def test_the_server_listens_only_on_this_computer(app_url):
+    port = urlparse(app_url).port
+    assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1, and nothing else
+
+
+@pytest.mark.parametrize("path", ["", "presentatie", "patronen", "invoer"])
 def test_hostile_text_is_shown_literally_and_runs_nothing(browser, hostile, hostile_app, path):
     from hostile import BAIT_HOST
 

@@ -124,3 +124,19 @@ def test_plain_shows_the_text_and_nothing_else():
     assert re.sub(r"\\(.)", r"\1", escaped).replace("  \n", "\n") == text
     assert not re.search(r"(?<!\\)[<>\[\]()$*`!:{}]", escaped)  # each one escaped
     assert ui.plain("a\x00b") == "ab"
+
+
+@pytest.mark.parametrize("mode", ["Een dag afspelen", "Voorbereiden"])
+def test_presentation_modes_run_with_hostile_text(monkeypatch, tmp_path, hostile, mode):
+    workspace, _, sentinel = hostile
+    at = _app(monkeypatch, workspace, tmp_path).run()
+    at.switch_page("views/presentatie.py").run()
+    next(b for b in at.get("button_group") if b.key == "presentation_mode").set_value(mode).run()
+    if mode == "Voorbereiden":
+        assert at.subheader[0].value == "Scènes voorbereiden"
+        assert at.dataframe[0].value["title"].tolist()[0] == "{{7*7}}"  # a table: plain text
+    else:
+        assert at.title[0].value == "Vrijdag 07:00"
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert not sentinel.exists()

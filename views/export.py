@@ -52,7 +52,7 @@ if st.button("Bestand maken", type="primary", key="export_make"):
         else:
             data = made.read_bytes()
     if made is not None:
-        st.download_button(f"{made.name} downloaden", data, file_name=made.name,
+        st.download_button(f"{ui.plain(made.name)} downloaden", data, file_name=made.name,
                            mime=MIME.get(made.suffix.lstrip("."), "application/octet-stream"),
                            type="primary", key="export_download")
 

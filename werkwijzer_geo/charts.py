@@ -21,7 +21,7 @@ def plot_week_heatmap(table: pd.DataFrame, *, title: str, value_label: str,
     figure = go.Figure(go.Heatmap(
         z=shown, x=[f"{h:02d}" for h in table.columns], y=list(labels.WEEKDAY_LONG),
         text=text, hovertemplate="%{y} %{x}:00 — %{text}<extra></extra>",
-        colorscale="YlOrRd", zmin=0, zmax=100 if percent else None,
+        colorscale="YlOrRd", zmin=0, zmax=100 if percent else max(1, np.nanmax(values, initial=0)),
         colorbar={"title": value_label}, xgap=1, ygap=1))
     figure.update_layout(title=title, plot_bgcolor=UNKNOWN_COLOUR, height=330,
                          margin={"l": 10, "r": 10, "t": 50, "b": 10},

@@ -168,6 +168,7 @@ def describe_public(public: dict) -> str:
     """A line for residents: how many people in the shown cells (hidden counts excluded)."""
     persons = int(public["cells"]["persons"].sum()) if len(public["cells"]) else 0
     shown = f"{persons:,}".replace(",", ".")
-    return (f"{shown} mensen gezien in de getoonde vakken van {PUBLIC_CELL_M} m; vakken met "
-            f"minder dan {MIN_PUBLIC_COUNT} mensen van een groep tonen we niet.")
+    return (f"{shown} mensen gezien in de getoonde vakken van {PUBLIC_CELL_M} m (opgeteld). "
+            f"Waar en wanneer minder dan {MIN_PUBLIC_COUNT} mensen van een groep samen waren, "
+            "tellen we niet mee.")
 

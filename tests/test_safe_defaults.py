@@ -1,0 +1,60 @@
+"""The server's defaults: only this computer, no tracebacks, a Dutch sentence when a page
+fails, 50 MB uploads."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import ui
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_config_listens_on_this_computer_and_hides_error_details():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["address"] == "127.0.0.1"
+    assert config["server"]["maxUploadSize"] == 50
+    assert config["client"]["showErrorDetails"] == "none"
+
+
+@pytest.mark.parametrize(("address", "sign_in", "open_"), [
+    ("127.0.0.1", False, False), ("localhost", False, False), ("::1", False, False),
+    ("0.0.0.0", False, True), (None, False, True), ("", False, True), ("0.0.0.0", True, False),
+])
+def test_open_to_a_network_only_counts_without_sign_in(address, sign_in, open_):
+    assert ui.is_open_without_sign_in(address, sign_in) is open_
+
+
+@pytest.mark.parametrize("page", ["views/kaart.py", "views/patronen.py",
+                                  "views/presentatie.py"])
+def test_a_failing_page_says_so_in_dutch_without_details(monkeypatch, tmp_path, demo_path,
+                                                          page):
+    from werkwijzer_geo import maps
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("/root/geheim/pad.py regel 12")
+
+    monkeypatch.setattr(maps, "build_base_map", broken)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("WERKWIJZER_DB", str(demo_path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page(page).run()
+    assert not at.exception
+    messages = [e.value for e in at.error]
+    assert len(messages) == 1 and messages[0].startswith("Er ging iets mis bij het tonen")
+    everything = " ".join(str(getattr(e, "value", "")) for e in at.main)
+    assert "geheim" not in everything and "RuntimeError" not in everything
+
+
+def test_the_upload_says_its_limit_in_dutch(monkeypatch, tmp_path, demo_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("WERKWIJZER_DB", str(demo_path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("views/invoer.py").run()
+    uploader = at.get("file_uploader")[0]
+    assert "hoogstens 50 MB" in uploader.proto.label
+    assert uploader.proto.max_upload_size_mb == 50
