@@ -3,31 +3,13 @@ English one; a NUL character is taken out with a warning, never a text cut short
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 from werkwijzer_geo import WerkwijzerError, storage
 from werkwijzer_geo import schema as s
-from werkwijzer_geo.demo import read_demo_boundary
 from werkwijzer_geo.importer import plan_import, run_import
 from werkwijzer_geo.parsing import to_numbers
-
-
-@pytest.fixture(scope="module")
-def outlined(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("outlined") / "buurt.gpkg"
-    storage.create_workspace(path, boundary=read_demo_boundary())
-    return path
-
-
-@pytest.fixture
-def workspace(outlined, tmp_path) -> Path:
-    path = tmp_path / "buurt.gpkg"
-    shutil.copyfile(outlined, path)
-    return path
 
 
 @pytest.mark.parametrize(("cells", "dutch", "expected"), [
