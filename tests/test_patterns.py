@@ -69,7 +69,7 @@ def test_effort_is_unknown_where_nobody_looked():
 def test_planted_pattern_found_with_place_days_and_hours():
     rounds, obs = _friday_world([True, True, True, True, True, False])
     presence = p.get_presence(obs, rounds, PLACES)
-    (pattern,) = p.find_patterns(presence, p.get_effort(rounds))
+    (pattern,) = p.find_patterns(presence, p.get_covered_slots(rounds))
     assert (pattern.group, pattern.place, pattern.weekdays) == ("youth", "Het plein", ["fri"])
     assert (pattern.start_hour, pattern.end_hour) == (21, 23)
     assert (pattern.rounds_present, pattern.rounds_covering, pattern.dates_seen) == (5, 6, 5)
@@ -82,7 +82,7 @@ def test_uncovered_sightings_and_thin_coverage_make_no_pattern():
     rounds, obs = _friday_world([True] * 6)
     few_rounds = rounds[rounds[s.ID] <= 3]  # only three Fridays were covered
     presence = p.get_presence(obs[obs[s.ROUND_ID].isin([1, 2, 3])], few_rounds, PLACES)
-    assert p.find_patterns(presence, p.get_effort(few_rounds)) == []
+    assert p.find_patterns(presence, p.get_covered_slots(few_rounds)) == []
     # The 03:00 sighting had no round: it is not presence in any covered slot.
     all_presence = p.get_presence(obs, rounds, PLACES)
     assert 3 not in set(all_presence[s.LOCAL_HOUR])
@@ -91,7 +91,7 @@ def test_uncovered_sightings_and_thin_coverage_make_no_pattern():
 def test_occasional_presence_is_no_pattern():
     rounds, obs = _friday_world([True, False, False, True, False, False])
     presence = p.get_presence(obs, rounds, PLACES)
-    assert p.find_patterns(presence, p.get_effort(rounds)) == []
+    assert p.find_patterns(presence, p.get_covered_slots(rounds)) == []
 
 
 def test_points_outside_places_are_grouped_by_proximity():
@@ -118,9 +118,8 @@ def test_presence_gap_when_no_professional_is_seen():
 @pytest.fixture(scope="module")
 def demo_patterns(demo_path):
     layers = storage.read_layers(demo_path)
-    effort = p.get_effort(layers[s.ROUNDS])
     presence = p.get_presence(layers[s.OBSERVATIONS], layers[s.ROUNDS], layers[s.PLACES])
-    return p.find_patterns(presence, effort)
+    return p.find_patterns(presence, p.get_covered_slots(layers[s.ROUNDS]))
 
 
 def test_demo_patterns_are_the_planted_ones_and_no_others(demo_patterns):
@@ -152,7 +151,7 @@ def test_recall_and_precision_over_other_seeds(seed):
               for k, v in demo.build_demo_layers(seed=seed).items()}
     presence = p.get_presence(layers[s.OBSERVATIONS], layers[s.ROUNDS], layers[s.PLACES])
     found = {(x.group, x.place) for x in p.find_patterns(
-        presence, p.get_effort(layers[s.ROUNDS]))}
+        presence, p.get_covered_slots(layers[s.ROUNDS]))}
     planted = {(group, place) for group, place, *_ in demo.PLANTED_PATTERNS}
     recall = len(found & planted) / len(planted)
     precision = len(found & planted) / max(len(found), 1)

@@ -21,6 +21,8 @@ from .selection import get_round_slots, select_timed
 from .timefilter import TimeFilter
 
 PROXIMITY_M = 50  # points outside places are grouped per cell of this size
+# Rows of one round, place and group this close in time are one moment: their counts add up.
+SAME_MOMENT = pd.Timedelta(minutes=5)
 PLACE_KEY = "place_key"
 YOUTH = "youth"
 _TO_WGS84 = Transformer.from_crs(s.METRIC_CRS, s.STORAGE_CRS, always_xy=True)
@@ -98,12 +100,23 @@ def _attach_rounds(observations: pd.DataFrame, rounds: pd.DataFrame) -> pd.Serie
     return known
 
 
-def get_effort(rounds: gpd.GeoDataFrame, time_filter: TimeFilter | None = None) -> pd.DataFrame:
+def get_covered_slots(rounds: gpd.GeoDataFrame, time_filter: TimeFilter | None = None,
+                      ) -> pd.DataFrame:
+    """Which round covered which local date and hour (see `selection.get_round_slots`),
+    within the filter."""
+    return select_timed(get_round_slots(rounds), time_filter or TimeFilter())
+
+
+def get_effort_from_slots(slots: pd.DataFrame) -> pd.DataFrame:
     """Rounds per weekday (rows 0-6) and hour (columns 0-23); NaN where nobody looked."""
-    slots = select_timed(get_round_slots(rounds), time_filter or TimeFilter())
     table = slots.groupby([s.LOCAL_WEEKDAY, s.LOCAL_HOUR])[s.ROUND_ID].nunique().unstack()
     table = table.reindex(index=range(7), columns=range(24)).astype(float)
     return table.where(table > 0)
+
+
+def get_effort(rounds: gpd.GeoDataFrame, time_filter: TimeFilter | None = None) -> pd.DataFrame:
+    """Rounds per weekday (rows 0-6) and hour (columns 0-23); NaN where nobody looked."""
+    return get_effort_from_slots(get_covered_slots(rounds, time_filter))
 
 
 def get_presence(observations: gpd.GeoDataFrame, rounds: gpd.GeoDataFrame,
@@ -111,26 +124,40 @@ def get_presence(observations: gpd.GeoDataFrame, rounds: gpd.GeoDataFrame,
                  ) -> pd.DataFrame:
     """One row per (round, place, group, hour): who was where in which round.
 
-    Columns: round_id, place_key, group, local_weekday, local_hour, local_date, count (the
-    largest count seen in that round and hour). Observations no round covered are left out:
-    they say nothing about how often.
+    Columns: round_id, place_key, group, local_weekday, local_hour, local_date, count.
+    Counting rules: rows of one round, place and group within `SAME_MOMENT` of each other
+    are one moment and add up (a file with a row per person); of the moments in one round
+    and hour the largest counts (the same people seen again are not added). Observations in
+    an hour their round did not cover are left out: they say nothing about how often.
     """
     selected = select_timed(observations, time_filter or TimeFilter())
+    columns = [s.ROUND_ID, PLACE_KEY, s.GROUP, s.LOCAL_WEEKDAY, s.LOCAL_HOUR, s.LOCAL_DATE,
+               s.COUNT]
     if selected.empty:
-        return pd.DataFrame(columns=[s.ROUND_ID, PLACE_KEY, s.GROUP, s.LOCAL_WEEKDAY,
-                                     s.LOCAL_HOUR, s.LOCAL_DATE, s.COUNT])
+        return pd.DataFrame(columns=columns)
     frame = pd.DataFrame({
         s.ROUND_ID: _attach_rounds(selected, rounds).to_numpy(),
-        PLACE_KEY: assign_places(selected, places).to_numpy(),
+        PLACE_KEY: assign_places(observations, places).loc[selected.index].to_numpy(),
         s.GROUP: selected[s.GROUP].to_numpy(),
         s.LOCAL_WEEKDAY: selected[s.LOCAL_WEEKDAY].to_numpy(dtype=int),
         s.LOCAL_HOUR: selected[s.LOCAL_HOUR].to_numpy(dtype=int),
         s.LOCAL_DATE: selected[s.LOCAL_DATE].to_numpy(),
         s.COUNT: selected[s.COUNT].to_numpy(dtype=int),
+        "moment": selected[s.OBSERVED_AT].dt.tz_convert("UTC").to_numpy(),
     })
     frame = frame[frame[s.ROUND_ID].notna()]
+    covered = get_round_slots(rounds)[[s.ROUND_ID, s.LOCAL_DATE, s.LOCAL_HOUR]]
+    frame = frame.merge(covered.drop_duplicates(), on=[s.ROUND_ID, s.LOCAL_DATE, s.LOCAL_HOUR])
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame = frame.sort_values([s.ROUND_ID, PLACE_KEY, s.GROUP, "moment"], kind="stable")
+    same_series = (frame[[s.ROUND_ID, PLACE_KEY, s.GROUP]].shift()
+                   == frame[[s.ROUND_ID, PLACE_KEY, s.GROUP]]).all(axis=1)
+    close = frame["moment"].diff() <= SAME_MOMENT
+    frame["moment_id"] = (~(same_series & close)).cumsum()
     keys = [s.ROUND_ID, PLACE_KEY, s.GROUP, s.LOCAL_WEEKDAY, s.LOCAL_HOUR, s.LOCAL_DATE]
-    return frame.groupby(keys, as_index=False)[s.COUNT].max()
+    moments = frame.groupby([*keys, "moment_id"], as_index=False)[s.COUNT].sum()
+    return moments.groupby(keys, as_index=False)[s.COUNT].max()[columns]
 
 
 def get_typical_week(presence: pd.DataFrame, effort: pd.DataFrame, *, group: str | None = None,
@@ -178,8 +205,8 @@ def _windows(slots: pd.DataFrame) -> list[tuple[int, int, int]]:
     windows = []
     for day in range(7):
         for start, end in by_day.get(day, []):
-            if start == 0 and end < 12 and by_day.get((day - 1) % 7, [None])[-1:] and \
-                    by_day[(day - 1) % 7][-1][1] == 24:
+            before = by_day.get((day - 1) % 7, [])
+            if start == 0 and end < 12 and before and before[-1][1] == 24:
                 continue  # belongs to the evening before
             if end == 24:
                 following = by_day.get((day + 1) % 7, [])
@@ -208,21 +235,25 @@ def _sentence(pattern_days: list[int], start: int, end: int, typical: str, group
             f"(gezien in {present} van {covering} rondes).")
 
 
-def find_patterns(presence: pd.DataFrame, effort: pd.DataFrame,
+def find_patterns(presence: pd.DataFrame, slots: pd.DataFrame,
                   settings: PatternSettings = PatternSettings()) -> list[Pattern]:
-    """Group-at-place windows seen in a high share of covering rounds, on several dates."""
+    """Group-at-place windows seen in a high share of covering rounds, on several dates.
+
+    `slots` are the covered slots of the same selection (`get_covered_slots`).
+    """
     if presence.empty:
         return []
+    effort = get_effort_from_slots(slots)
     table = _slot_table(presence, effort)
     strong = table[(table["share"] >= settings.min_share)
                    & (table["rounds_covering"] >= settings.min_rounds)]
     patterns = []
-    for (place, group), slots in strong.groupby([PLACE_KEY, s.GROUP]):
+    for (place, group), strong_slots in strong.groupby([PLACE_KEY, s.GROUP]):
         found: dict[tuple[int, int], list[int]] = {}
-        for day, start, end in _windows(slots):
+        for day, start, end in _windows(strong_slots):
             found.setdefault((start, end), []).append(day)
         for (start, end), days in found.items():
-            pattern = _measure_window(presence, effort, place, group, days, start, end)
+            pattern = _measure_window(presence, slots, place, group, days, start, end)
             if pattern.dates_seen >= settings.min_dates and pattern.share >= settings.min_share:
                 patterns.append(pattern)
     return sorted(patterns, key=lambda p: (-p.share, -p.dates_seen, p.place, p.group))
@@ -232,14 +263,24 @@ def _window_hours(start: int, end: int) -> list[int]:
     return [(start + step) % 24 for step in range((end - start) % 24 or 24)]
 
 
-def _measure_window(presence: pd.DataFrame, effort: pd.DataFrame, place: str, group: str,
+def _in_window(frame: pd.DataFrame, days: list[int], hours: list[int]) -> np.ndarray:
+    """Rows on one of `days` in one of `hours`; hours after midnight belong to the evening
+    before (a Friday window 21-2 holds Saturday 01:00)."""
+    evening = frame[s.LOCAL_WEEKDAY].isin(days) & frame[s.LOCAL_HOUR].isin(
+        [h for h in hours if h >= hours[0]])
+    night = frame[s.LOCAL_WEEKDAY].isin([(d + 1) % 7 for d in days]) & frame[
+        s.LOCAL_HOUR].isin([h for h in hours if h < hours[0]])
+    return (evening | night).to_numpy(dtype=bool)
+
+
+def _measure_window(presence: pd.DataFrame, slots: pd.DataFrame, place: str, group: str,
                     days: list[int], start: int, end: int) -> Pattern:
     hours = _window_hours(start, end)
-    in_window = presence[(presence[PLACE_KEY] == place) & (presence[s.GROUP] == group)
-                         & presence[s.LOCAL_WEEKDAY].isin(days)
-                         & presence[s.LOCAL_HOUR].isin(hours)]
-    # Covering rounds of a window: the most any one hour of it had, per weekday, summed.
-    covering = int(sum(np.nanmax(effort.loc[day, hours].to_numpy(dtype=float)) for day in days))
+    in_window = presence[((presence[PLACE_KEY] == place) & (presence[s.GROUP] == group)
+                          ).to_numpy(dtype=bool) & _in_window(presence, days, hours)]
+    # Covering rounds of a window: the distinct rounds that covered any of its hours.
+    covering_ids = set(slots.loc[_in_window(slots, days, hours), s.ROUND_ID])
+    covering = len(covering_ids)
     present = int(in_window[s.ROUND_ID].nunique())
     typical = _typical(in_window.groupby(s.ROUND_ID)[s.COUNT].max())
     return Pattern(
@@ -375,14 +416,15 @@ def build_report(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFilter | 
     """Effort, presence and every finding for the workspace's layers under the filter."""
     time_filter = time_filter or TimeFilter()
     rounds, observations = layers[s.ROUNDS], layers[s.OBSERVATIONS]
-    effort = get_effort(rounds, time_filter)
+    slots = get_covered_slots(rounds, time_filter)
+    effort = get_effort_from_slots(slots)
     presence = get_presence(observations, rounds, layers[s.PLACES], time_filter)
     selected = select_timed(observations, time_filter)
     in_rounds = int(_attach_rounds(selected, rounds).notna().sum()) if len(selected) else 0
     covering = select_timed(get_round_slots(rounds), time_filter)[s.ROUND_ID].nunique()
     return PatternReport(
         settings, time_filter.to_text(), int(covering), in_rounds, len(selected) - in_rounds,
-        find_patterns(presence, effort, settings), find_presence_gaps(presence, effort, settings),
+        find_patterns(presence, slots, settings), find_presence_gaps(presence, effort, settings),
         find_claims(presence, settings), effort, presence)
 
 

@@ -1,0 +1,62 @@
+"""Whatever rounds and sightings a team records, a pattern never claims more rounds with the
+group than rounds that looked, and moments add up the way the counting rules say."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_patterns import PLACES, _obs, _rounds
+
+from werkwijzer_geo import patterns as p
+from werkwijzer_geo import schema as s
+
+FIRST_DAY = dt.datetime(2026, 9, 4, 17, 0)  # a Friday (no night here crosses a DST change)
+LOOSE = p.PatternSettings(min_share=0.1, min_rounds=1, min_dates=1)
+IN_SQUARE, ELSEWHERE = (4.677, 52.493), (4.690, 52.500)
+
+round_spec = st.tuples(st.builds(lambda week, day: 7 * week + day, st.integers(0, 9),
+                                 st.sampled_from([0, 0, 3])),  # Fridays, some Mondays
+                       st.integers(0, 6 * 60),  # minutes after 17:00
+                       st.integers(10, 4 * 60))  # 10 minutes to 4 hours
+sighting_spec = st.tuples(st.integers(-30, 270),  # minutes after its round began
+                          st.integers(1, 9), st.booleans(), st.booleans(),
+                          st.sampled_from(["youth", "young_adults", "professionals"]))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(round_spec, st.lists(sighting_spec, max_size=4)), min_size=1,
+                max_size=25))
+def test_present_rounds_never_exceed_covering_rounds(world):
+    spans, rows = [], []
+    for number, ((day, minute, length), sightings) in enumerate(world, start=1):
+        start = FIRST_DAY + dt.timedelta(days=day, minutes=minute)
+        spans.append((f"{start:%Y-%m-%d %H:%M}",
+                      f"{start + dt.timedelta(minutes=length):%Y-%m-%d %H:%M}"))
+        for offset, count, in_square, linked, group in sightings:
+            seen = start + dt.timedelta(minutes=min(offset, length + 30))
+            lon, lat = IN_SQUARE if in_square else ELSEWHERE
+            rows.append((f"{seen:%Y-%m-%d %H:%M}", group, count, lon, lat,
+                         number if linked else None))
+    rounds = _rounds(spans)
+    observations = _obs(rows) if rows else _obs([])
+    layers = {s.ROUNDS: rounds, s.OBSERVATIONS: observations, s.PLACES: PLACES}
+    report = p.build_report(layers, settings=LOOSE)
+    for pattern in report.patterns:
+        assert pattern.rounds_present <= pattern.rounds_covering, pattern
+        assert 0 < pattern.share <= 1, pattern
+    week = p.get_typical_week(report.presence, report.effort)
+    assert np.nanmax(week.to_numpy(dtype=float), initial=0) <= 1
+
+
+def test_rows_of_one_moment_add_up_and_repeats_take_the_largest():
+    rounds = _rounds([("2026-09-11 21:00", "2026-09-11 22:00")])
+    # 21:10: a file with one row per person (3 rows of 1, and 2 more a minute later);
+    # 21:40: the same group seen again, 4 of them.
+    observations = _obs([("2026-09-11 21:10", "youth", 1, *IN_SQUARE, 1)] * 3
+                        + [("2026-09-11 21:11", "youth", 2, *IN_SQUARE, 1),
+                           ("2026-09-11 21:40", "youth", 4, *IN_SQUARE, 1)])
+    presence = p.get_presence(observations, rounds, PLACES)
+    assert presence[s.COUNT].tolist() == [5]
