@@ -24,7 +24,7 @@ from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
 LOG = logging.getLogger("buurtkaart")
 ENV_DB = "WERKWIJZER_DB"
-DEMO_VERSION = "3"
+DEMO_VERSION = "4"
 # The hour slider runs over a neighbourhood day, 06:00 to 06:00, so an evening that runs
 # past midnight (21:00-02:00) is one range.
 DAY_START = 6

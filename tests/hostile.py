@@ -47,6 +47,9 @@ def make_hostile_workspace(demo_path: Path, target: Path, sentinel: Path) -> lis
                                   if i >= len(payloads) else payloads[i]
                                   for i in range(len(frame))]
         rewritten[name] = frame
+    # A written place names a place: the observations keep naming the (renamed) places.
+    renamed = dict(zip(layers[s.PLACES][s.NAME], rewritten[s.PLACES][s.NAME], strict=True))
+    rewritten[s.OBSERVATIONS][s.PLACE] = layers[s.OBSERVATIONS][s.PLACE].map(renamed).to_numpy()
     storage.create_workspace(target, name=payloads[0] + " " + payloads[5],
                              layers={k: v for k, v in rewritten.items() if k != s.BOUNDARY},
                              boundary=rewritten[s.BOUNDARY])

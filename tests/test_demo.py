@@ -56,7 +56,7 @@ def test_youths_at_the_benches_on_friday_and_saturday_evenings(demo_path):
     rounds = storage.read_layer(demo_path, s.ROUNDS)
     youth_evening = obs[(obs[s.GROUP] == "youth") & obs[s.LOCAL_WEEKDAY].isin([4, 5])
                         & obs[s.LOCAL_HOUR].between(21, 22)
-                        & obs[s.PLACE].eq("bankjes Europaplein")]
+                        & obs[s.PLACE].eq("Europaplein")]
     evening_rounds = rounds[rounds[s.LOCAL_WEEKDAY].isin([4, 5])
                             & rounds[s.LOCAL_HOUR].between(20, 21)]
     assert youth_evening[s.LOCAL_DATE].nunique() >= 0.7 * len(evening_rounds) >= 9

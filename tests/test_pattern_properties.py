@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import geopandas as gpd
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_patterns import PLACES, _obs, _rounds
 
 from werkwijzer_geo import patterns as p
 from werkwijzer_geo import schema as s
+from werkwijzer_geo.placing import locate_places
 
 FIRST_DAY = dt.datetime(2026, 9, 4, 17, 0)  # a Friday (no night here crosses a DST change)
 LOOSE = p.PatternSettings(min_share=0.1, min_rounds=1, min_dates=1)
@@ -60,3 +63,52 @@ def test_rows_of_one_moment_add_up_and_repeats_take_the_largest():
                            ("2026-09-11 21:40", "youth", 4, *IN_SQUARE, 1)])
     presence = p.get_presence(observations, rounds, PLACES)
     assert presence[s.COUNT].tolist() == [5]
+
+
+def _jittered_benches(rng: np.random.Generator, weeks: int = 10):
+    """Fridays and Saturdays 20:30-23:30; youths at benches that lie on a 50 m grid line,
+    scattered 15 m around them, in 9 of 10 rounds at 21 and 22 o'clock."""
+    from pyproj import Transformer
+
+    to_wgs84 = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True)
+    spans, rows = [], []
+    for week in range(weeks):
+        for day in (0, 1):
+            date = FIRST_DAY.date() + dt.timedelta(days=7 * week + day)
+            spans.append((f"{date} 20:30", f"{date} 23:30"))
+            if (week * 2 + day) % 10 == 3:
+                continue  # one round in ten without them
+            for hour in (21, 22):
+                x, y = 104_050 + rng.uniform(-15, 15), 500_000 + rng.uniform(-15, 15)
+                lon, lat = to_wgs84.transform(x, y)
+                rows.append((f"{date} {hour}:15", "youth", int(rng.integers(6, 9)), lon, lat,
+                             len(spans)))
+    return _rounds(spans), _obs(rows)
+
+
+def test_a_spot_across_a_grid_line_is_one_place_with_one_window():
+    rounds, observations = _jittered_benches(np.random.default_rng(5))
+    no_places = PLACES.iloc[0:0]
+    report = p.build_report({s.ROUNDS: rounds, s.OBSERVATIONS: observations,
+                             s.PLACES: no_places})
+    assert len(report.patterns) == 1, [x.sentence for x in report.patterns]
+    (pattern,) = report.patterns
+    assert (pattern.weekdays, pattern.start_hour, pattern.end_hour) == (["fri", "sat"], 21, 23)
+    assert (pattern.rounds_present, pattern.rounds_covering) == (18, 20)
+    assert pattern.lat == pytest.approx(observations.geometry.y.mean(), abs=1e-4)
+    assert pattern.to_dict()["lon"] == pytest.approx(observations.geometry.x.mean(), abs=1e-4)
+
+
+def test_a_written_place_wins_and_a_hangout_area_is_a_place():
+    from shapely.geometry import box
+
+    observations = _obs([("2026-09-11 21:10", "youth", 5, *IN_SQUARE, None),
+                         ("2026-09-11 21:20", "youth", 5, *IN_SQUARE, None),
+                         ("2026-09-11 21:30", "youth", 5, 4.7001, 52.5001, None)])
+    observations.loc[observations.index[0], s.PLACE] = "Loc 7"
+    hangouts = gpd.GeoDataFrame({s.NAME: ["Bij de tunnel"]},
+                                geometry=[box(4.700, 52.500, 4.7005, 52.5005)],
+                                crs=s.STORAGE_CRS)
+    index = locate_places(observations, PLACES, hangouts)
+    assert index.names.tolist() == ["Loc 7", "Het plein", "Bij de tunnel"]
+    assert set(index.locations) >= {"Loc 7", "Het plein", "Bij de tunnel"}

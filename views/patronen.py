@@ -31,8 +31,11 @@ with st.expander("Wanneer noemen we iets een patroon?"):
                                 defaults.min_dates, key="min_dates")
     st.caption("Standaard 60%, 5 rondes en 4 dagen. Lager maakt van toeval een patroon "
                "(op de demobuurt gemeten met 8 verschillende willekeurige weken); hoger mist "
-               "groepen die er bijna altijd zijn. Plekken zijn de vlakken uit de laag Plekken; "
-               "waarnemingen daarbuiten tellen per vak van 50 m.")
+               "groepen die er bijna altijd zijn.")
+    st.caption("Plek: wat bij de waarneming als plek is ingevuld; anders het vlak uit Plekken "
+               "of de getekende hangplek waar hij in ligt; anders de waarnemingen die binnen "
+               "zo'n 30 m van elkaar liggen. Tellen: rijen van dezelfde ronde, plek en groep "
+               "binnen 5 minuten tellen op; van één ronde en uur telt het grootste aantal.")
 settings = pt.PatternSettings(min_share=min_share, min_rounds=int(min_rounds),
                               min_dates=int(min_dates))
 report = ui.get_pattern_report(str(path), storage.get_modified_ns(path), time_filter, settings)
@@ -52,8 +55,9 @@ else:
                       range(len(report.patterns)),
                       format_func=lambda i: ui.plain(report.patterns[i].sentence),
                       key="pattern_choice")
-    behind = pt.select_pattern_observations(selected[s.OBSERVATIONS], layers[s.PLACES],
-                                            report.patterns[chosen])
+    behind = pt.select_pattern_observations(
+        layers[s.OBSERVATIONS], layers[s.PLACES], report.patterns[chosen],
+        hangouts=layers[s.HANGOUTS], within=selected[s.OBSERVATIONS].index)
     st_folium(maps.build_base_map(layers[s.BOUNDARY], layers[s.PLACES], tiles=ui.show_tiles()),
               feature_group_to_add=maps.build_layer_groups({s.OBSERVATIONS: behind},
                                                            [s.OBSERVATIONS]),

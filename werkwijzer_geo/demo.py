@@ -324,16 +324,13 @@ def build_observations(rounds: pd.DataFrame, rng: np.random.Generator, *,
             s.ACTIVITY: [rule.activity for rule in rules],
             s.ROLE: role,
             s.INTERACTION: interaction,
-            s.PLACE: [_place_label(rule) for rule in rules],
+            # The team writes the place's own name: patterns follow a written place.
+            s.PLACE: [rule.place for rule in rules],
             s.NOTE: _draw_notes(groups, rng),
         },
         geometry=_points_in(places, np.array([rule.near_benches for rule in rules]), rng),
         crs=s.STORAGE_CRS,
     ).astype({s.OBSERVED_AT: "datetime64[ms, UTC]"})
-
-
-def _place_label(rule: PresenceRule) -> str:
-    return f"bankjes {rule.place}" if rule.near_benches else rule.place
 
 
 def _draw_interactions(groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:

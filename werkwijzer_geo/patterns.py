@@ -11,21 +11,17 @@ from dataclasses import asdict, dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-from pyproj import Transformer
 
 from . import labels
 from . import schema as s
-from .aggregate import get_rd_xy
+from .placing import PlaceIndex, locate_places
 from .selection import get_round_slots, select_timed
 from .timefilter import TimeFilter
 
-PROXIMITY_M = 50  # points outside places are grouped per cell of this size
 # Rows of one round, place and group this close in time are one moment: their counts add up.
 SAME_MOMENT = pd.Timedelta(minutes=5)
 PLACE_KEY = "place_key"
 YOUTH = "youth"
-_TO_WGS84 = Transformer.from_crs(s.METRIC_CRS, s.STORAGE_CRS, always_xy=True)
 
 
 @dataclass(frozen=True)
@@ -56,6 +52,8 @@ class Pattern:
     share: float
     typical_count: str
     sentence: str
+    lat: float | None = None  # where the place is
+    lon: float | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready."""
@@ -63,23 +61,9 @@ class Pattern:
 
 
 def assign_places(observations: gpd.GeoDataFrame, places: gpd.GeoDataFrame,
-                  ) -> pd.Series:
-    """A place name per observation: the place it lies in, else 'bij <lat>, <lon>' for its
-    50 m cell (so points near each other form one place)."""
-    names = pd.Series([None] * len(observations), index=observations.index, dtype=object)
-    if len(places) and len(observations):
-        tree = shapely.STRtree(places.geometry.to_numpy())
-        points, hits = tree.query(observations.geometry.to_numpy(), predicate="within")
-        first = pd.Series(hits, index=points).groupby(level=0).min()
-        names.iloc[first.index.to_numpy()] = places[s.NAME].to_numpy()[first.to_numpy()]
-    outside = names.isna().to_numpy()
-    if outside.any():
-        x, y = get_rd_xy(observations[outside])
-        cx = (np.floor(x / PROXIMITY_M) + 0.5) * PROXIMITY_M
-        cy = (np.floor(y / PROXIMITY_M) + 0.5) * PROXIMITY_M
-        lon, lat = _TO_WGS84.transform(cx, cy)
-        names[outside] = [f"bij {a:.4f}, {o:.4f}" for a, o in zip(lat, lon, strict=True)]
-    return names
+                  hangouts: gpd.GeoDataFrame | None = None) -> pd.Series:
+    """A place name per observation (see `placing.locate_places`)."""
+    return locate_places(observations, places, hangouts).names
 
 
 def _attach_rounds(observations: pd.DataFrame, rounds: pd.DataFrame) -> pd.Series:
@@ -120,7 +104,7 @@ def get_effort(rounds: gpd.GeoDataFrame, time_filter: TimeFilter | None = None) 
 
 
 def get_presence(observations: gpd.GeoDataFrame, rounds: gpd.GeoDataFrame,
-                 places: gpd.GeoDataFrame, time_filter: TimeFilter | None = None,
+                 places: gpd.GeoDataFrame | PlaceIndex, time_filter: TimeFilter | None = None,
                  ) -> pd.DataFrame:
     """One row per (round, place, group, hour): who was where in which round.
 
@@ -130,6 +114,9 @@ def get_presence(observations: gpd.GeoDataFrame, rounds: gpd.GeoDataFrame,
     and hour the largest counts (the same people seen again are not added). Observations in
     an hour their round did not cover are left out: they say nothing about how often.
     """
+    # Places are found on every observation, so a filter never moves a place.
+    place_index = places if isinstance(places, PlaceIndex) else locate_places(observations,
+                                                                                places)
     selected = select_timed(observations, time_filter or TimeFilter())
     columns = [s.ROUND_ID, PLACE_KEY, s.GROUP, s.LOCAL_WEEKDAY, s.LOCAL_HOUR, s.LOCAL_DATE,
                s.COUNT]
@@ -137,7 +124,7 @@ def get_presence(observations: gpd.GeoDataFrame, rounds: gpd.GeoDataFrame,
         return pd.DataFrame(columns=columns)
     frame = pd.DataFrame({
         s.ROUND_ID: _attach_rounds(selected, rounds).to_numpy(),
-        PLACE_KEY: assign_places(observations, places).loc[selected.index].to_numpy(),
+        PLACE_KEY: place_index.names.loc[selected.index].to_numpy(),
         s.GROUP: selected[s.GROUP].to_numpy(),
         s.LOCAL_WEEKDAY: selected[s.LOCAL_WEEKDAY].to_numpy(dtype=int),
         s.LOCAL_HOUR: selected[s.LOCAL_HOUR].to_numpy(dtype=int),
@@ -236,10 +223,12 @@ def _sentence(pattern_days: list[int], start: int, end: int, typical: str, group
 
 
 def find_patterns(presence: pd.DataFrame, slots: pd.DataFrame,
-                  settings: PatternSettings = PatternSettings()) -> list[Pattern]:
+                  settings: PatternSettings = PatternSettings(),
+                  locations: dict[str, tuple[float, float]] | None = None) -> list[Pattern]:
     """Group-at-place windows seen in a high share of covering rounds, on several dates.
 
-    `slots` are the covered slots of the same selection (`get_covered_slots`).
+    `slots` are the covered slots of the same selection (`get_covered_slots`); `locations`
+    gives each place's (lat, lon) for the result.
     """
     if presence.empty:
         return []
@@ -255,6 +244,7 @@ def find_patterns(presence: pd.DataFrame, slots: pd.DataFrame,
         for (start, end), days in found.items():
             pattern = _measure_window(presence, slots, place, group, days, start, end)
             if pattern.dates_seen >= settings.min_dates and pattern.share >= settings.min_share:
+                pattern.lat, pattern.lon = (locations or {}).get(place, (None, None))
                 patterns.append(pattern)
     return sorted(patterns, key=lambda p: (-p.share, -p.dates_seen, p.place, p.group))
 
@@ -418,22 +408,31 @@ def build_report(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFilter | 
     rounds, observations = layers[s.ROUNDS], layers[s.OBSERVATIONS]
     slots = get_covered_slots(rounds, time_filter)
     effort = get_effort_from_slots(slots)
-    presence = get_presence(observations, rounds, layers[s.PLACES], time_filter)
+    place_index = locate_places(observations, layers[s.PLACES], layers.get(s.HANGOUTS))
+    presence = get_presence(observations, rounds, place_index, time_filter)
     selected = select_timed(observations, time_filter)
     in_rounds = int(_attach_rounds(selected, rounds).notna().sum()) if len(selected) else 0
     covering = select_timed(get_round_slots(rounds), time_filter)[s.ROUND_ID].nunique()
     return PatternReport(
         settings, time_filter.to_text(), int(covering), in_rounds, len(selected) - in_rounds,
-        find_patterns(presence, slots, settings), find_presence_gaps(presence, effort, settings),
+        find_patterns(presence, slots, settings, place_index.locations),
+        find_presence_gaps(presence, effort, settings),
         find_claims(presence, settings), effort, presence)
 
 
 def select_pattern_observations(observations: gpd.GeoDataFrame, places: gpd.GeoDataFrame,
-                                pattern: Pattern) -> gpd.GeoDataFrame:
-    """The observations behind a pattern: its group, place, weekdays and hours."""
+                                pattern: Pattern, *, hangouts: gpd.GeoDataFrame | None = None,
+                                within: pd.Index | None = None) -> gpd.GeoDataFrame:
+    """The observations behind a pattern: its group, place, weekdays and hours (after
+    midnight with the evening before); `within` limits them to a selection's rows.
+
+    `observations` is the whole layer, so places are found as the pattern found them.
+    """
     days = [labels.WEEKDAY_CODES.index(code) for code in pattern.weekdays]
     hours = _window_hours(pattern.start_hour, pattern.end_hour)
-    chosen = observations[(observations[s.GROUP] == pattern.group)
-                          & observations[s.LOCAL_WEEKDAY].isin(days)
-                          & observations[s.LOCAL_HOUR].isin(hours)]
-    return chosen[(assign_places(chosen, places) == pattern.place).to_numpy()]
+    names = assign_places(observations, places, hangouts)
+    keep = ((observations[s.GROUP] == pattern.group) & (names == pattern.place)).to_numpy(
+        dtype=bool) & _in_window(observations, days, hours)
+    if within is not None:
+        keep &= observations.index.isin(within)
+    return observations[keep]

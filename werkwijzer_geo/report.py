@@ -213,9 +213,10 @@ def write_pdf_report(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
         pdf.cell(0, 8, "Een gewone week", new_x="LMARGIN", new_y="NEXT")
         pdf.image(str(week_png), w=250)
     report(0.8, "Patronen en acties…")
-    if snapshot.public:  # patterns only from moments that may be shown in public
-        found = pt.build_report({**layers, s.OBSERVATIONS: keep_public_moments(
-            layers[s.OBSERVATIONS])}, snapshot.time_filter)
+    if snapshot.public:  # patterns only from moments that may be shown in public, and
+        # places only as drawn or as coordinates: a typed place may name a person's house.
+        shown = keep_public_moments(layers[s.OBSERVATIONS]).assign(**{s.PLACE: None})
+        found = pt.build_report({**layers, s.OBSERVATIONS: shown}, snapshot.time_filter)
     else:
         found = pt.build_report(layers, snapshot.time_filter)
     sentences = [_public_sentence(p) if snapshot.public else p.sentence for p in found.patterns]

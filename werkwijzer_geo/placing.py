@@ -1,0 +1,145 @@
+"""Which place an observation belongs to, for patterns: what the file says, else the drawn
+place or hangout area it lies in, else the group of sightings close to it.
+
+Sightings outside drawn areas are grouped by distance (about `CLUSTER_M` metres), never by
+where a grid happens to lie, so one bench is one place even when the sightings around it
+straddle a line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import schema as s
+from .aggregate import get_rd_xy
+
+CLUSTER_M = 30  # sightings closer than about this (through each other) are one place
+CELL_M = 10  # sightings are first gathered in cells this size; cells link within CLUSTER_M
+NAME_NEAR_M = 250  # an unnamed place is named after a drawn one this close
+_DIRECTIONS = ("oost", "noordoost", "noord", "noordwest", "west", "zuidwest", "zuid",
+               "zuidoost")
+
+
+@dataclass(frozen=True)
+class PlaceIndex:
+    """Per observation its place name, and per place name where it is."""
+
+    names: pd.Series  # indexed like the observations
+    locations: dict[str, tuple[float, float]]  # name -> (lat, lon)
+
+
+def _link_cells(cell_x: np.ndarray, cell_y: np.ndarray) -> np.ndarray:
+    """Connected groups of occupied cells, two cells linked when their centres lie within
+    CLUSTER_M. Returns a group number per given cell."""
+    keys = cell_x.astype(np.int64) * (1 << 32) + cell_y.astype(np.int64)
+    unique, inverse = np.unique(keys, return_inverse=True)
+    labels = np.arange(len(unique))
+    reach = int(CLUSTER_M // CELL_M)
+    pairs = []
+    for dx in range(-reach, reach + 1):
+        for dy in range(-reach, reach + 1):
+            if (dx or dy) and (dx * dx + dy * dy) * CELL_M ** 2 <= CLUSTER_M ** 2:
+                wanted = unique + dx * (1 << 32) + dy
+                found = np.searchsorted(unique, wanted)
+                found = np.clip(found, 0, len(unique) - 1)
+                hit = unique[found] == wanted
+                pairs.append(np.stack([np.flatnonzero(hit), found[hit]], axis=1))
+    edges = np.concatenate(pairs) if pairs else np.empty((0, 2), dtype=int)
+    while len(edges):  # spread the smallest label through every link until nothing changes
+        before = labels.copy()
+        np.minimum.at(labels, edges[:, 0], labels[edges[:, 1]])
+        np.minimum.at(labels, edges[:, 1], labels[edges[:, 0]])
+        labels = labels[labels]
+        if np.array_equal(labels, before):
+            break
+    return labels[inverse]
+
+
+def _areas(places: gpd.GeoDataFrame, hangouts: gpd.GeoDataFrame | None,
+           ) -> gpd.GeoDataFrame:
+    """Drawn areas with a name: places first, then hangouts drawn as areas."""
+    frames = [places[[s.NAME, "geometry"]]] if len(places) else []
+    if hangouts is not None and len(hangouts):
+        drawn = hangouts[hangouts.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+        frames.append(drawn[[s.NAME, "geometry"]])
+    if not frames:
+        return gpd.GeoDataFrame({s.NAME: []}, geometry=[], crs=s.STORAGE_CRS)
+    areas = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(areas[areas[s.NAME].notna()], geometry="geometry",
+                            crs=s.STORAGE_CRS)
+
+
+def _describe_nearby(x: float, y: float, areas_metric: gpd.GeoDataFrame) -> str | None:
+    """'bij Cafetaria De Hoek (40 m noordoost)' for the nearest named area, if near."""
+    if areas_metric.empty:
+        return None
+    point = shapely.Point(x, y)
+    distances = areas_metric.distance(point).to_numpy()
+    nearest = int(np.argmin(distances))
+    if distances[nearest] > NAME_NEAR_M:
+        return None
+    anchor = areas_metric.geometry.iloc[nearest].representative_point()
+    angle = np.degrees(np.arctan2(y - anchor.y, x - anchor.x)) % 360
+    direction = _DIRECTIONS[int(((angle + 22.5) % 360) // 45)]
+    metres = max(10, round(float(distances[nearest]) / 10) * 10)
+    return f"bij {areas_metric[s.NAME].iloc[nearest]} ({metres} m {direction})"
+
+
+def locate_places(observations: gpd.GeoDataFrame, places: gpd.GeoDataFrame,
+                  hangouts: gpd.GeoDataFrame | None = None) -> PlaceIndex:
+    """The place of every observation.
+
+    In this order: the observation's own `place` text (an imported place column wins); the
+    drawn place, then the hangout area, it lies in; else the group of sightings within
+    about CLUSTER_M metres of each other, named after the nearest drawn place ("bij
+    Europaplein (40 m noord)") or by its coordinates.
+    """
+    names = pd.Series([None] * len(observations), index=observations.index, dtype=object)
+    locations: dict[str, tuple[float, float]] = {}
+    if observations.empty:
+        return PlaceIndex(names, locations)
+    if s.PLACE in observations.columns:
+        given = observations[s.PLACE].astype("string").str.strip()
+        given = given.where(given != "")
+        names[given.notna().to_numpy()] = given[given.notna()].to_numpy()
+    areas = _areas(places, hangouts)
+    todo = names.isna().to_numpy()
+    if todo.any() and len(areas):
+        tree = shapely.STRtree(areas.geometry.to_numpy())
+        points, hits = tree.query(observations.geometry.to_numpy()[todo], predicate="within")
+        first = pd.Series(hits, index=points).groupby(level=0).min()
+        rows = np.flatnonzero(todo)[first.index.to_numpy()]
+        names.iloc[rows] = areas[s.NAME].to_numpy()[first.to_numpy()]
+        for name, geometry in zip(areas[s.NAME], areas.geometry, strict=True):
+            point = geometry.representative_point()
+            locations.setdefault(name, (round(point.y, 6), round(point.x, 6)))
+    todo = names.isna().to_numpy()
+    if todo.any():
+        x, y = get_rd_xy(observations[todo])
+        group = _link_cells(np.floor(x / CELL_M), np.floor(y / CELL_M))
+        areas_metric = areas.to_crs(s.METRIC_CRS) if len(areas) else areas
+        cluster_names = {}
+        taken = set(names.dropna())
+        for label in np.unique(group):
+            members = group == label
+            name = _describe_nearby(float(x[members].mean()), float(y[members].mean()),
+                                    areas_metric)
+            if name is None or name in taken:
+                lat = float(observations.geometry.y.to_numpy()[todo][members].mean())
+                lon = float(observations.geometry.x.to_numpy()[todo][members].mean())
+                name = f"bij {lat:.4f}, {lon:.4f}"
+            while name in taken:
+                name += "'"
+            taken.add(name)
+            cluster_names[label] = name
+        names[todo] = [cluster_names[label] for label in group]
+    for name, members in observations.geometry.groupby(names.to_numpy()):
+        if name not in locations:
+            locations[name] = (round(float(members.y.mean()), 6),
+                               round(float(members.x.mean()), 6))
+    return PlaceIndex(names, locations)
