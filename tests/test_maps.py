@@ -94,7 +94,7 @@ def test_grid_sums_persons_per_cell_and_names_the_top_group():
     assert cells["top_group"].tolist() == ["youth", "elderly"]
     assert cells["persons_youth"].tolist() == [10, 0]
     assert (cells["cell_x"] % 50 == 0).all()
-    side = cells.to_crs(s.METRIC_CRS).geometry.iloc[0].exterior.length / 4
+    side = cells.to_crs("EPSG:28992").geometry.iloc[0].exterior.length / 4
     assert side == pytest.approx(50, abs=0.5)
 
 

@@ -198,10 +198,10 @@ def test_modified_time_changes_on_every_save(workspace):
 def test_point_layers_come_with_rd_new_coordinates(workspace):
     storage.append_rows(workspace, s.OBSERVATIONS, make_observations([Obs()], start_id=None))
     back = storage.read_layer(workspace, s.OBSERVATIONS)
-    assert back[s.RD_X].iloc[0] == pytest.approx(106763, abs=30)
-    assert back[s.RD_Y].iloc[0] == pytest.approx(500841, abs=30)
+    assert back[s.METRIC_X].iloc[0] == pytest.approx(106763, abs=30)
+    assert back[s.METRIC_Y].iloc[0] == pytest.approx(500841, abs=30)
     storage.write_layers(workspace, {s.OBSERVATIONS: back})  # derived columns are not stored
-    assert s.RD_X not in pyogrio.read_info(workspace, layer=s.OBSERVATIONS)["fields"]
+    assert s.METRIC_X not in pyogrio.read_info(workspace, layer=s.OBSERVATIONS)["fields"]
 
 
 @pytest.mark.parametrize("hard_links", [True, False], ids=["pinned", "no-hard-links"])

@@ -116,6 +116,6 @@ def test_many_problems_are_capped_with_a_count_of_the_rest():
 
 
 def test_other_crs_is_reprojected_to_wgs84():
-    frame = make_observations([Obs()]).to_crs(s.METRIC_CRS)
+    frame = make_observations([Obs()]).to_crs("EPSG:28992")
     checked = validate_layer(s.OBSERVATIONS, frame)
     assert checked.geometry.iloc[0].x == pytest.approx(4.677, abs=1e-7)

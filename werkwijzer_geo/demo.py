@@ -19,6 +19,7 @@ from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 
 from . import schema as s
+from .metric import RD_NEW
 from .scenes import DEMO_SCENES, write_scenes
 from .storage import WorkspaceInfo, create_workspace
 
@@ -29,7 +30,7 @@ FIRST_DAY = dt.date(2026, 8, 31)  # a Monday; twelve weeks, across the end of su
 WEEKS = 12
 DEFAULT_SEED = 7
 
-_TO_WGS84 = Transformer.from_crs(s.METRIC_CRS, s.STORAGE_CRS, always_xy=True)
+_TO_WGS84 = Transformer.from_crs(RD_NEW, s.STORAGE_CRS, always_xy=True)  # a Dutch demo
 _CENTRE = (106763.0, 500841.0)  # centroid of the outline in RD New
 
 

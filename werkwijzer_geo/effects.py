@@ -10,7 +10,8 @@ import pandas as pd
 
 from . import labels
 from . import schema as s
-from .aggregate import get_rd_xy
+from .aggregate import get_metric_xy
+from .metric import get_metric_crs, to_degrees, to_metric
 
 HOTSPOT_CELL_M = 50
 HOTSPOT_MIN_SPOTS = 3  # a 50 m cell with at least this many reports is a hotspot
@@ -23,15 +24,16 @@ LESS, MORE = 0.75, 1.33  # relative change that counts as fewer / more
 
 def find_hotspots(spots: gpd.GeoDataFrame, *, cell_m: float = HOTSPOT_CELL_M,
                   min_spots: int = HOTSPOT_MIN_SPOTS) -> pd.DataFrame:
-    """Cells of `cell_m` metres (RD New) with at least `min_spots` reports, most first.
+    """Cells of `cell_m` metres (in the metric CRS) with at least `min_spots` reports, most
+    first.
 
-    Columns: cell_x, cell_y (RD corner), lat, lon (cell centre), spots, open, one column per
+    Columns: cell_x, cell_y (metric corner), lat, lon (cell centre), spots, open, one column per
     kind, and `repeats` (reports within 25 m and 28 days of an earlier one of the same kind).
     """
     if spots.empty:
         return pd.DataFrame(columns=["cell_x", "cell_y", "lat", "lon", "spots", "open",
                                      "repeats"])
-    x, y = get_rd_xy(spots)
+    x, y, crs = get_metric_xy(spots)
     frame = pd.DataFrame({"cell_x": np.floor(x / cell_m) * cell_m,
                           "cell_y": np.floor(y / cell_m) * cell_m,
                           s.KIND: spots[s.KIND].to_numpy(),
@@ -43,11 +45,10 @@ def find_hotspots(spots: gpd.GeoDataFrame, *, cell_m: float = HOTSPOT_CELL_M,
                               fill_value=0)
     cells = cells.join(kinds).reset_index()
     cells = cells[cells["spots"] >= min_spots].sort_values("spots", ascending=False)
-    centre = gpd.GeoSeries(gpd.points_from_xy(cells["cell_x"] + cell_m / 2,
-                                              cells["cell_y"] + cell_m / 2), crs=s.METRIC_CRS)
-    centre = centre.to_crs(s.STORAGE_CRS)
-    cells.insert(2, "lat", centre.y.round(5).to_numpy())
-    cells.insert(3, "lon", centre.x.round(5).to_numpy())
+    lon, lat = to_degrees(cells["cell_x"].to_numpy() + cell_m / 2,
+                          cells["cell_y"].to_numpy() + cell_m / 2, crs)
+    cells.insert(2, "lat", np.round(lat, 5))
+    cells.insert(3, "lon", np.round(lon, 5))
     return cells.reset_index(drop=True)
 
 
@@ -56,7 +57,7 @@ def mark_repeats(spots: gpd.GeoDataFrame) -> pd.Series:
     repeat = pd.Series(False, index=spots.index)
     if spots.empty:
         return repeat
-    x, y = get_rd_xy(spots)
+    x, y, _ = get_metric_xy(spots)
     moments = spots[s.REPORTED_AT].dt.tz_convert("UTC").to_numpy()
     kinds = spots[s.KIND].to_numpy()
     for i in range(len(spots)):
@@ -175,7 +176,8 @@ def measure_experiment(experiment: pd.Series, observations: gpd.GeoDataFrame,
         after = None
     radius = float(experiment[s.RADIUS_M]) if pd.notna(experiment[s.RADIUS_M]) else float(
         s.DEFAULT_RADIUS_M)
-    centre = gpd.GeoSeries([experiment.geometry], crs=s.STORAGE_CRS).to_crs(s.METRIC_CRS).iloc[0]
+    crs = get_metric_crs(observations)
+    centre = gpd.GeoSeries([experiment.geometry], crs=s.STORAGE_CRS).to_crs(crs).iloc[0]
 
     def in_period(frame: pd.DataFrame, period) -> pd.DataFrame:
         if period is None:
@@ -185,8 +187,10 @@ def measure_experiment(experiment: pd.Series, observations: gpd.GeoDataFrame,
     def inside(frame: gpd.GeoDataFrame) -> np.ndarray:
         if frame.empty:
             return np.zeros(0, dtype=bool)
-        x, y = get_rd_xy(frame)
-        return gpd.GeoSeries(gpd.points_from_xy(x, y), crs=s.METRIC_CRS).distance(
+        x, y, frame_crs = get_metric_xy(frame)
+        if frame_crs != crs:  # never mix two CRSes in one distance
+            x, y = to_metric(frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy(), crs)
+        return gpd.GeoSeries(gpd.points_from_xy(x, y), crs=crs).distance(
             centre).to_numpy() <= radius
 
     counts = {name: in_period(rounds, period)[s.ID].nunique()

@@ -25,6 +25,7 @@ from .mapping import (
     get_code_aliases,
     normalise_name,
 )
+from .metric import choose_metric_crs
 from .parsing import (
     is_blank,
     looks_like_rd,
@@ -255,10 +256,10 @@ def _looks_swapped(lat: np.ndarray, lon: np.ndarray, boundary: gpd.GeoDataFrame)
         return True
     if boundary.empty:
         return False
-    centre = boundary.to_crs(s.METRIC_CRS).union_all().centroid
-    points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=s.STORAGE_CRS).to_crs(s.METRIC_CRS)
-    swapped = gpd.GeoSeries(gpd.points_from_xy(lat, lon), crs=s.STORAGE_CRS).to_crs(
-        s.METRIC_CRS)
+    crs = choose_metric_crs([boundary])
+    centre = boundary.to_crs(crs).union_all().centroid
+    points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=s.STORAGE_CRS).to_crs(crs)
+    swapped = gpd.GeoSeries(gpd.points_from_xy(lat, lon), crs=s.STORAGE_CRS).to_crs(crs)
     as_given = np.median(points.distance(centre))
     as_swapped = np.median(swapped.distance(centre))
     return bool(as_given > 50 * FAR_OUTSIDE_M and as_swapped < 5 * FAR_OUTSIDE_M)
@@ -268,10 +269,11 @@ def _check_far_outside(rows: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
                        table: SourceTable, problems: _Problems) -> None:
     if boundary.empty or rows.empty:
         return
-    outline = boundary.to_crs(s.METRIC_CRS).union_all()
+    crs = choose_metric_crs([boundary])
+    outline = boundary.to_crs(crs).union_all()
     located = rows.geometry.notna().to_numpy() & ~rows.geometry.is_empty.to_numpy()
     distances = np.zeros(len(rows))
-    distances[located] = rows[located].to_crs(s.METRIC_CRS).distance(outline).to_numpy()
+    distances[located] = rows[located].to_crs(crs).distance(outline).to_numpy()
     for position in np.flatnonzero(distances > FAR_OUTSIDE_M):
         problems.cell(int(position), s.GEOMETRY, None, None,
                       f"ligt {distances[position] / 1000:.1f} km buiten de buurtgrens".replace(

@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from . import schema as s
-from .aggregate import get_rd_xy
+from .aggregate import get_metric_xy
 
 CLUSTER_M = 30  # sightings closer than about this (through each other) are one place
 CELL_M = 10  # sightings are first gathered in cells this size; cells link within CLUSTER_M
@@ -120,9 +120,9 @@ def locate_places(observations: gpd.GeoDataFrame, places: gpd.GeoDataFrame,
             locations.setdefault(name, (round(point.y, 6), round(point.x, 6)))
     todo = names.isna().to_numpy()
     if todo.any():
-        x, y = get_rd_xy(observations[todo])
+        x, y, crs = get_metric_xy(observations[todo])
         group = _link_cells(np.floor(x / CELL_M), np.floor(y / CELL_M))
-        areas_metric = areas.to_crs(s.METRIC_CRS) if len(areas) else areas
+        areas_metric = areas.to_crs(crs) if len(areas) else areas
         cluster_names = {}
         taken = set(names.dropna())
         for label in np.unique(group):

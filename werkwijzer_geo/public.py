@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from . import schema as s
-from .aggregate import aggregate_to_grid, get_rd_xy
+from .aggregate import aggregate_to_grid, get_metric_xy
+from .metric import to_degrees
 from .selection import select_layers
 from .timefilter import TimeFilter
 
@@ -31,7 +32,7 @@ def keep_public_moments(observations: gpd.GeoDataFrame, *, cell_m: float = PUBLI
     """
     if observations.empty:
         return observations
-    x, y = get_rd_xy(observations)
+    x, y, _ = get_metric_xy(observations)
     moment = pd.DataFrame({
         "cell_x": np.floor(x / cell_m), "cell_y": np.floor(y / cell_m),
         s.GROUP: observations[s.GROUP].to_numpy(),
@@ -74,7 +75,7 @@ def make_public_hangouts(hangouts: gpd.GeoDataFrame, *, cell_m: float = PUBLIC_C
                                          s.SIZE], geometry=[], crs=s.STORAGE_CRS)
     centres = hangouts.copy()
     centres["geometry"] = hangouts.geometry.representative_point()
-    x, y = get_rd_xy(centres)
+    x, y, crs = get_metric_xy(centres)
     frame = pd.DataFrame({
         "cell_x": np.floor(x / cell_m) * cell_m, "cell_y": np.floor(y / cell_m) * cell_m,
         s.GROUP: hangouts[s.GROUP].to_numpy(), s.WEEKDAYS: hangouts[s.WEEKDAYS].to_numpy(),
@@ -84,10 +85,10 @@ def make_public_hangouts(hangouts: gpd.GeoDataFrame, *, cell_m: float = PUBLIC_C
     keys = ["cell_x", "cell_y", s.GROUP, s.WEEKDAYS, s.START_HOUR, s.END_HOUR]
     cells = frame.groupby(keys, as_index=False)[s.SIZE].sum()
     cells = cells[cells[s.SIZE] >= min_count]
-    points = gpd.GeoSeries(gpd.points_from_xy(cells["cell_x"] + cell_m / 2,
-                                              cells["cell_y"] + cell_m / 2), crs=s.METRIC_CRS)
+    lon, lat = to_degrees(cells["cell_x"].to_numpy() + cell_m / 2,
+                          cells["cell_y"].to_numpy() + cell_m / 2, crs)
     return gpd.GeoDataFrame(cells.drop(columns=["cell_x", "cell_y"]).reset_index(drop=True),
-                            geometry=points.to_crs(s.STORAGE_CRS).to_numpy(), crs=s.STORAGE_CRS)
+                            geometry=gpd.points_from_xy(lon, lat), crs=s.STORAGE_CRS)
 
 
 def make_public_spots(spots: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -18,8 +18,10 @@ from matplotlib.patches import Patch
 from . import labels
 from . import patterns as pt
 from . import schema as s
+from ._errors import WerkwijzerError
 from .aggregate import aggregate_to_grid
 from .maps import AGGREGATE_ABOVE
+from .metric import RD_NEW, choose_for_layers
 from .public import (
     MIN_PUBLIC_COUNT,
     PUBLIC_CELL_M,
@@ -33,15 +35,13 @@ FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 FONT_BOLD = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans-Bold.ttf"
 
 
-def _rd(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    return frame.to_crs(s.METRIC_CRS)
+SCALE_STEPS = (10, 20, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000)
 
 
 def _draw_scale_bar(ax, extent: tuple[float, float, float, float]) -> None:
     west, south, east, north = extent
     width = east - west
-    length = next(step for step in (50, 100, 200, 250, 500, 1000, 2000, 5000)
-                  if step >= width / 6)
+    length = next((step for step in SCALE_STEPS if step >= width / 6), SCALE_STEPS[-1])
     x0, y0 = west + width * 0.04, south + (north - south) * 0.04
     ax.plot([x0, x0 + length], [y0, y0], color="black", linewidth=3, solid_capstyle="butt")
     ax.text(x0 + length / 2, y0 + (north - south) * 0.015, f"{length} m", ha="center",
@@ -57,18 +57,26 @@ def _draw_north_arrow(ax) -> None:
 def draw_map(ax, layers: dict[str, gpd.GeoDataFrame], snapshot) -> list:
     """Outline, places and the chosen layers in their legend colours; returns legend handles."""
     visible = set(snapshot.layers)
+    crs = choose_for_layers(layers)  # RD New in the Netherlands, else the UTM zone: north up
+
+    def _rd(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        return frame.to_crs(crs)
+
     boundary = _rd(layers[s.BOUNDARY])
     places = _rd(layers[s.PLACES])
+    drawn: list = [boundary, places]
     handles: list = []
-    places.plot(ax=ax, color=labels.LAYER_COLOURS[s.PLACES], alpha=0.18,
-                edgecolor=labels.LAYER_COLOURS[s.PLACES])
+    if len(places):
+        places.plot(ax=ax, color=labels.LAYER_COLOURS[s.PLACES], alpha=0.18,
+                    edgecolor=labels.LAYER_COLOURS[s.PLACES])
     for _, row in places.iterrows():
         point = row.geometry.representative_point()
         # parse_math off: a '$' in a name is text, not a formula (nor a parse error).
         ax.text(point.x, point.y, row[s.NAME], fontsize=7, ha="center", va="center",
                 color="#1d4f4d", fontweight="bold", parse_math=False)
-    boundary.boundary.plot(ax=ax, color=labels.LAYER_COLOURS[s.BOUNDARY], linewidth=1.5,
-                           linestyle="--")
+    if len(boundary):
+        boundary.boundary.plot(ax=ax, color=labels.LAYER_COLOURS[s.BOUNDARY], linewidth=1.5,
+                               linestyle="--")
     if snapshot.public:
         public = make_public_layers(layers, snapshot.time_filter)
         cells = _rd(public["cells"]) if s.OBSERVATIONS in visible else None
@@ -83,6 +91,7 @@ def draw_map(ax, layers: dict[str, gpd.GeoDataFrame], snapshot) -> list:
             cells, obs = _rd(aggregate_to_grid(obs)), None
         if obs is not None and len(obs):
             points = _rd(obs)
+            drawn.append(points)
             ax.scatter(points.geometry.x, points.geometry.y,
                        s=12 + 6 * np.sqrt(points[s.COUNT].to_numpy(dtype=float)),
                        c=[labels.GROUP_COLOURS[g] for g in points[s.GROUP]],
@@ -92,10 +101,12 @@ def draw_map(ax, layers: dict[str, gpd.GeoDataFrame], snapshot) -> list:
         spot_open = None if spots is None else spots[s.RESOLVED_AT].isna()
         experiments = selected[s.EXPERIMENTS]
     if cells is not None and len(cells):
+        drawn.append(cells)
         cells.plot(ax=ax, color=[labels.GROUP_COLOURS[g] for g in cells["top_group"]],
                    alpha=0.6, edgecolor="white", zorder=3)
         handles += _group_handles(set(cells["top_group"]))
     if spots is not None and len(spots):
+        drawn.append(spots)
         colours = [labels.SPOT_KIND_COLOURS[k] for k in spots[s.KIND]]
         ax.scatter(spots.geometry.x, spots.geometry.y, s=30, marker="s", zorder=5,
                    facecolors=[c if o else "none" for c, o in zip(colours, spot_open,
@@ -106,12 +117,14 @@ def draw_map(ax, layers: dict[str, gpd.GeoDataFrame], snapshot) -> list:
     if s.EXPERIMENTS in visible and len(experiments):
         rd = _rd(experiments)
         radius = experiments[s.RADIUS_M].fillna(s.DEFAULT_RADIUS_M).to_numpy(dtype=float)
-        rd.geometry.centroid.buffer(radius).boundary.plot(
+        circles = rd.geometry.centroid.buffer(radius)
+        drawn.append(circles)
+        circles.boundary.plot(
             ax=ax, color=labels.LAYER_COLOURS[s.EXPERIMENTS], linestyle=":", linewidth=1.5)
         handles.append(Line2D([], [], color=labels.LAYER_COLOURS[s.EXPERIMENTS], linestyle=":",
                               label="Acties en experimenten (straal)"))
-    west, south, east, north = boundary.total_bounds if len(boundary) else places.total_bounds
-    pad = max(east - west, north - south) * 0.05
+    west, south, east, north = _get_extent(drawn)
+    pad = max(east - west, north - south, 100) * 0.05
     extent = (west - pad, south - pad, east + pad, north + pad)
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
@@ -120,6 +133,19 @@ def draw_map(ax, layers: dict[str, gpd.GeoDataFrame], snapshot) -> list:
     _draw_scale_bar(ax, extent)
     _draw_north_arrow(ax)
     return handles
+
+
+def _get_extent(drawn: list) -> tuple[float, float, float, float]:
+    """The outline's extent, else the places', else all that was drawn together."""
+    for frame in drawn[:2]:
+        if len(frame) and np.all(np.isfinite(frame.total_bounds)):
+            return tuple(frame.total_bounds)
+    bounds = np.array([frame.total_bounds for frame in drawn[2:] if len(frame)])
+    if not len(bounds) or not np.all(np.isfinite(bounds)):
+        raise WerkwijzerError("Er staat niets op deze kaart: geen buurtgrens, geen plekken en "
+                              "geen gegevens in deze selectie. Kies andere lagen of een ruimere "
+                              "selectie, of teken eerst de buurtgrens.")
+    return (bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max())
 
 
 def _group_handles(groups: set[str]) -> list:
@@ -145,7 +171,10 @@ def write_png_map(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
     if handles:
         ax.legend(handles=handles, loc="lower right", fontsize=8, title="Legenda",
                   framealpha=0.9)
-    figure.text(0.05, 0.02, f"{labels.ATTRIBUTION_CBS} · Buurtkaart {info['app_version']}, "
+    # The outline's source is named only when it is the CBS outline of a Dutch workspace.
+    dutch = choose_for_layers(layers) == RD_NEW and len(layers[s.BOUNDARY])
+    source = f"{labels.ATTRIBUTION_CBS} · " if dutch else ""
+    figure.text(0.05, 0.02, f"{source}Buurtkaart {info['app_version']}, "
                 f"gemaakt {info['made_at']}", fontsize=7, color="#555555")
     partial = out.with_name(out.name + ".partial.png")
     figure.savefig(partial, bbox_inches="tight")

@@ -65,11 +65,12 @@ TEXT = "text"
 LOCAL_HOUR = "local_hour"
 LOCAL_WEEKDAY = "local_weekday"
 LOCAL_DATE = "local_date"
-# Metric coordinates (RD New) of point layers, for grids and distances.
-RD_X = "rd_x"
-RD_Y = "rd_y"
-DERIVED_COLUMNS = (LOCAL_HOUR, LOCAL_WEEKDAY, LOCAL_DATE, RD_X, RD_Y)
-RD_LAYERS = ("observations", "spots")
+# Metric coordinates of point layers (in the workspace's metric CRS, see `metric`), for
+# grids and distances.
+METRIC_X = "metric_x"
+METRIC_Y = "metric_y"
+DERIVED_COLUMNS = (LOCAL_HOUR, LOCAL_WEEKDAY, LOCAL_DATE, METRIC_X, METRIC_Y)
+METRIC_LAYERS = ("observations", "spots")
 
 DEFAULT_TZ = "Europe/Amsterdam"
 # Dates outside this range are typing errors (31-12-9999, 01-01-0001) and are refused: the
@@ -84,7 +85,6 @@ def get_date_range(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     return EARLIEST_DATE, today.replace(year=today.year + YEARS_AHEAD, day=min(today.day, 28))
 DEFAULT_RADIUS_M = 150
 STORAGE_CRS = "EPSG:4326"
-METRIC_CRS = "EPSG:28992"
 
 # Columns that may hold what people typed freely; never shown publicly.
 FREE_TEXT_COLUMNS = frozenset({NOTE, TEXT, EVALUATION, GOAL, OBSERVERS, OWNER})

@@ -17,12 +17,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import filelock
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from . import __version__, schema
 from ._errors import WerkwijzerError
-from .aggregate import add_rd_xy
+from .aggregate import add_metric_xy
+from .metric import ATTR, choose_metric_crs
 from .schema import Kind
 from .timefilter import add_local_time
 from .validate import make_empty_layer, validate_layer
@@ -42,6 +45,7 @@ class WorkspaceInfo:
     created_at: str
     schema_version: str
     is_demo: bool
+    metric_crs: str | None = None  # None: chosen from where the data lies (see `metric`)
 
 
 def _lock_path(path: Path) -> Path:
@@ -232,6 +236,8 @@ def create_workspace(
         "app_version": __version__,
         "is_demo": "1" if is_demo else "0",
     }
+    if len(tables[schema.BOUNDARY]):
+        info["metric_crs"] = choose_metric_crs([tables[schema.BOUNDARY]])
     with _writer_lock(path):
         if path.exists():
             raise WerkwijzerError(f"{path} is net door een ander aangemaakt. "
@@ -269,6 +275,7 @@ def get_workspace_info(path: str | os.PathLike) -> WorkspaceInfo:
         created_at=values.get("created_at", ""),
         schema_version=values.get("schema_version", SCHEMA_VERSION),
         is_demo=values.get("is_demo") == "1",
+        metric_crs=values.get("metric_crs") or None,
     )
 
 
@@ -333,13 +340,29 @@ def read_layer(path: str | os.PathLike, layer_name: str, *, tz: str | None = Non
     all come from one saved version of the file, also while someone else saves.
     """
     path = Path(path)
-    tz = tz or get_workspace_info(path).tz
-    return _read_one_version(path, lambda pinned: _read_stored_layer(pinned, layer_name, tz,
-                                                                     shown_name=path.name))
+
+    def read(pinned: Path) -> gpd.GeoDataFrame:
+        info = get_workspace_info(pinned)
+        frame = _read_stored_layer(pinned, layer_name, shown_name=path.name)
+        crs = info.metric_crs or _choose_crs_from_file(pinned)
+        return localise_layer(layer_name, frame, tz or info.tz, metric_crs=crs)
+
+    return _read_one_version(path, read)
 
 
-def _read_stored_layer(path: Path, layer_name: str, tz: str, *, shown_name: str,
-                       ) -> gpd.GeoDataFrame:
+def _choose_crs_from_file(path: Path) -> str:
+    """The metric CRS for a workspace that has none stored: from the outline or places,
+    else from the extent of what was recorded."""
+    frames = [_read_stored_layer(path, name, shown_name=path.name)
+              for name in (schema.BOUNDARY, schema.PLACES)]
+    for name in (schema.OBSERVATIONS, schema.SPOTS, schema.HANGOUTS, schema.EXPERIMENTS):
+        bounds = pyogrio.read_info(path, layer=name).get("total_bounds")
+        if bounds is not None and np.all(np.isfinite(bounds)):
+            frames.append(gpd.GeoSeries([shapely.box(*bounds)], crs=schema.STORAGE_CRS))
+    return choose_metric_crs(frames)
+
+
+def _read_stored_layer(path: Path, layer_name: str, *, shown_name: str) -> gpd.GeoDataFrame:
     raw = pyogrio.read_dataframe(path, layer=layer_name, use_arrow=True,
                                  datetime_as_string=True)
     stored_rows = _count_rows(path, layer_name)
@@ -348,12 +371,14 @@ def _read_stored_layer(path: Path, layer_name: str, tz: str, *, shown_name: str,
             f"Laag '{layer_name}' in {shown_name} gaf {len(raw)} van de {stored_rows} rijen. "
             "Het bestand is buiten Buurtkaart om gewijzigd; zet een reservekopie terug."
         )
-    return localise_layer(layer_name, _from_storage(layer_name, raw), tz)
+    return _from_storage(layer_name, raw)
 
 
-def localise_layer(layer_name: str, frame: gpd.GeoDataFrame, tz: str) -> gpd.GeoDataFrame:
+def localise_layer(layer_name: str, frame: gpd.GeoDataFrame, tz: str, *,
+                   metric_crs: str | None = None) -> gpd.GeoDataFrame:
     """A canonical table as reading gives it: instants in `tz`, local hour, weekday and date,
-    and RD New coordinates for point layers."""
+    and metric coordinates for point layers (in `metric_crs`, default chosen from the
+    frame, see `metric`), the CRS remembered in the frame's attrs."""
     layer = schema.get_layer(layer_name)
     frame = frame.copy()
     for column in layer.columns:
@@ -361,8 +386,10 @@ def localise_layer(layer_name: str, frame: gpd.GeoDataFrame, tz: str) -> gpd.Geo
             frame[column.name] = frame[column.name].dt.tz_convert(tz)
     if layer.time_column:
         frame = add_local_time(frame, layer.time_column, tz)
-    if layer_name in schema.RD_LAYERS:
-        frame = add_rd_xy(frame)
+    if layer_name in schema.METRIC_LAYERS:
+        frame = add_metric_xy(frame, metric_crs)
+    elif metric_crs:
+        frame.attrs[ATTR] = metric_crs
     return frame
 
 
@@ -372,8 +399,14 @@ def read_layers(path: str | os.PathLike, layer_names: tuple[str, ...] = schema.L
     path = Path(path)
 
     def read(pinned: Path) -> dict[str, gpd.GeoDataFrame]:
-        tz = get_workspace_info(pinned).tz
-        return {name: _read_stored_layer(pinned, name, tz, shown_name=path.name)
+        info = get_workspace_info(pinned)
+        names = set(layer_names) | {schema.BOUNDARY, schema.PLACES, schema.OBSERVATIONS,
+                                    schema.SPOTS}
+        stored = {name: _read_stored_layer(pinned, name, shown_name=path.name)
+                  for name in schema.LAYER_NAMES if name in names}
+        crs = info.metric_crs or choose_metric_crs(stored[name] for name in (
+            schema.BOUNDARY, schema.PLACES, schema.OBSERVATIONS, schema.SPOTS))
+        return {name: localise_layer(name, stored[name], info.tz, metric_crs=crs)
                 for name in layer_names}
 
     return _read_one_version(path, read)
