@@ -3,6 +3,8 @@ zone elsewhere (Boston, Seattle), for grids, distances and printed maps."""
 
 from __future__ import annotations
 
+import itertools
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -58,7 +60,7 @@ def test_grid_cells_are_fifty_true_metres_in_boston(tmp_path):
                                       s.SPOTS).assign(**{s.GROUP: "youth", s.COUNT: 5})
     cell = aggregate_to_grid(observations.rename(columns={s.REPORTED_AT: s.OBSERVED_AT}))
     corners = list(cell.geometry.iloc[0].exterior.coords)
-    for (lon1, lat1), (lon2, lat2) in zip(corners, corners[1:], strict=False):
+    for (lon1, lat1), (lon2, lat2) in itertools.pairwise(corners):
         assert GEOD.inv(lon1, lat1, lon2, lat2)[2] == pytest.approx(50, abs=0.5)
 
 
