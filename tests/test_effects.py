@@ -97,7 +97,7 @@ def test_weekly_trend_chart_has_a_line_per_kind_in_dutch():
 def test_patterns_json_lets_a_script_find_the_planted_patterns(demo_path, capsys):
     assert main(["patterns", "--db", str(demo_path), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["schema"] == "buurtkaart.patterns/1"
+    assert report["schema"] == "buurtkaart.patterns/2"
     found = {(p["group"], p["place"]) for p in report["patterns"]}
     assert found == {(group, place) for group, place, *_ in PLANTED_PATTERNS}
     youth = next(p for p in report["patterns"] if p["group"] == "youth")

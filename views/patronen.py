@@ -7,10 +7,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import ui
-from werkwijzer_geo import charts, effects, labels, maps, storage
+from werkwijzer_geo import WerkwijzerError, charts, effects, labels, maps, storage
 from werkwijzer_geo import patterns as pt
 from werkwijzer_geo import schema as s
 from werkwijzer_geo.selection import select_experiments, select_layers
+from werkwijzer_geo.sessions import store_derived_rounds
 
 info, layers = ui.load_workspace()
 path = ui.get_workspace_path()
@@ -46,6 +47,21 @@ st.plotly_chart(charts.plot_week_heatmap(effort, title="Rondes per weekdag en uu
                                          value_label="rondes"), width="stretch")
 st.caption(f"{report.rounds} rondes in deze selectie; {report.observations_outside_rounds} "
            "waarnemingen vielen buiten een ronde en tellen niet mee voor patronen.")
+if report.not_observed:
+    st.caption("Niet gekeken (onbekend, niet rustig): "
+               + "; ".join(report.not_observed) + ".")
+if not report.rounds:
+    st.warning(pt.NO_ROUNDS)
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    gap = left.number_input("Nieuwe ronde na een pauze van (minuten)", 5, 240, 30,
+                            key="derive_gap")
+    if right.button("Rondes afleiden uit de waarnemingen", key="derive_rounds"):
+        try:
+            made = store_derived_rounds(path, int(gap))
+            st.toast(f"{made} rondes afgeleid en opgeslagen.")
+            st.rerun()
+        except WerkwijzerError as error:
+            ui.show_problems(error)
 
 st.subheader("Wat komt terug")
 if not report.patterns:

@@ -18,9 +18,10 @@ from .effects import measure_experiments
 from .export import FORMATS, Snapshot, export_snapshot
 from .importer import plan_import, run_import
 from .mapping import ImportMapping, parse_cli_mapping
-from .patterns import PatternSettings, build_report
+from .patterns import NO_ROUNDS, PatternSettings, build_report
 from .quality import read_usable_layers
 from .selection import select_experiments
+from .sessions import store_derived_rounds
 from .storage import create_workspace
 from .timefilter import (
     ALL_WEEKDAYS,
@@ -126,6 +127,11 @@ def _read_usable_layers(path: str) -> dict:
 
 def _run_patterns(args: argparse.Namespace) -> int:
     time_filter = _time_filter_from(args)
+    if args.rounds_from_observations is not None:
+        made = store_derived_rounds(args.db, args.rounds_from_observations)
+        print(f"{made} rondes afgeleid uit de waarnemingen (een pauze langer dan "
+              f"{args.rounds_from_observations} minuten begint een nieuwe) en opgeslagen.",
+              file=sys.stderr)
     layers = _read_usable_layers(args.db)
     settings = PatternSettings(min_share=args.min_share, min_rounds=args.min_rounds,
                                min_dates=args.min_dates)
@@ -138,13 +144,18 @@ def _run_patterns(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
         return 0
     print(f"Selectie: {report.time_filter}; {report.rounds} rondes.")
+    if not report.rounds:
+        print(NO_ROUNDS, file=sys.stderr)
+    if report.not_observed:
+        print("Niet gekeken (onbekend, niet rustig): " + "; ".join(report.not_observed) + ".")
+    nothing = "(geen)" if report.rounds else "(niet gekeken)"
     sections = (("Patronen", [x.sentence for x in report.patterns]),
                 ("Geen professional in beeld", [x.sentence for x in report.gaps]),
                 ("Wie claimt welke plek", [x.sentence for x in report.claims]),
                 ("Acties en experimenten", [x.verdict for x in effects]))
     for title, lines in sections:
         print(f"\n{title}:")
-        for line in lines or ["(geen)"]:
+        for line in lines or [nothing]:
             print(f"- {line}")
     return 0
 
@@ -205,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     patterns.add_argument("--min-share", type=float, default=defaults.min_share)
     patterns.add_argument("--min-rounds", type=int, default=defaults.min_rounds)
     patterns.add_argument("--min-dates", type=int, default=defaults.min_dates)
+    patterns.add_argument("--rounds-from-observations", type=int, metavar="MINUTEN",
+                          help="leid eerst rondes af uit de waarnemingen (een pauze langer dan "
+                               "MINUTEN begint een nieuwe) en sla ze op")
     patterns.set_defaults(run=_run_patterns)
     export = commands.add_parser("export", help="momentopname voor een rapport")
     export.add_argument("--db", required=True)

@@ -6,7 +6,7 @@ observed is unknown (NaN), never zero.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -385,20 +385,43 @@ class PatternReport:
     claims: list[Claim]
     effort: pd.DataFrame  # rounds per weekday x hour, for charts
     presence: pd.DataFrame  # who was where per round, for the typical week
+    not_observed: list[str] = field(default_factory=list)  # the filter's unobserved hours
 
     def to_dict(self) -> dict:
         """JSON-ready, in the schema documented in docs/patterns-json.md."""
+        effort = [[None if np.isnan(value) else int(value) for value in row]
+                  for row in self.effort.to_numpy(dtype=float)]
         return {
-            "schema": "buurtkaart.patterns/1",
+            "schema": "buurtkaart.patterns/2",
             "time_filter": self.time_filter,
             "settings": asdict(self.settings),
             "rounds": self.rounds,
+            "effort": effort,
+            "hours_not_observed": self.not_observed,
             "observations_in_rounds": self.observations_in_rounds,
             "observations_outside_rounds": self.observations_outside_rounds,
             "patterns": [x.to_dict() for x in self.patterns],
             "gaps": [x.to_dict() for x in self.gaps],
             "claims": [x.to_dict() for x in self.claims],
         }
+
+
+NO_ROUNDS = ("Geen rondes in deze selectie: zonder rondes weet Buurtkaart niet wanneer er "
+             "gekeken is, en dus ook niet wat terugkomt. Leg rondes vast (Invoer, Ronde "
+             "starten), importeer ze, of leid ze af uit de waarnemingen (pagina Patronen, of "
+             "python -m werkwijzer_geo patterns --rounds-from-observations 30).")
+
+
+def describe_not_observed(effort: pd.DataFrame, time_filter: TimeFilter) -> list[str]:
+    """Per weekday of the filter, the hours of the filter no round covered: 'vrijdag
+    00-08, 12-13 uur'. Those hours are unknown, not quiet."""
+    lines = []
+    for day in sorted(time_filter.weekdays):
+        hours = [h for h in time_filter.hours.get_hours() if np.isnan(effort.loc[day, h])]
+        if hours:
+            runs = ", ".join(f"{a:02d}-{b:02d}" for a, b in _runs(hours))
+            lines.append(f"{labels.WEEKDAY_LONG[day]} {runs} uur")
+    return lines
 
 
 def build_report(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFilter | None = None,
@@ -417,7 +440,8 @@ def build_report(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFilter | 
         settings, time_filter.to_text(), int(covering), in_rounds, len(selected) - in_rounds,
         find_patterns(presence, slots, settings, place_index.locations),
         find_presence_gaps(presence, effort, settings),
-        find_claims(presence, settings), effort, presence)
+        find_claims(presence, settings), effort, presence,
+        describe_not_observed(effort, time_filter))
 
 
 def select_pattern_observations(observations: gpd.GeoDataFrame, places: gpd.GeoDataFrame,

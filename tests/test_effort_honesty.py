@@ -1,0 +1,87 @@
+"""Honest about effort: hours nobody looked are named 'niet gekeken', the JSON holds the
+effort table, and a file without rounds gets a way out: rounds derived from its sightings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from builders import Obs, make_observations
+from streamlit.testing.v1 import AppTest
+
+from werkwijzer_geo import schema as s
+from werkwijzer_geo import sessions, storage
+from werkwijzer_geo.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _without_rounds(tmp_path: Path) -> Path:
+    """Youths seen on four Friday evenings, and no round recorded."""
+    path = tmp_path / "telling.gpkg"
+    storage.create_workspace(path)
+    rows = [Obs(when=f"2026-09-{day} {time}", count=7)
+            for day in (11, 18, 25) for time in ("21:10", "21:35", "22:00", "22:20")]
+    rows += [Obs(when=f"2026-10-02 {time}", count=7)
+             for time in ("21:10", "21:35", "22:00", "22:20")]
+    rows += [Obs(when="2026-10-02 14:00", group="adults", count=2)]
+    storage.append_rows(path, s.OBSERVATIONS, make_observations(rows, start_id=None))
+    return path
+
+
+def test_sessions_become_rounds_and_deriving_again_replaces_them(tmp_path):
+    path = _without_rounds(tmp_path)
+    recorded = storage.append_rows(path, s.ROUNDS, storage.read_layer(path, s.ROUNDS).iloc[:0]
+                                   .pipe(lambda empty: pd.concat([empty, pd.DataFrame({
+                                       s.STARTED_AT: [pd.Timestamp("2026-08-01 10:00",
+                                                                   tz="Europe/Amsterdam")],
+                                       s.ENDED_AT: [pd.Timestamp("2026-08-01 11:00",
+                                                                 tz="Europe/Amsterdam")]})])))
+    assert sessions.store_derived_rounds(path, 30) == 5  # four evenings and one afternoon
+    assert sessions.store_derived_rounds(path, 90) == 5
+    rounds = storage.read_layer(path, s.ROUNDS)
+    assert len(rounds) == 6 and recorded[0] in rounds[s.ID].tolist()
+    friday = rounds[rounds[s.LOCAL_DATE] == pd.Timestamp("2026-09-11")].iloc[0]
+    assert friday[s.STARTED_AT].strftime("%H:%M") == "21:05"
+    assert friday[s.ENDED_AT].strftime("%H:%M") == "22:30"
+    assert friday[s.NOTE].startswith("Afgeleid uit waarnemingen")
+
+
+def test_no_rounds_says_so_and_derived_rounds_find_the_pattern(tmp_path, capsys):
+    path = _without_rounds(tmp_path)
+    assert main(["patterns", "--db", str(path)]) == 0
+    printed = capsys.readouterr()
+    assert "Geen rondes in deze selectie" in printed.err
+    assert "- (niet gekeken)" in printed.out and "(geen)" not in printed.out
+    assert main(["patterns", "--db", str(path), "--rounds-from-observations", "30",
+                 "--min-rounds", "4", "--min-dates", "4"]) == 0
+    printed = capsys.readouterr()
+    assert "5 rondes afgeleid" in printed.err
+    assert "Vrijdag 21-23 uur: 7 jongeren" in printed.out
+
+
+def test_json_holds_the_effort_table_and_the_hours_nobody_looked(tmp_path, capsys):
+    path = _without_rounds(tmp_path)
+    sessions.store_derived_rounds(path, 30)
+    assert main(["patterns", "--db", str(path), "--json", "--hours", "20-2",
+                 "--weekdays", "fri"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["schema"] == "buurtkaart.patterns/2"
+    assert len(report["effort"]) == 7 and len(report["effort"][4]) == 24
+    assert report["effort"][4][21] == 4 and report["effort"][4][20] is None
+    assert report["hours_not_observed"] == ["vrijdag 00-02, 20-21, 23-24 uur"]
+
+
+def test_patronen_page_offers_to_derive_rounds(monkeypatch, tmp_path):
+    path = _without_rounds(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("WERKWIJZER_DB", str(path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("views/patronen.py").run()
+    assert not at.exception
+    assert any("Geen rondes in deze selectie" in w.value for w in at.warning)
+    next(b for b in at.button if b.key == "derive_rounds").click().run()
+    assert not at.exception
+    assert len(storage.read_layer(path, s.ROUNDS)) == 5
+    assert not any("Geen rondes" in w.value for w in at.warning)
