@@ -102,7 +102,9 @@ def test_patterns_json_lets_a_script_find_the_planted_patterns(demo_path, capsys
     assert found == {(group, place) for group, place, *_ in PLANTED_PATTERNS}
     youth = next(p for p in report["patterns"] if p["group"] == "youth")
     assert youth["weekdays"] == ["fri", "sat"] and youth["start_hour"] == 21
-    assert {g["weekday"] for g in report["gaps"]} == {"fri", "sat"}
+    (gap,) = report["gaps"]  # the evening youths at the benches, with nobody there
+    assert (gap["place"], gap["weekdays"]) == ("Europaplein", ["fri", "sat"])
+    assert gap["lat"] == youth["lat"] and gap["rounds_with_professionals"] <= 2
     assert any(c["group"] == "youth" and c["place"] == "Europaplein" for c in report["claims"])
     assert [e["name"] for e in report["experiments"]] == ["Zeecontainer op het Europaplein",
                                                          "Koffietafel op woensdag"]

@@ -105,14 +105,18 @@ def test_points_outside_places_are_grouped_by_proximity():
 
 def test_presence_gap_when_no_professional_is_seen():
     rounds, obs = _friday_world([True] * 6)
-    effort = p.get_effort(rounds)
-    gaps = p.find_presence_gaps(p.get_presence(obs, rounds, PLACES), effort)
-    assert [(g.weekday, g.hour) for g in gaps] == [("fri", 21), ("fri", 22)]
-    assert gaps[0].sentence == ("Vrijdag 21:00-22:00: jongeren in 6 van 6 rondes, "
-                                "geen professional gezien.")
+    slots = p.get_covered_slots(rounds)
+    (gap,) = p.find_presence_gaps(p.get_presence(obs, rounds, PLACES), slots)
+    assert (gap.place, gap.weekdays, gap.start_hour, gap.end_hour) == ("Het plein", ["fri"],
+                                                                       21, 23)
+    assert gap.sentence == ("Vrijdag 21-23 uur bij Het plein: jongeren in 6 van 6 rondes, "
+                            "geen professional gezien.")
+    # A youth worker at the square in one of the six rounds: not "no professional" any more.
     rounds, obs = _friday_world([True] * 6, pros_on=[True] + [False] * 5)
-    gaps = p.find_presence_gaps(p.get_presence(obs, rounds, PLACES), effort)
-    assert [(g.weekday, g.hour) for g in gaps] == [("fri", 22)]
+    assert p.find_presence_gaps(p.get_presence(obs, rounds, PLACES), slots) == []
+    # Youths seen on too few dates make no gap, as they make no pattern.
+    rounds, obs = _friday_world([True, True, True, False, False, False])
+    assert p.find_presence_gaps(p.get_presence(obs, rounds, PLACES), slots) == []
 
 
 @pytest.fixture(scope="module")

@@ -284,44 +284,52 @@ def _measure_window(presence: pd.DataFrame, slots: pd.DataFrame, place: str, gro
 
 @dataclass
 class PresenceGap:
-    """A weekday hour with youths regularly there and no professional seen."""
+    """A window in which youths are regularly at a place and no professional is seen there."""
 
-    weekday: str
-    hour: int
+    place: str
+    weekdays: list[str]
+    start_hour: int
+    end_hour: int
     rounds_covering: int
     rounds_with_youth: int
     rounds_with_professionals: int
     sentence: str
+    lat: float | None = None
+    lon: float | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready."""
         return asdict(self)
 
 
-def find_presence_gaps(presence: pd.DataFrame, effort: pd.DataFrame,
-                       settings: PatternSettings = PatternSettings()) -> list[PresenceGap]:
-    """Slots where youths were present in a high share of rounds and professionals in (almost)
-    none: at most `max_professional_share` of the covering rounds."""
-    youth = get_typical_week(presence, effort, group=YOUTH)
-    pros = presence[presence[s.GROUP] == s.PROFESSIONALS].groupby(
-        [s.LOCAL_WEEKDAY, s.LOCAL_HOUR])[s.ROUND_ID].nunique()
+def find_presence_gaps(presence: pd.DataFrame, slots: pd.DataFrame,
+                       settings: PatternSettings = PatternSettings(),
+                       locations: dict[str, tuple[float, float]] | None = None,
+                       ) -> list[PresenceGap]:
+    """Windows where youths are a pattern at a place (same thresholds as patterns) and
+    professionals were seen at that place in at most `max_professional_share` of the rounds
+    that covered the window."""
+    youth = find_patterns(presence[presence[s.GROUP] == YOUTH], slots, settings, locations)
+    pros = presence[presence[s.GROUP] == s.PROFESSIONALS]
     gaps = []
-    for day in range(7):
-        for hour in range(24):
-            covering = effort.loc[day, hour]
-            if np.isnan(covering) or covering < settings.min_rounds:
-                continue
-            share = youth.loc[day, hour]
-            with_pros = int(pros.get((day, hour), 0))
-            if share >= settings.min_share and with_pros <= (
-                    settings.max_professional_share * covering):
-                with_youth = round(share * covering)
-                pros_text = "geen professional gezien" if with_pros == 0 else (
-                    f"een professional in {with_pros} van {int(covering)}")
-                gaps.append(PresenceGap(
-                    labels.WEEKDAY_CODES[day], hour, int(covering), with_youth, with_pros,
-                    f"{labels.WEEKDAY_LONG[day].capitalize()} {hour:02d}:00-{(hour + 1) % 24:02d}"
-                    f":00: jongeren in {with_youth} van {int(covering)} rondes, {pros_text}."))
+    for pattern in youth:
+        days = [labels.WEEKDAY_CODES.index(code) for code in pattern.weekdays]
+        hours = _window_hours(pattern.start_hour, pattern.end_hour)
+        covering = set(slots.loc[_in_window(slots, days, hours), s.ROUND_ID])
+        seen = pros[(pros[PLACE_KEY] == pattern.place).to_numpy(dtype=bool)
+                    & _in_window(pros, days, hours)]
+        with_pros = len(set(seen[s.ROUND_ID]) & covering)
+        if with_pros > settings.max_professional_share * len(covering):
+            continue
+        where = pattern.place if pattern.place.startswith("bij ") else f"bij {pattern.place}"
+        pros_text = "geen professional gezien" if with_pros == 0 else (
+            f"een professional in {with_pros} van {len(covering)}")
+        gaps.append(PresenceGap(
+            pattern.place, pattern.weekdays, pattern.start_hour, pattern.end_hour,
+            len(covering), pattern.rounds_present, with_pros,
+            f"{_day_words(days)} {pattern.start_hour}-{pattern.end_hour % 24} uur {where}: "
+            f"jongeren in {pattern.rounds_present} van {len(covering)} rondes, {pros_text}.",
+            pattern.lat, pattern.lon))
     return gaps
 
 
@@ -439,7 +447,7 @@ def build_report(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFilter | 
     return PatternReport(
         settings, time_filter.to_text(), int(covering), in_rounds, len(selected) - in_rounds,
         find_patterns(presence, slots, settings, place_index.locations),
-        find_presence_gaps(presence, effort, settings),
+        find_presence_gaps(presence, slots, settings, place_index.locations),
         find_claims(presence, settings), effort, presence,
         describe_not_observed(effort, time_filter))
 
