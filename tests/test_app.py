@@ -192,7 +192,8 @@ def test_patronen_names_the_demo_patterns_and_follows_the_filter(monkeypatch, tm
     sentences = [_shown(x) for x in at.radio(key="pattern_choice").options]
     assert any(x.startswith("Vrijdag en zaterdag 21-23 uur:") and "jongeren bij Europaplein"
                in x for x in sentences)
-    assert any("Vrijdag en zaterdag 21-23 uur bij Europaplein: jongeren in" in _shown(m.value) for m in at.markdown)
+    gap = "Vrijdag en zaterdag 21-23 uur bij Europaplein: jongeren in"
+    assert any(gap in _shown(m.value) for m in at.markdown)
     at.select_slider(key="filter_hours").set_value((21, 26)).run()
     evening = [_shown(x) for x in at.radio(key="pattern_choice").options]
     assert 0 < len(evening) < len(sentences)

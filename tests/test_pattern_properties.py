@@ -4,6 +4,7 @@ group than rounds that looked, and moments add up the way the counting rules say
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -112,3 +113,28 @@ def test_a_written_place_wins_and_a_hangout_area_is_a_place():
     index = locate_places(observations, PLACES, hangouts)
     assert index.names.tolist() == ["Loc 7", "Het plein", "Bij de tunnel"]
     assert set(index.locations) >= {"Loc 7", "Het plein", "Bij de tunnel"}
+
+
+def test_an_always_busy_place_reports_its_peak_not_every_hour_walked():
+    rng = np.random.default_rng(11)
+    spans, rows = [], []
+    for day in range(42):  # six weeks, every day, a morning and an afternoon round
+        date = FIRST_DAY.date() + dt.timedelta(days=day)
+        for start in (10, 14):
+            spans.append((f"{date} {start}:00", f"{date} {start + 2}:00"))
+            peak = date.weekday() == 2 and start == 14  # Wednesday afternoon: the market
+            for hour in (start, start + 1):
+                count = int(rng.integers(12, 16)) if peak else int(rng.integers(3, 6))
+                rows.append((f"{date} {hour}:20", "adults", count, *IN_SQUARE, len(spans)))
+    report = p.build_report({s.ROUNDS: _rounds(spans), s.OBSERVATIONS: _obs(rows),
+                             s.PLACES: PLACES})
+    kinds = {(x.kind, tuple(x.weekdays), x.start_hour, x.end_hour) for x in report.patterns}
+    assert ("busier", ("wed",), 14, 16) in kinds
+    assert sum(x.kind == "always" for x in report.patterns) == 1
+    assert not any(x.kind == "regular" for x in report.patterns)  # no line per hour walked
+    peak = next(x for x in report.patterns if x.kind == "busier")
+    assert peak.rate_ratio_low > 2
+    assert re.fullmatch(r"Woensdag 14-16 uur: ongeveer 3,5 keer zo druk met volwassenen bij "
+                        r"Het plein als op de andere uren die we zagen \(gemiddeld 1\d tegen "
+                        r"4,\d per ronde, 6 rondes\)\.", peak.sentence), peak.sentence
+    assert report.patterns[0] is peak or report.patterns[1] is peak  # near the top

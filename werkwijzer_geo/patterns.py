@@ -54,6 +54,10 @@ class Pattern:
     sentence: str
     lat: float | None = None  # where the place is
     lon: float | None = None
+    kind: str = "regular"  # "regular", "always" (every hour looked) or "busier" (a peak)
+    rate_ratio: float | None = None  # busier: people per round here / at its other hours
+    rate_ratio_low: float | None = None  # the ratio's one-sided 95% lower bound
+    score: float = 0.0  # strength and evidence: patterns are listed highest first
 
     def to_dict(self) -> dict:
         """JSON-ready."""
@@ -236,8 +240,25 @@ def find_patterns(presence: pd.DataFrame, slots: pd.DataFrame,
     table = _slot_table(presence, effort)
     strong = table[(table["share"] >= settings.min_share)
                    & (table["rounds_covering"] >= settings.min_rounds)]
+    eligible = int((effort >= settings.min_rounds).sum().sum())
     patterns = []
     for (place, group), strong_slots in strong.groupby([PLACE_KEY, s.GROUP]):
+        if eligible >= ALWAYS_MIN_SLOTS and len(strong_slots) >= ALWAYS_SHARE * eligible \
+                and strong_slots[s.LOCAL_WEEKDAY].nunique() >= 3:
+            # There at (nearly) every hour the team looked: one line, not every hour walked.
+            always = _measure_window(presence, slots, place, group, list(range(7)), 0, 0)
+            if always.dates_seen >= settings.min_dates:
+                where = place if place.startswith("bij ") else f"bij {place}"
+                always.kind = "always"
+                always.weekdays = sorted(strong_slots[s.LOCAL_WEEKDAY].map(
+                    labels.WEEKDAY_CODES.__getitem__).unique(), key=labels.WEEKDAY_CODES.index)
+                always.sentence = (f"{labels.GROUP_LABELS[group]} {where}: op vrijwel elk uur "
+                                   f"dat we keken, meestal {always.typical_count} (gezien in "
+                                   f"{always.rounds_present} van {always.rounds_covering} "
+                                   "rondes).")
+                always.lat, always.lon = (locations or {}).get(place, (None, None))
+                patterns.append(always)
+            continue
         found: dict[tuple[int, int], list[int]] = {}
         for day, start, end in _windows(strong_slots):
             found.setdefault((start, end), []).append(day)
@@ -247,6 +268,151 @@ def find_patterns(presence: pd.DataFrame, slots: pd.DataFrame,
                 pattern.lat, pattern.lon = (locations or {}).get(place, (None, None))
                 patterns.append(pattern)
     return sorted(patterns, key=lambda p: (-p.share, -p.dates_seen, p.place, p.group))
+
+
+Z_ONE_SIDED_95 = 1.645
+BUSIER_RATIO = 1.5  # "clearly above": at least half as busy again as its other hours...
+BUSIER_LOW = 1.0  # ...and the ratio's 95% lower bound above 1
+# A group strong in this share of all hours the team looked is "always there".
+ALWAYS_SHARE = 0.75
+ALWAYS_MIN_SLOTS = 12  # ...when the team looked at enough different hours to say so
+# Only where the group is usually there anyway: elsewhere "regularly there" says it all.
+BUSIER_BASELINE_SHARE = 0.5
+
+
+def _wilson_low(successes: int, trials: int) -> float:
+    """One-sided 95% lower bound of a share (Wilson score)."""
+    if trials == 0:
+        return 0.0
+    z, share = Z_ONE_SIDED_95, successes / trials
+    centre = share + z * z / (2 * trials)
+    spread = z * np.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials))
+    return float((centre - spread) / (1 + z * z / trials))
+
+
+def _people_per_unit(presence: pd.DataFrame, slots: pd.DataFrame, place: str,
+                     group: str) -> pd.DataFrame:
+    """Every covered (round, date, hour) with the people of `group` at `place` in it (0 when
+    none were seen): the units the rates are measured on."""
+    keys = [s.ROUND_ID, s.LOCAL_DATE, s.LOCAL_HOUR]
+    seen = presence[(presence[PLACE_KEY] == place) & (presence[s.GROUP] == group)]
+    units = slots.drop_duplicates(keys).merge(seen[[*keys, s.COUNT]], on=keys, how="left")
+    units[s.COUNT] = units[s.COUNT].fillna(0).astype(float)
+    return units
+
+
+def _rate_ratio(inside: np.ndarray, outside: np.ndarray) -> tuple[float, float]:
+    """Mean people per unit inside over outside, and a one-sided 95% lower bound (delta
+    method on the log ratio; units are rounds, so a group seen together counts once)."""
+    mean_in, mean_out = inside.mean(), outside.mean()
+    if mean_in <= 0 or mean_out <= 0:
+        return float("nan"), float("nan")
+    variance = (inside.var(ddof=1) / (len(inside) * mean_in ** 2)
+                + outside.var(ddof=1) / (len(outside) * mean_out ** 2))
+    ratio = mean_in / mean_out
+    return float(ratio), float(np.exp(np.log(ratio) - Z_ONE_SIDED_95 * np.sqrt(variance)))
+
+
+def _number(value: float) -> str:
+    """People per round in Dutch: '2,5', or '12' from ten up."""
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}".replace(".", ",").replace(",0", "")
+
+
+def _times_word(ratio: float) -> str:
+    words = {2: "twee", 3: "drie", 4: "vier", 5: "vijf"}
+    rounded = round(ratio * 2) / 2
+    if rounded < 2:
+        return "ongeveer anderhalf keer zo druk"
+    if rounded in words:
+        return f"ongeveer {words[int(rounded)]} keer zo druk"
+    return f"ongeveer {rounded:g} keer zo druk".replace(".", ",")
+
+
+def find_busier_windows(presence: pd.DataFrame, slots: pd.DataFrame,
+                        settings: PatternSettings = PatternSettings(),
+                        locations: dict[str, tuple[float, float]] | None = None,
+                        ) -> list[Pattern]:
+    """Windows where a group's people per covering round at a place are clearly above that
+    place's own level at the other hours observed: the peaks of a place where people always
+    are, not every hour the team walked."""
+    if presence.empty or slots.empty:
+        return []
+    found = []
+    for (place, group), _ in presence.groupby([PLACE_KEY, s.GROUP]):
+        units = _people_per_unit(presence, slots, place, group)
+        by_slot = units.groupby([s.LOCAL_WEEKDAY, s.LOCAL_HOUR])[s.COUNT].agg(["sum", "size"])
+        total, size = units[s.COUNT].sum(), len(units)
+        other = (total - by_slot["sum"]) / (size - by_slot["size"]).replace(0, np.nan)
+        here = by_slot["sum"] / by_slot["size"]
+        candidates = by_slot[(here >= BUSIER_RATIO * other) & (other > 0)
+                             & (by_slot["size"] >= settings.min_rounds)].reset_index()
+        windows: dict[tuple[int, int], list[int]] = {}
+        for day, start, end in _windows(candidates):
+            windows.setdefault((start, end), []).append(day)
+        for (start, end), days in windows.items():
+            pattern = _measure_busier(presence, units, place, group, days, start, end)
+            if pattern is not None and pattern.rounds_covering >= settings.min_rounds \
+                    and pattern.dates_seen >= settings.min_dates:
+                pattern.lat, pattern.lon = (locations or {}).get(place, (None, None))
+                found.append(pattern)
+    return found
+
+
+def _measure_busier(presence: pd.DataFrame, units: pd.DataFrame, place: str, group: str,
+                    days: list[int], start: int, end: int) -> Pattern | None:
+    hours = _window_hours(start, end)
+    inside = _in_window(units, days, hours)
+    outside = units.loc[~inside, s.COUNT].to_numpy()
+    if not len(outside) or (outside > 0).mean() < BUSIER_BASELINE_SHARE:
+        return None
+    ratio, low = _rate_ratio(units.loc[inside, s.COUNT].to_numpy(), outside)
+    if not (ratio >= BUSIER_RATIO and low > BUSIER_LOW):
+        return None
+    in_window = units[inside]
+    covering = int(in_window[s.ROUND_ID].nunique())
+    present = int(in_window.loc[in_window[s.COUNT] > 0, s.ROUND_ID].nunique())
+    per_round_in = in_window.groupby(s.ROUND_ID)[s.COUNT].max().mean()
+    per_round_out = units[~inside].groupby(s.ROUND_ID)[s.COUNT].max().mean()
+    dates = int(in_window.loc[in_window[s.COUNT] > 0, s.LOCAL_DATE].nunique())
+    group_word = labels.GROUP_LABELS[group].lower()
+    where = place if place.startswith("bij ") else f"bij {place}"
+    sentence = (f"{_day_words(sorted(days))} {start}-{end % 24} uur: {_times_word(ratio)} met "
+                f"{group_word} {where} als op de andere uren die we zagen (gemiddeld "
+                f"{_number(per_round_in)} tegen {_number(per_round_out)} per ronde, "
+                f"{covering} rondes).")
+    return Pattern(
+        group=group, place=place, weekdays=[labels.WEEKDAY_CODES[d] for d in sorted(days)],
+        start_hour=start, end_hour=end, dates_seen=dates, rounds_covering=covering,
+        rounds_present=present, share=round(present / covering, 3) if covering else 0.0,
+        typical_count=_typical(in_window.groupby(s.ROUND_ID)[s.COUNT].max()),
+        sentence=sentence, kind="busier", rate_ratio=round(ratio, 2),
+        rate_ratio_low=round(low, 2))
+
+
+def rank_patterns(patterns: list[Pattern], presence: pd.DataFrame) -> list[Pattern]:
+    """Strongest first: how surely the group is there (the share's lower bound), times how
+    many people it brings; a peak also by how surely it is busier. A busier window that
+    repeats a regular one is said in the regular one's sentence instead."""
+    regular = {(p.place, p.group, tuple(p.weekdays), p.start_hour, p.end_hour): p
+               for p in patterns if p.kind == "regular"}
+    kept = []
+    for pattern in patterns:
+        key = (pattern.place, pattern.group, tuple(pattern.weekdays), pattern.start_hour,
+               pattern.end_hour)
+        if pattern.kind == "busier" and key in regular:
+            twin = regular[key]
+            twin.rate_ratio, twin.rate_ratio_low = pattern.rate_ratio, pattern.rate_ratio_low
+            twin.sentence = twin.sentence[:-2] + (f"; {_times_word(pattern.rate_ratio)} als op "
+                                                  "de andere uren die we zagen).")
+            continue
+        kept.append(pattern)
+    for pattern in kept:
+        low, high = (int(part) for part in (pattern.typical_count.split("-") * 2)[:2])
+        people = np.log1p(pattern.share * (low + high) / 2)
+        pattern.score = round(float(
+            _wilson_low(pattern.rounds_present, pattern.rounds_covering) * people
+            * min(pattern.rate_ratio_low or 1.0, 2.0) ** 0.5), 3)
+    return sorted(kept, key=lambda p: (-p.score, p.place, p.group, p.start_hour))
 
 
 def _window_hours(start: int, end: int) -> list[int]:
@@ -324,12 +490,13 @@ def find_presence_gaps(presence: pd.DataFrame, slots: pd.DataFrame,
         where = pattern.place if pattern.place.startswith("bij ") else f"bij {pattern.place}"
         pros_text = "geen professional gezien" if with_pros == 0 else (
             f"een professional in {with_pros} van {len(covering)}")
+        when = "Op vrijwel elk uur dat we keken" if pattern.kind == "always" else (
+            f"{_day_words(days)} {pattern.start_hour}-{pattern.end_hour % 24} uur")
         gaps.append(PresenceGap(
             pattern.place, pattern.weekdays, pattern.start_hour, pattern.end_hour,
             len(covering), pattern.rounds_present, with_pros,
-            f"{_day_words(days)} {pattern.start_hour}-{pattern.end_hour % 24} uur {where}: "
-            f"jongeren in {pattern.rounds_present} van {len(covering)} rondes, {pros_text}.",
-            pattern.lat, pattern.lon))
+            f"{when} {where}: jongeren in {pattern.rounds_present} van {len(covering)} rondes, "
+            f"{pros_text}.", pattern.lat, pattern.lon))
     return gaps
 
 
@@ -446,7 +613,9 @@ def build_report(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFilter | 
     covering = select_timed(get_round_slots(rounds), time_filter)[s.ROUND_ID].nunique()
     return PatternReport(
         settings, time_filter.to_text(), int(covering), in_rounds, len(selected) - in_rounds,
-        find_patterns(presence, slots, settings, place_index.locations),
+        rank_patterns(find_patterns(presence, slots, settings, place_index.locations)
+                      + find_busier_windows(presence, slots, settings, place_index.locations),
+                      presence),
         find_presence_gaps(presence, slots, settings, place_index.locations),
         find_claims(presence, settings), effort, presence,
         describe_not_observed(effort, time_filter))
