@@ -43,8 +43,8 @@ def test_sessions_become_rounds_and_deriving_again_replaces_them(tmp_path):
     rounds = storage.read_layer(path, s.ROUNDS)
     assert len(rounds) == 6 and recorded[0] in rounds[s.ID].tolist()
     friday = rounds[rounds[s.LOCAL_DATE] == pd.Timestamp("2026-09-11")].iloc[0]
-    assert friday[s.STARTED_AT].strftime("%H:%M") == "21:05"
-    assert friday[s.ENDED_AT].strftime("%H:%M") == "22:30"
+    assert friday[s.STARTED_AT].strftime("%H:%M") == "21:00"  # whole clock hours
+    assert friday[s.ENDED_AT].strftime("%H:%M") == "23:00"
     assert friday[s.NOTE].startswith("Afgeleid uit waarnemingen")
 
 

@@ -177,6 +177,28 @@ def _run_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate
+
+    first, _, last = args.seeds.partition("-")
+    seeds = tuple(range(int(first), int(last or first) + 1))
+    result = evaluate(seeds)
+    print(f"{result['worlds']} werelden (seeds {seeds[0]}-{seeds[-1]}, niet gebruikt om "
+          f"drempels te kiezen): {result['planted']} geplant, {result['found']} gevonden.")
+    print(f"recall {result['recall']:.3f}  precisie {result['precision']:.3f}  "
+          f"uren goed (Jaccard) {result['hour_accuracy']:.3f}")
+    for case in result["worst"]:
+        print(f"\n{case['world']}:")
+        for line in case["missed"]:
+            print(f"  gemist: {line}")
+        for line in case["false"]:
+            print(f"  onterecht: {line}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False),
+                                   encoding="utf-8")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one subcommand per job."""
     parser = argparse.ArgumentParser(prog="python -m werkwijzer_geo",
@@ -220,6 +242,12 @@ def build_parser() -> argparse.ArgumentParser:
                           help="leid eerst rondes af uit de waarnemingen (een pauze langer dan "
                                "MINUTEN begint een nieuwe) en sla ze op")
     patterns.set_defaults(run=_run_patterns)
+    evaluation = commands.add_parser(
+        "evaluate-patterns", help="patronen zoeken in nagemaakte buurten en nameten")
+    evaluation.add_argument("--seeds", default="100-119",
+                            help="bv. 100-119 (niet gebruikt om drempels te kiezen)")
+    evaluation.add_argument("--json", help="schrijf de uitkomst ook als JSON")
+    evaluation.set_defaults(run=_run_evaluate)
     export = commands.add_parser("export", help="momentopname voor een rapport")
     export.add_argument("--db", required=True)
     export.add_argument("--layers", required=True, help="bv. observations,spots")

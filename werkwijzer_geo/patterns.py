@@ -304,6 +304,8 @@ def _people_per_unit(presence: pd.DataFrame, slots: pd.DataFrame, place: str,
 def _rate_ratio(inside: np.ndarray, outside: np.ndarray) -> tuple[float, float]:
     """Mean people per unit inside over outside, and a one-sided 95% lower bound (delta
     method on the log ratio; units are rounds, so a group seen together counts once)."""
+    if len(inside) < 2 or len(outside) < 2:
+        return float("nan"), float("nan")
     mean_in, mean_out = inside.mean(), outside.mean()
     if mean_in <= 0 or mean_out <= 0:
         return float("nan"), float("nan")

@@ -2,8 +2,9 @@
 when the team (or the counter) was out looking, such as Seattle's public-life counts.
 
 A pause of more than `gap_minutes` between two sightings starts a new round; a derived round
-runs from `LEAD` before its first sighting to `TRAIL` after its last. Derived rounds carry
-`DERIVED_NOTE` in their note, so deriving again replaces them and nothing else.
+covers the whole clock hours of its sightings (a ten-minute count at 10:00 looked at 10:00-11:00,
+the unit every pattern is counted in). Derived rounds carry `DERIVED_NOTE` in their note, so
+deriving again replaces them and nothing else.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from ._errors import WerkwijzerError
 from .storage import read_layer, rewrite_layer
 
 DERIVED_NOTE = "Afgeleid uit waarnemingen"
-LEAD = pd.Timedelta(minutes=5)
-TRAIL = pd.Timedelta(minutes=10)
 
 
 def derive_rounds(observations: pd.DataFrame, gap_minutes: int) -> gpd.GeoDataFrame:
@@ -38,8 +37,9 @@ def derive_rounds(observations: pd.DataFrame, gap_minutes: int) -> gpd.GeoDataFr
     spans = frame.groupby("session")["moment"].agg(["min", "max"])
     note = f"{DERIVED_NOTE} (pauze langer dan {gap_minutes} min = nieuwe ronde)"
     return gpd.GeoDataFrame({
-        s.STARTED_AT: (spans["min"] - LEAD).dt.tz_localize("UTC").to_numpy(),
-        s.ENDED_AT: (spans["max"] + TRAIL).dt.tz_localize("UTC").to_numpy(),
+        s.STARTED_AT: spans["min"].dt.floor("h").dt.tz_localize("UTC").to_numpy(),
+        s.ENDED_AT: (spans["max"].dt.floor("h") + pd.Timedelta(hours=1)).dt.tz_localize(
+            "UTC").to_numpy(),
         s.OBSERVERS: None, s.NOTE: note,
     }, geometry=[None] * len(spans), crs=s.STORAGE_CRS)
 
