@@ -85,3 +85,30 @@ def test_patronen_page_offers_to_derive_rounds(monkeypatch, tmp_path):
     assert not at.exception
     assert len(storage.read_layer(path, s.ROUNDS)) == 5
     assert not any("Geen rondes" in w.value for w in at.warning)
+
+
+def test_a_counters_file_gets_rounds_per_place_that_only_speak_for_that_place(tmp_path):
+    # Two counting spots, counted one after the other on six Saturdays: 'A' at 12:10,
+    # 'B' at 12:40 and 15:10. Adults always at A at noon; nobody at B.
+    path = tmp_path / "tellingen.gpkg"
+    storage.create_workspace(path)
+    rows = []
+    for day in ("09-05", "09-12", "09-19", "09-26", "10-03", "10-10"):
+        rows.append(Obs(when=f"2026-{day} 12:10", group="adults", count=10, lon=4.677,
+                        lat=52.493))
+        rows.append(Obs(when=f"2026-{day} 12:40", group="elderly", count=1, lon=4.690,
+                        lat=52.500))
+        rows.append(Obs(when=f"2026-{day} 15:10", group="elderly", count=1, lon=4.690,
+                        lat=52.500))
+    frame = make_observations(rows, start_id=None)
+    frame[s.PLACE] = ["A", "B", "B"] * 6
+    storage.append_rows(path, s.OBSERVATIONS, frame)
+    assert sessions.store_derived_rounds(path, 20) == 18  # per place: 6 at A, 12 at B
+    rounds = storage.read_layer(path, s.ROUNDS)
+    assert rounds.geometry.notna().all() and rounds[s.NOTE].str.contains("per plek").all()
+    from werkwijzer_geo import patterns as p
+
+    report = p.build_report(storage.read_layers(path))
+    adults = [x for x in report.patterns if x.group == "adults"]
+    assert [x.sentence for x in adults] == [
+        "Zaterdag 12-13 uur: 10 volwassenen bij A (gezien in 6 van 6 rondes)."]

@@ -11,9 +11,11 @@ from dataclasses import asdict, dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from . import labels
 from . import schema as s
+from .metric import choose_metric_crs
 from .placing import PlaceIndex, locate_places
 from .selection import get_round_slots, select_timed
 from .timefilter import TimeFilter
@@ -71,10 +73,13 @@ def assign_places(observations: gpd.GeoDataFrame, places: gpd.GeoDataFrame,
 
 
 def _attach_rounds(observations: pd.DataFrame, rounds: pd.DataFrame) -> pd.Series:
-    """Round per observation: its own round_id, else a round whose time covers it."""
+    """Round per observation: its own round_id, else a round whose time covers it (and, for
+    rounds with an area, whose area holds it)."""
     known = observations[s.ROUND_ID].astype("Int64")
     missing = known.isna()
-    if missing.any() and len(rounds):
+    if missing.any() and len(rounds) and _has_areas(rounds):
+        known[missing] = _attach_by_area(observations[missing], rounds)
+    elif missing.any() and len(rounds):
         start = rounds[s.STARTED_AT].dt.tz_convert("UTC")
         end = rounds[s.ENDED_AT].dt.tz_convert("UTC").fillna(start + pd.Timedelta(hours=1))
         order = np.argsort(start.to_numpy())
@@ -86,6 +91,76 @@ def _attach_rounds(observations: pd.DataFrame, rounds: pd.DataFrame) -> pd.Serie
         found = np.where(valid, ids[np.clip(candidate, 0, None)], pd.NA)
         known[missing] = pd.array(found, dtype="Int64")
     return known
+
+
+AREA_MARGIN_M = 50  # a round's area or route looks this far around it
+
+
+def _has_areas(rounds: pd.DataFrame) -> bool:
+    return isinstance(rounds, gpd.GeoDataFrame) and bool(
+        (rounds.geometry.notna() & ~rounds.geometry.is_empty).any())
+
+
+def _round_reach(rounds: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """Where each round looked, in degrees: its area or route and AREA_MARGIN_M around it;
+    None for a round without one (it looked everywhere)."""
+    crs = choose_metric_crs([rounds])
+    metric = rounds.geometry.to_crs(crs)
+    reach = metric.where(metric.isna() | metric.is_empty, metric.buffer(AREA_MARGIN_M))
+    return gpd.GeoSeries(reach, crs=crs).to_crs(s.STORAGE_CRS)
+
+
+def _attach_by_area(observations: pd.DataFrame, rounds: gpd.GeoDataFrame) -> pd.array:
+    """For rounds with an area: the first round whose time covers the sighting and whose
+    area holds it (rounds without an area hold everything)."""
+    reach = _round_reach(rounds).to_numpy()
+    start = rounds[s.STARTED_AT].dt.tz_convert("UTC").to_numpy()
+    end = rounds[s.ENDED_AT].dt.tz_convert("UTC").fillna(
+        rounds[s.STARTED_AT].dt.tz_convert("UTC") + pd.Timedelta(hours=1)).to_numpy()
+    ids = rounds[s.ID].to_numpy()
+    moments = observations[s.OBSERVED_AT].dt.tz_convert("UTC").to_numpy()
+    points = observations.geometry.to_numpy()
+    found = []
+    for moment, point in zip(moments, points, strict=True):
+        match = pd.NA
+        for index in np.flatnonzero((start <= moment) & (moment <= end)):
+            area = reach[index]
+            if area is None or area.is_empty or (point is not None and area.covers(point)):
+                match = ids[index]
+                break
+        found.append(match)
+    return pd.array(found, dtype="Int64")
+
+
+def get_place_coverage(rounds: gpd.GeoDataFrame, locations: dict[str, tuple[float, float]],
+                       ) -> dict[str, set[int]] | None:
+    """Per place the rounds that looked there: a round with an area or route only near it.
+    None when no round has one: every round looked everywhere."""
+    if rounds.empty or not _has_areas(rounds):
+        return None
+    reach = _round_reach(rounds).to_numpy()
+    ids = rounds[s.ID].to_numpy()
+    coverage = {}
+    for place, (lat, lon) in locations.items():
+        point = shapely.Point(lon, lat)
+        coverage[place] = {int(i) for i, area in zip(ids, reach, strict=True)
+                           if area is None or area.is_empty or area.covers(point)}
+    return coverage
+
+
+def scope_slots(slots: pd.DataFrame, coverage: dict[str, set[int]] | None) -> pd.DataFrame:
+    """Covered slots per place (a `place_key` column) when rounds looked only at some places;
+    unchanged when every round looked everywhere."""
+    if coverage is None:
+        return slots
+    parts = [slots[slots[s.ROUND_ID].isin(ids)].assign(**{PLACE_KEY: place})
+             for place, ids in coverage.items()]
+    return pd.concat(parts, ignore_index=True) if parts else slots.assign(**{PLACE_KEY: None})
+
+
+def _for_place(slots: pd.DataFrame, place: str) -> pd.DataFrame:
+    """The slots that looked at `place` (all of them when rounds looked everywhere)."""
+    return slots[slots[PLACE_KEY] == place] if PLACE_KEY in slots.columns else slots
 
 
 def get_covered_slots(rounds: gpd.GeoDataFrame, time_filter: TimeFilter | None = None,
@@ -167,10 +242,17 @@ def get_typical_week(presence: pd.DataFrame, effort: pd.DataFrame, *, group: str
     return present / effort
 
 
-def _slot_table(presence: pd.DataFrame, effort: pd.DataFrame) -> pd.DataFrame:
+def _slot_table(presence: pd.DataFrame, effort: pd.DataFrame,
+                slots: pd.DataFrame | None = None) -> pd.DataFrame:
     keys = [PLACE_KEY, s.GROUP, s.LOCAL_WEEKDAY, s.LOCAL_HOUR]
     table = presence.groupby(keys).agg(rounds_present=(s.ROUND_ID, "nunique"),
                                        dates=(s.LOCAL_DATE, "nunique")).reset_index()
+    if slots is not None and PLACE_KEY in slots.columns:  # rounds looked at some places only
+        on = [PLACE_KEY, s.LOCAL_WEEKDAY, s.LOCAL_HOUR]
+        covering = slots.groupby(on)[s.ROUND_ID].nunique().rename("rounds_covering")
+        table = table.merge(covering.reset_index(), on=on, how="left")
+        table["share"] = table["rounds_present"] / table["rounds_covering"]
+        return table
     covering = effort.stack().rename("rounds_covering").reset_index()
     covering.columns = [s.LOCAL_WEEKDAY, s.LOCAL_HOUR, "rounds_covering"]
     table = table.merge(covering, on=[s.LOCAL_WEEKDAY, s.LOCAL_HOUR], how="left")
@@ -237,12 +319,13 @@ def find_patterns(presence: pd.DataFrame, slots: pd.DataFrame,
     if presence.empty:
         return []
     effort = get_effort_from_slots(slots)
-    table = _slot_table(presence, effort)
+    table = _slot_table(presence, effort, slots)
     strong = table[(table["share"] >= settings.min_share)
                    & (table["rounds_covering"] >= settings.min_rounds)]
-    eligible = int((effort >= settings.min_rounds).sum().sum())
     patterns = []
     for (place, group), strong_slots in strong.groupby([PLACE_KEY, s.GROUP]):
+        eligible = int((get_effort_from_slots(_for_place(slots, place))
+                        >= settings.min_rounds).sum().sum())
         if eligible >= ALWAYS_MIN_SLOTS and len(strong_slots) >= ALWAYS_SHARE * eligible \
                 and strong_slots[s.LOCAL_WEEKDAY].nunique() >= 3:
             # There at (nearly) every hour the team looked: one line, not every hour walked.
@@ -296,7 +379,8 @@ def _people_per_unit(presence: pd.DataFrame, slots: pd.DataFrame, place: str,
     none were seen): the units the rates are measured on."""
     keys = [s.ROUND_ID, s.LOCAL_DATE, s.LOCAL_HOUR]
     seen = presence[(presence[PLACE_KEY] == place) & (presence[s.GROUP] == group)]
-    units = slots.drop_duplicates(keys).merge(seen[[*keys, s.COUNT]], on=keys, how="left")
+    units = _for_place(slots, place).drop_duplicates(keys).merge(seen[[*keys, s.COUNT]],
+                                                                 on=keys, how="left")
     units[s.COUNT] = units[s.COUNT].fillna(0).astype(float)
     return units
 
@@ -437,7 +521,8 @@ def _measure_window(presence: pd.DataFrame, slots: pd.DataFrame, place: str, gro
     in_window = presence[((presence[PLACE_KEY] == place) & (presence[s.GROUP] == group)
                           ).to_numpy(dtype=bool) & _in_window(presence, days, hours)]
     # Covering rounds of a window: the distinct rounds that covered any of its hours.
-    covering_ids = set(slots.loc[_in_window(slots, days, hours), s.ROUND_ID])
+    scoped = _for_place(slots, place)
+    covering_ids = set(scoped.loc[_in_window(scoped, days, hours), s.ROUND_ID])
     covering = len(covering_ids)
     present = int(in_window[s.ROUND_ID].nunique())
     typical = _typical(in_window.groupby(s.ROUND_ID)[s.COUNT].max())
@@ -483,7 +568,8 @@ def find_presence_gaps(presence: pd.DataFrame, slots: pd.DataFrame,
     for pattern in youth:
         days = [labels.WEEKDAY_CODES.index(code) for code in pattern.weekdays]
         hours = _window_hours(pattern.start_hour, pattern.end_hour)
-        covering = set(slots.loc[_in_window(slots, days, hours), s.ROUND_ID])
+        scoped = _for_place(slots, pattern.place)
+        covering = set(scoped.loc[_in_window(scoped, days, hours), s.ROUND_ID])
         seen = pros[(pros[PLACE_KEY] == pattern.place).to_numpy(dtype=bool)
                     & _in_window(pros, days, hours)]
         with_pros = len(set(seen[s.ROUND_ID]) & covering)
@@ -606,9 +692,10 @@ def build_report(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFilter | 
     """Effort, presence and every finding for the workspace's layers under the filter."""
     time_filter = time_filter or TimeFilter()
     rounds, observations = layers[s.ROUNDS], layers[s.OBSERVATIONS]
-    slots = get_covered_slots(rounds, time_filter)
-    effort = get_effort_from_slots(slots)
+    all_slots = get_covered_slots(rounds, time_filter)
+    effort = get_effort_from_slots(all_slots)
     place_index = locate_places(observations, layers[s.PLACES], layers.get(s.HANGOUTS))
+    slots = scope_slots(all_slots, get_place_coverage(rounds, place_index.locations))
     presence = get_presence(observations, rounds, place_index, time_filter)
     selected = select_timed(observations, time_filter)
     in_rounds = int(_attach_rounds(selected, rounds).notna().sum()) if len(selected) else 0

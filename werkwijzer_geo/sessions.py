@@ -14,34 +14,68 @@ import os
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from . import schema as s
 from ._errors import WerkwijzerError
+from .metric import choose_metric_crs
 from .storage import read_layer, rewrite_layer
 
 DERIVED_NOTE = "Afgeleid uit waarnemingen"
 
 
-def derive_rounds(observations: pd.DataFrame, gap_minutes: int) -> gpd.GeoDataFrame:
+PER_PLACE_SHARE = 0.5  # when this share of sightings names its place, count per place
+
+
+def derive_rounds(observations: gpd.GeoDataFrame, gap_minutes: int) -> gpd.GeoDataFrame:
     """Rounds (without ids) from sessions of sightings: a pause longer than `gap_minutes`
-    starts a new one."""
+    starts a new one.
+
+    When most sightings name their place (a counter's file: one count at one location at a
+    time), sessions are found per place, and each round gets the area it looked at (around
+    that session's sightings), so it says nothing about places it did not look at.
+    """
     if gap_minutes < 1:
         raise WerkwijzerError("De pauze tussen twee rondes is minstens 1 minuut.")
-    moments = observations[s.OBSERVED_AT].dropna().dt.tz_convert("UTC").sort_values()
-    if moments.empty:
+    frame = observations[observations[s.OBSERVED_AT].notna()]
+    if frame.empty:
         raise WerkwijzerError("Er zijn geen waarnemingen om rondes uit af te leiden.")
-    values = moments.dt.tz_localize(None).to_numpy()  # naive UTC, for arithmetic
-    starts_new = np.concatenate([[True], np.diff(values) > np.timedelta64(gap_minutes, "m")])
-    session = np.cumsum(starts_new)
-    frame = pd.DataFrame({"session": session, "moment": values})
-    spans = frame.groupby("session")["moment"].agg(["min", "max"])
-    note = f"{DERIVED_NOTE} (pauze langer dan {gap_minutes} min = nieuwe ronde)"
+    places = frame[s.PLACE].astype("string").str.strip().fillna("") if s.PLACE in frame \
+        else pd.Series("", index=frame.index)
+    per_place = (places != "").mean() >= PER_PLACE_SHARE
+    keys = places if per_place else pd.Series("", index=frame.index)
+    table = pd.DataFrame({"key": keys.to_numpy(),
+                          "moment": frame[s.OBSERVED_AT].dt.tz_convert("UTC").dt.tz_localize(
+                              None).to_numpy(),  # naive UTC, for arithmetic
+                          "geometry": frame.geometry.to_numpy()}).sort_values(["key", "moment"])
+    gap = np.timedelta64(gap_minutes, "m")
+    starts_new = (table["key"] != table["key"].shift()) | (table["moment"].diff() > gap)
+    table["session"] = starts_new.cumsum()
+    spans = table.groupby("session").agg(key=("key", "first"), first=("moment", "min"),
+                                         last=("moment", "max"))
+    if per_place:
+        crs = choose_metric_crs([frame])  # once: choosing per session is slow
+        areas = [_area_around(points, crs) for points in table.groupby("session")["geometry"]
+                 .agg(list)]
+    else:
+        areas = [None] * len(spans)
+    note = f"{DERIVED_NOTE} (pauze langer dan {gap_minutes} min = nieuwe ronde" + (
+        ", per plek)" if per_place else ")")
     return gpd.GeoDataFrame({
-        s.STARTED_AT: spans["min"].dt.floor("h").dt.tz_localize("UTC").to_numpy(),
-        s.ENDED_AT: (spans["max"].dt.floor("h") + pd.Timedelta(hours=1)).dt.tz_localize(
+        s.STARTED_AT: spans["first"].dt.floor("h").dt.tz_localize("UTC").to_numpy(),
+        s.ENDED_AT: (spans["last"].dt.floor("h") + pd.Timedelta(hours=1)).dt.tz_localize(
             "UTC").to_numpy(),
         s.OBSERVERS: None, s.NOTE: note,
-    }, geometry=[None] * len(spans), crs=s.STORAGE_CRS)
+    }, geometry=areas, crs=s.STORAGE_CRS)
+
+
+def _area_around(points: list, crs: str) -> shapely.Polygon | None:
+    """The area a counting session looked at: its sightings' outline, 10 m around it."""
+    present = [point for point in points if point is not None and not point.is_empty]
+    if not present:
+        return None
+    hull = gpd.GeoSeries([shapely.MultiPoint(present).convex_hull], crs=s.STORAGE_CRS)
+    return hull.to_crs(crs).buffer(10).to_crs(s.STORAGE_CRS).iloc[0]
 
 
 def store_derived_rounds(path: str | os.PathLike, gap_minutes: int) -> int:
