@@ -18,7 +18,7 @@ from werkwijzer_geo import WerkwijzerError, labels, storage
 from werkwijzer_geo import schema as s
 from werkwijzer_geo.demo import create_demo_workspace
 from werkwijzer_geo.patterns import PatternReport, PatternSettings, build_report
-from werkwijzer_geo.quality import set_aside_date_problems
+from werkwijzer_geo.quality import find_date_problems, set_aside_date_problems
 from werkwijzer_geo.selection import get_data_period
 from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
@@ -68,10 +68,21 @@ def _load_info(path: str, modified_ns: int) -> storage.WorkspaceInfo:
 
 
 @st.cache_data(max_entries=4)
-def _load_usable_layers(path: str, modified_ns: int,
-                        ) -> tuple[dict[str, gpd.GeoDataFrame], list[str]]:
-    usable, problems = set_aside_date_problems(_load_layers(path, modified_ns))
-    return usable, [problem.describe() for problem in problems]
+def _load_usable_layers(path: str, modified_ns: int) -> dict[str, gpd.GeoDataFrame]:
+    return set_aside_date_problems(_load_layers(path, modified_ns))[0]
+
+
+@st.cache_data(max_entries=4)
+def _load_date_problems(path: str, modified_ns: int) -> list[str]:
+    # Cached on its own: a page asks for these lines without copying every layer again.
+    return [problem.describe() for problem in find_date_problems(_load_layers(path,
+                                                                              modified_ns))]
+
+
+def get_date_problems() -> list[str]:
+    """Dutch lines for the rows whose dates no page can use (see `quality`)."""
+    path = get_workspace_path()
+    return _load_date_problems(str(path), storage.get_modified_ns(path))
 
 
 def load_workspace(*, every_row: bool = False,
@@ -88,7 +99,7 @@ def load_workspace(*, every_row: bool = False,
         info = _load_info(str(path), modified)
         if every_row:
             return info, _load_layers(str(path), modified)
-        return info, _load_usable_layers(str(path), modified)[0]
+        return info, _load_usable_layers(str(path), modified)
     except (WerkwijzerError, FileNotFoundError) as error:
         message = str(error) if isinstance(error, WerkwijzerError) else (
             f"Werkruimte {path} bestaat niet. Maak hem met "
@@ -123,8 +134,7 @@ def warn_if_open_without_sign_in() -> None:
 
 def warn_about_set_aside_rows() -> None:
     """Name the rows whose dates no page can use, and where to fix them."""
-    path = get_workspace_path()
-    problems = _load_usable_layers(str(path), storage.get_modified_ns(path))[1]
+    problems = get_date_problems()
     if not problems:
         return
     shown = problems[:MAX_PROBLEMS_SHOWN]
@@ -309,4 +319,4 @@ def render_row_form(layer_name: str, tz: str, *, key: str) -> dict:
 def get_pattern_report(path: str, modified_ns: int, time_filter: TimeFilter,
                        settings: PatternSettings) -> PatternReport:
     """The pattern report for a workspace version, filter and thresholds (cached)."""
-    return build_report(_load_usable_layers(path, modified_ns)[0], time_filter, settings)
+    return build_report(_load_usable_layers(path, modified_ns), time_filter, settings)

@@ -98,6 +98,12 @@ def test_a_spot_across_a_grid_line_is_one_place_with_one_window():
     assert (pattern.rounds_present, pattern.rounds_covering) == (18, 20)
     assert pattern.lat == pytest.approx(observations.geometry.y.mean(), abs=1e-4)
     assert pattern.to_dict()["lon"] == pytest.approx(observations.geometry.x.mean(), abs=1e-4)
+    # The map behind the pattern shows every sighting of it, on both sides of the line.
+    behind = p.select_pattern_observations(observations, pattern, report.places)
+    assert len(behind) == len(observations)
+    saturday = observations[observations[s.LOCAL_WEEKDAY] == 5].index
+    assert len(p.select_pattern_observations(observations, pattern, report.places,
+                                             within=saturday)) == len(saturday)
 
 
 def test_a_written_place_wins_and_a_hangout_area_is_a_place():

@@ -11,6 +11,7 @@ from shapely.geometry import Point, box
 from werkwijzer_geo import demo, storage
 from werkwijzer_geo import patterns as p
 from werkwijzer_geo import schema as s
+from werkwijzer_geo.placing import locate_places
 
 TZ = "Europe/Amsterdam"
 SQUARE = box(4.676, 52.492, 4.678, 52.494)
@@ -98,7 +99,7 @@ def test_points_outside_places_are_grouped_by_proximity():
     rows = [("2026-09-11 21:30", "youth", 4, 4.6800, 52.4900, 1),
             ("2026-09-11 21:40", "youth", 4, 4.68001, 52.49001, 1),
             ("2026-09-11 21:50", "youth", 4, 4.6700, 52.4960, 1)]
-    names = p.assign_places(_obs(rows), PLACES)
+    names = locate_places(_obs(rows), PLACES).names
     assert names.iloc[0] == names.iloc[1] != names.iloc[2]
     assert re.fullmatch(r"bij 52\.\d{4}, 4\.\d{4}", names.iloc[0])
 

@@ -42,9 +42,6 @@ def remember(change: editing.Change) -> None:
     state[KEY_UNDO] = state[KEY_UNDO][-20:]
 
 
-show_problems = ui.show_problems
-
-
 st.header("Invoer")
 if state[KEY_UNDO]:
     last = state[KEY_UNDO][-1]
@@ -55,7 +52,7 @@ if state[KEY_UNDO]:
             st.toast("Ongedaan gemaakt.")
             st.rerun()
         except WerkwijzerError as error:
-            show_problems(error)
+            ui.show_problems(error)
 
 record_tab, edit_tab, import_tab, backup_tab = st.tabs(
     ["Vastleggen", "Bewerken", "Importeren", "Reservekopieën"])
@@ -85,7 +82,7 @@ def record_dialog(layer_name: str, geometry, token: str, round_id: int | None) -
         change = editing.add_rows(path, layer_name,
                                   editing.make_row(layer_name, geometry, row_values))
     except WerkwijzerError as error:
-        show_problems(error)
+        ui.show_problems(error)
         return
     state[KEY_SAVED].add(token)
     state[KEY_CORNERS] = []
@@ -104,7 +101,7 @@ with record_tab:
                 editing.start_round(path, observers=observers)
                 st.rerun()
             except WerkwijzerError as error:
-                show_problems(error)
+                ui.show_problems(error)
         round_id = None
     else:
         round_id = int(running[s.ID])
@@ -117,7 +114,7 @@ with record_tab:
                 remember(editing.finish_round(path, round_id))
                 st.rerun()
             except WerkwijzerError as error:
-                show_problems(error)
+                ui.show_problems(error)
 
     chosen_layer = st.segmented_control(
         "Wat leg je vast?", options=list(RECORDABLE), default=s.OBSERVATIONS,
@@ -143,7 +140,7 @@ with record_tab:
                 token = f"{chosen_layer}:area:{polygon.wkt}"
                 record_dialog(chosen_layer, polygon, token, round_id)
             except WerkwijzerError as error:
-                show_problems(error)
+                ui.show_problems(error)
     else:
         st.caption("Tik op de kaart waar het is.")
     today = TimeFilter(date_from=pd.Timestamp.now(tz=info.tz).date())
@@ -164,7 +161,7 @@ with record_tab:
                 del state[KEY_MOVE]
                 st.rerun()
             except WerkwijzerError as error:
-                show_problems(error)
+                ui.show_problems(error)
         elif drawing:
             state[KEY_CORNERS] = [*corners, (click["lng"], click["lat"])]
             st.rerun()
@@ -178,7 +175,9 @@ with record_tab:
 with edit_tab:
     layer_name = st.selectbox("Laag", EDITABLE, format_func=ui.layer_label, key="edit_layer")
     layer = s.get_layer(layer_name)
-    every_row = ui.load_workspace(every_row=True)[1][layer_name]  # impossible dates too
+    # Rows set aside for impossible dates are shown here, so they can be fixed.
+    every_row = (ui.load_workspace(every_row=True)[1] if ui.get_date_problems()
+                 else layers)[layer_name]
     table = every_row.drop(columns=[every_row.geometry.name, *[
         c for c in s.DERIVED_COLUMNS if c in every_row.columns]])
     for column in layer.columns:
@@ -201,7 +200,7 @@ with edit_tab:
                 remember(editing.update_rows(path, layer_name, changed))
                 st.rerun()
             except WerkwijzerError as error:
-                show_problems(error)
+                ui.show_problems(error)
     ids = table[s.ID].dropna().astype(int).tolist() if s.ID in table else []
     left, right = st.columns(2)
     with left:
@@ -212,7 +211,7 @@ with edit_tab:
                 remember(editing.delete_rows(path, layer_name, doomed))
                 st.rerun()
             except WerkwijzerError as error:
-                show_problems(error)
+                ui.show_problems(error)
     with right:
         if layer_name in (s.OBSERVATIONS, s.SPOTS, s.EVENTS, s.STORIES):
             target = st.selectbox("Verplaatsen: nummer", ids, index=None, key="move_id")
@@ -308,7 +307,7 @@ with import_tab:
             plan = plan_import(path, table, target_layer, mapping=mapping,
                                progress=lambda f, m: bar.progress(f, text=m))
         except WerkwijzerError as error:
-            show_problems(error, "Nog niet goed; er is niets opgeslagen.")
+            ui.show_problems(error, "Nog niet goed; er is niets opgeslagen.")
         else:
             st.success(f"Proef klopt: {ui.plain(plan.describe())} Nog niets opgeslagen.")
             if plan.layer in (s.OBSERVATIONS, s.SPOTS, s.HANGOUTS, s.EXPERIMENTS, s.EVENTS,
@@ -329,7 +328,7 @@ with import_tab:
                     done = run_import(path, plan)
                     st.success(f"Opgeslagen: {ui.plain(done.describe())} Reservekopie gemaakt.")
                 except WerkwijzerError as error:
-                    show_problems(error)
+                    ui.show_problems(error)
 
 
 # ---- backups ----
@@ -350,4 +349,4 @@ with backup_tab:
                 st.success("Teruggezet.")
                 st.rerun()
             except WerkwijzerError as error:
-                show_problems(error)
+                ui.show_problems(error)

@@ -71,9 +71,9 @@ else:
                       range(len(report.patterns)),
                       format_func=lambda i: ui.plain(report.patterns[i].sentence),
                       key="pattern_choice")
-    behind = pt.select_pattern_observations(
-        layers[s.OBSERVATIONS], layers[s.PLACES], report.patterns[chosen],
-        hangouts=layers[s.HANGOUTS], within=selected[s.OBSERVATIONS].index)
+    behind = pt.select_pattern_observations(layers[s.OBSERVATIONS], report.patterns[chosen],
+                                            report.places,
+                                            within=selected[s.OBSERVATIONS].index)
     st_folium(maps.build_base_map(layers[s.BOUNDARY], layers[s.PLACES], tiles=ui.show_tiles()),
               feature_group_to_add=maps.build_layer_groups({s.OBSERVATIONS: behind},
                                                            [s.OBSERVATIONS]),

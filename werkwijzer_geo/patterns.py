@@ -66,12 +66,6 @@ class Pattern:
         return asdict(self)
 
 
-def assign_places(observations: gpd.GeoDataFrame, places: gpd.GeoDataFrame,
-                  hangouts: gpd.GeoDataFrame | None = None) -> pd.Series:
-    """A place name per observation (see `placing.locate_places`)."""
-    return locate_places(observations, places, hangouts).names
-
-
 def _attach_rounds(observations: pd.DataFrame, rounds: pd.DataFrame) -> pd.Series:
     """Round per observation: its own round_id, else a round whose time covers it (and, for
     rounds with an area, whose area holds it)."""
@@ -649,6 +643,7 @@ class PatternReport:
     effort: pd.DataFrame  # rounds per weekday x hour, for charts
     presence: pd.DataFrame  # who was where per round, for the typical week
     not_observed: list[str] = field(default_factory=list)  # the filter's unobserved hours
+    places: PlaceIndex | None = None  # the place of every observation, as patterns found it
 
     def to_dict(self) -> dict:
         """JSON-ready, in the schema documented in docs/patterns-json.md."""
@@ -707,20 +702,21 @@ def build_report(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFilter | 
                       presence),
         find_presence_gaps(presence, slots, settings, place_index.locations),
         find_claims(presence, settings), effort, presence,
-        describe_not_observed(effort, time_filter))
+        describe_not_observed(effort, time_filter), place_index)
 
 
-def select_pattern_observations(observations: gpd.GeoDataFrame, places: gpd.GeoDataFrame,
-                                pattern: Pattern, *, hangouts: gpd.GeoDataFrame | None = None,
-                                within: pd.Index | None = None) -> gpd.GeoDataFrame:
+def select_pattern_observations(observations: gpd.GeoDataFrame, pattern: Pattern,
+                                places: PlaceIndex, *, within: pd.Index | None = None,
+                                ) -> gpd.GeoDataFrame:
     """The observations behind a pattern: its group, place, weekdays and hours (after
     midnight with the evening before); `within` limits them to a selection's rows.
 
-    `observations` is the whole layer, so places are found as the pattern found them.
+    `observations` is the whole layer and `places` the report's, so places are the ones the
+    pattern was found at.
     """
     days = [labels.WEEKDAY_CODES.index(code) for code in pattern.weekdays]
     hours = _window_hours(pattern.start_hour, pattern.end_hour)
-    names = assign_places(observations, places, hangouts)
+    names = places.names.reindex(observations.index)
     keep = ((observations[s.GROUP] == pattern.group) & (names == pattern.place)).to_numpy(
         dtype=bool) & _in_window(observations, days, hours)
     if within is not None:

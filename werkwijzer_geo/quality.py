@@ -16,6 +16,7 @@ import pandas as pd
 from . import labels
 from . import schema as s
 from .storage import read_layers
+from .validate import find_outside_date_range
 
 
 @dataclass(frozen=True)
@@ -44,16 +45,12 @@ class DateProblem:
 def _find_bad_cells(name: str, frame: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
     """Per date or moment column of a layer: which rows are out of range (or missing where
     the column is required)."""
-    first, last = (pd.Timestamp(day) for day in s.get_date_range())
-    last += pd.Timedelta(days=1)
     found = {}
     for column in s.get_layer(name).columns:
         if column.kind not in (s.Kind.DATE, s.Kind.INSTANT) or column.name not in frame:
             continue
-        values = frame[column.name]
-        days = values.dt.tz_localize(None) if isinstance(values.dtype, pd.DatetimeTZDtype) \
-            else values
-        bad = ((days < first) | (days >= last)).fillna(False).to_numpy(dtype=bool)
+        values = frame[column.name]  # moments in the workspace's zone: their local date
+        bad = find_outside_date_range(values)
         if column.required:
             bad = bad | values.isna().to_numpy(dtype=bool)
         if bad.any():

@@ -118,19 +118,25 @@ def _check_code(column: Column, values: pd.Series, present: np.ndarray,
     return codes.where(present, None).astype(object).where(present, None)
 
 
+def find_outside_date_range(dates: pd.Series, *, slack_days: int = 0) -> np.ndarray:
+    """Which dates or moments lie before 1990 or more than ten years ahead (see
+    `schema.get_date_range`), with `slack_days` of leeway either way; moments are compared
+    by their wall-clock date."""
+    first, last = schema.get_date_range()
+    slack = pd.Timedelta(days=slack_days)
+    low, high = pd.Timestamp(first) - slack, pd.Timestamp(last) + pd.Timedelta(days=1) + slack
+    days = dates.dt.tz_localize(None) if isinstance(dates.dtype, pd.DatetimeTZDtype) else dates
+    return ((days < low) | (days >= high)).fillna(False).to_numpy(dtype=bool)
+
+
 def _check_in_range(column: Column, dates: pd.Series, problems: _Problems,
                     values: pd.Series) -> pd.Series:
     """Refuse dates before 1990 or more than ten years ahead (a typing error such as
     31-12-9999 would otherwise break every period and chart); they become missing."""
     first, last = schema.get_date_range()
-    low, high = pd.Timestamp(first), pd.Timestamp(last) + pd.Timedelta(days=1)
-    if isinstance(dates.dtype, pd.DatetimeTZDtype):  # UTC here: a day either way for the zone
-        dates_utc = dates.dt.tz_localize(None)
-        outside = (dates_utc < low - pd.Timedelta(days=1)) | (dates_utc >= high + pd.Timedelta(
-            days=1))
-    else:
-        outside = (dates < low) | (dates >= high)
-    outside = outside.fillna(False).to_numpy(dtype=bool)
+    # Moments are in UTC here: a day either way for the workspace's zone.
+    utc = isinstance(dates.dtype, pd.DatetimeTZDtype)
+    outside = find_outside_date_range(dates, slack_days=1 if utc else 0)
     shown = values.map(lambda v: labels.format_date(v) if isinstance(v, (pd.Timestamp, dt.date))
                        else v)
     problems.add_rows(outside, column, f"ligt niet tussen {first:%d-%m-%Y} en {last:%d-%m-%Y}",
