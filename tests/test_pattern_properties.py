@@ -104,6 +104,13 @@ def test_a_spot_across_a_grid_line_is_one_place_with_one_window():
     saturday = observations[observations[s.LOCAL_WEEKDAY] == 5].index
     assert len(p.select_pattern_observations(observations, pattern, report.places,
                                              within=saturday)) == len(saturday)
+    # The busiest hours describe the same spot, now with enough dates to say it recurs.
+    busiest = report.busiest[0]
+    assert (busiest.place, busiest.weekday) == (pattern.place, "fri") and busiest.recurs
+    assert busiest.hour in (21, 22) and "terugkomt" not in busiest.sentence
+    friday_21 = observations[(observations[s.LOCAL_WEEKDAY] == 4)
+                             & (observations[s.LOCAL_HOUR] == busiest.hour)]
+    assert busiest.people_per_round == pytest.approx(friday_21[s.COUNT].sum() / 10, abs=0.05)
 
 
 def test_a_written_place_wins_and_a_hangout_area_is_a_place():

@@ -104,6 +104,14 @@ for claim in report.claims:
 if not report.claims:
     st.caption("Geen plek waar één groep op sommige uren vrijwel alleen is.")
 
+st.subheader("Drukste plekken en uren")
+st.caption("Waar en wanneer we de meeste mensen zagen, per ronde die er keek. Dit beschrijft "
+           "wat we zagen; alleen wat op genoeg data terugkwam, staat hierboven als patroon.")
+for busy in report.busiest:
+    st.markdown(f"- {ui.plain(busy.sentence)}")
+if not report.busiest:
+    st.caption("Geen mensen gezien in een uur dat een ronde keek.")
+
 st.subheader("Zwerfvuil en graffiti")
 spots = selected[s.SPOTS]
 st.caption(f"Hotspot: een vak van {effects.HOTSPOT_CELL_M} m met minstens "

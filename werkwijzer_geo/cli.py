@@ -152,6 +152,8 @@ def _run_patterns(args: argparse.Namespace) -> int:
     sections = (("Patronen", [x.sentence for x in report.patterns]),
                 ("Geen professional in beeld", [x.sentence for x in report.gaps]),
                 ("Wie claimt welke plek", [x.sentence for x in report.claims]),
+                ("Drukste plekken en uren (wat we zagen, geen patroon)",
+                 [x.sentence for x in report.busiest]),
                 ("Acties en experimenten", [x.verdict for x in effects]))
     for title, lines in sections:
         print(f"\n{title}:")

@@ -87,7 +87,10 @@ def _attach_rounds(observations: pd.DataFrame, rounds: pd.DataFrame) -> pd.Serie
     return known
 
 
-AREA_MARGIN_M = 50  # a round's area or route looks this far around it
+# A team walking a route sees this far either side of it; an area it drew is where it looked
+# (a little margin for a place's middle on its edge). Two counters 100 m apart stay apart.
+ROUTE_MARGIN_M = 50
+AREA_MARGIN_M = 10
 
 
 def _has_areas(rounds: pd.DataFrame) -> bool:
@@ -96,11 +99,13 @@ def _has_areas(rounds: pd.DataFrame) -> bool:
 
 
 def _round_reach(rounds: gpd.GeoDataFrame) -> gpd.GeoSeries:
-    """Where each round looked, in degrees: its area or route and AREA_MARGIN_M around it;
-    None for a round without one (it looked everywhere)."""
+    """Where each round looked, in degrees: its route with ROUTE_MARGIN_M around it, or its
+    area with AREA_MARGIN_M; None for a round without one (it looked everywhere)."""
     crs = choose_metric_crs([rounds])
     metric = rounds.geometry.to_crs(crs)
-    reach = metric.where(metric.isna() | metric.is_empty, metric.buffer(AREA_MARGIN_M))
+    is_area = metric.geom_type.isin(["Polygon", "MultiPolygon"])
+    margin = np.where(is_area, AREA_MARGIN_M, ROUTE_MARGIN_M)
+    reach = metric.where(metric.isna() | metric.is_empty, metric.buffer(margin))
     return gpd.GeoSeries(reach, crs=crs).to_crs(s.STORAGE_CRS)
 
 
@@ -187,14 +192,36 @@ def get_presence(observations: gpd.GeoDataFrame, rounds: gpd.GeoDataFrame,
     and hour the largest counts (the same people seen again are not added). Observations in
     an hour their round did not cover are left out: they say nothing about how often.
     """
+    rows = _covered_rows(observations, rounds, places, time_filter)
+    return _largest_moment(rows, [s.ROUND_ID, PLACE_KEY, s.GROUP])
+
+
+def get_everyone(observations: gpd.GeoDataFrame, rounds: gpd.GeoDataFrame,
+                 places: gpd.GeoDataFrame | PlaceIndex, time_filter: TimeFilter | None = None,
+                 ) -> pd.DataFrame:
+    """One row per (round, place, hour): all people there, whatever their group.
+
+    The same rules as `get_presence`, with the groups of one moment together: the groups'
+    own largest moments may lie minutes apart, and added up they would count too many.
+    """
+    rows = _covered_rows(observations, rounds, places, time_filter)
+    return _largest_moment(rows, [s.ROUND_ID, PLACE_KEY])
+
+
+_ROW_COLUMNS = [s.ROUND_ID, PLACE_KEY, s.GROUP, s.LOCAL_WEEKDAY, s.LOCAL_HOUR, s.LOCAL_DATE,
+                s.COUNT, "moment"]
+
+
+def _covered_rows(observations: gpd.GeoDataFrame, rounds: gpd.GeoDataFrame,
+                  places: gpd.GeoDataFrame | PlaceIndex, time_filter: TimeFilter | None,
+                  ) -> pd.DataFrame:
+    """The selected observations in an hour their round covered, with round and place."""
     # Places are found on every observation, so a filter never moves a place.
     place_index = places if isinstance(places, PlaceIndex) else locate_places(observations,
                                                                                 places)
     selected = select_timed(observations, time_filter or TimeFilter())
-    columns = [s.ROUND_ID, PLACE_KEY, s.GROUP, s.LOCAL_WEEKDAY, s.LOCAL_HOUR, s.LOCAL_DATE,
-               s.COUNT]
     if selected.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=_ROW_COLUMNS)
     frame = pd.DataFrame({
         s.ROUND_ID: _attach_rounds(selected, rounds).to_numpy(),
         PLACE_KEY: place_index.names.loc[selected.index].to_numpy(),
@@ -207,17 +234,21 @@ def get_presence(observations: gpd.GeoDataFrame, rounds: gpd.GeoDataFrame,
     })
     frame = frame[frame[s.ROUND_ID].notna()]
     covered = get_round_slots(rounds)[[s.ROUND_ID, s.LOCAL_DATE, s.LOCAL_HOUR]]
-    frame = frame.merge(covered.drop_duplicates(), on=[s.ROUND_ID, s.LOCAL_DATE, s.LOCAL_HOUR])
+    return frame.merge(covered.drop_duplicates(), on=[s.ROUND_ID, s.LOCAL_DATE, s.LOCAL_HOUR])
+
+
+def _largest_moment(frame: pd.DataFrame, series: list[str]) -> pd.DataFrame:
+    """Rows of one series less than `SAME_MOMENT` apart add up to a moment; per series and
+    clock hour the largest moment counts."""
+    keys = [*series, s.LOCAL_WEEKDAY, s.LOCAL_HOUR, s.LOCAL_DATE]
     if frame.empty:
-        return pd.DataFrame(columns=columns)
-    frame = frame.sort_values([s.ROUND_ID, PLACE_KEY, s.GROUP, "moment"], kind="stable")
-    same_series = (frame[[s.ROUND_ID, PLACE_KEY, s.GROUP]].shift()
-                   == frame[[s.ROUND_ID, PLACE_KEY, s.GROUP]]).all(axis=1)
+        return pd.DataFrame(columns=[*keys, s.COUNT])
+    frame = frame.sort_values([*series, "moment"], kind="stable")
+    same_series = (frame[series].shift() == frame[series]).all(axis=1)
     close = frame["moment"].diff() <= SAME_MOMENT
-    frame["moment_id"] = (~(same_series & close)).cumsum()
-    keys = [s.ROUND_ID, PLACE_KEY, s.GROUP, s.LOCAL_WEEKDAY, s.LOCAL_HOUR, s.LOCAL_DATE]
-    moments = frame.groupby([*keys, "moment_id"], as_index=False)[s.COUNT].sum()
-    return moments.groupby(keys, as_index=False)[s.COUNT].max()[columns]
+    moment_id = (~(same_series & close)).cumsum().rename("moment_id")
+    moments = frame.groupby([*[frame[k] for k in keys], moment_id])[s.COUNT].sum()
+    return moments.groupby(level=list(range(len(keys)))).max().reset_index()
 
 
 def get_typical_week(presence: pd.DataFrame, effort: pd.DataFrame, *, group: str | None = None,
@@ -530,6 +561,77 @@ def _measure_window(presence: pd.DataFrame, slots: pd.DataFrame, place: str, gro
 
 
 @dataclass
+class BusyHour:
+    """One of the place-hours with the most people per covering round: a description of
+    what the team saw, not a claim that it comes back (see `dates` and `recurs`)."""
+
+    place: str
+    weekday: str
+    hour: int
+    people_per_round: float
+    rounds_covering: int
+    dates: int
+    largest_group: str
+    recurs: bool  # covered by at least min_rounds rounds on at least min_dates dates
+    sentence: str
+    lat: float | None = None
+    lon: float | None = None
+
+    def to_dict(self) -> dict:
+        """JSON-ready."""
+        return asdict(self)
+
+
+BUSIEST_COUNT = 10
+
+
+def find_busiest_hours(everyone: pd.DataFrame, presence: pd.DataFrame, slots: pd.DataFrame,
+                       settings: PatternSettings = PatternSettings(),
+                       locations: dict[str, tuple[float, float]] | None = None,
+                       top: int = BUSIEST_COUNT) -> list[BusyHour]:
+    """The place x weekday x hour with the most people (all groups) per covering round,
+    busiest first. Named also when too few dates carry a pattern (a counting study that came
+    once), and then said so: the busiest hours of a file are never silent. `everyone` is
+    `get_everyone`'s table, `presence` the same selection's, for the largest group.
+    """
+    if everyone.empty or slots.empty:
+        return []
+    keys = [PLACE_KEY, s.LOCAL_WEEKDAY, s.LOCAL_HOUR]
+    table = everyone.groupby(keys).agg(people=(s.COUNT, "sum"),
+                                        dates=(s.LOCAL_DATE, "nunique")).reset_index()
+    on = [s.LOCAL_WEEKDAY, s.LOCAL_HOUR]
+    if PLACE_KEY in slots.columns:
+        on = [PLACE_KEY, *on]
+    covering = slots.groupby(on)[s.ROUND_ID].nunique().rename("rounds_covering").reset_index()
+    table = table.merge(covering, on=on, how="inner")
+    table["per_round"] = table["people"] / table["rounds_covering"]
+    table = table.sort_values(["per_round", "rounds_covering", PLACE_KEY],
+                              ascending=[False, False, True], kind="stable").head(top)
+    by_group = presence.groupby([*keys, s.GROUP])[s.COUNT].sum()
+    found = []
+    for row in table.itertuples(index=False):
+        place = getattr(row, PLACE_KEY)
+        day, hour = int(getattr(row, s.LOCAL_WEEKDAY)), int(getattr(row, s.LOCAL_HOUR))
+        largest = str(by_group.loc[(place, day, hour)].idxmax())
+        recurs = row.rounds_covering >= settings.min_rounds and row.dates >= settings.min_dates
+        where = place if place.startswith("bij ") else f"bij {place}"
+        one_round = row.rounds_covering == 1
+        evidence = (f"{row.rounds_covering} {'ronde' if one_round else 'rondes'}"
+                    f" op {row.dates} {'datum' if row.dates == 1 else 'data'}")
+        people = (f"{_number(row.per_round)} mensen" if one_round
+                  else f"gemiddeld {_number(row.per_round)} mensen per ronde")
+        caveat = "" if recurs else "; te weinig om te zeggen dat het terugkomt"
+        lat, lon = (locations or {}).get(place, (None, None))
+        found.append(BusyHour(
+            place, labels.WEEKDAY_CODES[day], hour, round(float(row.per_round), 1),
+            int(row.rounds_covering), int(row.dates), largest, bool(recurs),
+            f"{labels.WEEKDAY_LONG[day].capitalize()} {hour:02d}-{(hour + 1) % 24:02d} uur "
+            f"{where}: {people}, de meesten "
+            f"{labels.GROUP_LABELS[largest].lower()} ({evidence}{caveat}).", lat, lon))
+    return found
+
+
+@dataclass
 class PresenceGap:
     """A window in which youths are regularly at a place and no professional is seen there."""
 
@@ -644,6 +746,7 @@ class PatternReport:
     presence: pd.DataFrame  # who was where per round, for the typical week
     not_observed: list[str] = field(default_factory=list)  # the filter's unobserved hours
     places: PlaceIndex | None = None  # the place of every observation, as patterns found it
+    busiest: list[BusyHour] = field(default_factory=list)  # most people per round, described
 
     def to_dict(self) -> dict:
         """JSON-ready, in the schema documented in docs/patterns-json.md."""
@@ -661,6 +764,7 @@ class PatternReport:
             "patterns": [x.to_dict() for x in self.patterns],
             "gaps": [x.to_dict() for x in self.gaps],
             "claims": [x.to_dict() for x in self.claims],
+            "busiest": [x.to_dict() for x in self.busiest],
         }
 
 
@@ -691,7 +795,9 @@ def build_report(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFilter | 
     effort = get_effort_from_slots(all_slots)
     place_index = locate_places(observations, layers[s.PLACES], layers.get(s.HANGOUTS))
     slots = scope_slots(all_slots, get_place_coverage(rounds, place_index.locations))
-    presence = get_presence(observations, rounds, place_index, time_filter)
+    rows = _covered_rows(observations, rounds, place_index, time_filter)
+    presence = _largest_moment(rows, [s.ROUND_ID, PLACE_KEY, s.GROUP])
+    everyone = _largest_moment(rows, [s.ROUND_ID, PLACE_KEY])
     selected = select_timed(observations, time_filter)
     in_rounds = int(_attach_rounds(selected, rounds).notna().sum()) if len(selected) else 0
     covering = select_timed(get_round_slots(rounds), time_filter)[s.ROUND_ID].nunique()
@@ -702,7 +808,9 @@ def build_report(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFilter | 
                       presence),
         find_presence_gaps(presence, slots, settings, place_index.locations),
         find_claims(presence, settings), effort, presence,
-        describe_not_observed(effort, time_filter), place_index)
+        describe_not_observed(effort, time_filter), place_index,
+        find_busiest_hours(everyone, presence, slots, settings,
+                           place_index.locations))
 
 
 def select_pattern_observations(observations: gpd.GeoDataFrame, pattern: Pattern,
