@@ -1,44 +1,42 @@
-"""Buurtkaart: the frame of the app (page setup, shared sidebar) and the router."""
+"""Buurtkaart's first page, Kaart: who is where at which hour, on which days.
+
+Every page (this one and those in pages/) runs inside `ui.run_page`: the shared frame with
+the Dutch menu, the workspace and the time filter.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
+from streamlit_folium import st_folium
 
 import ui
-from werkwijzer_geo.assets import install_static_assets
-
-st.set_page_config(page_title="Buurtkaart", page_icon="🗺️", layout="wide",
-                   initial_sidebar_state="auto")
-
-
-@st.cache_resource
-def _install_assets() -> Path:
-    # Leaflet's files come from XStatic-Leaflet; Streamlit serves static/ at /app/static/.
-    return install_static_assets(Path(__file__).parent / "static")
+from werkwijzer_geo import maps
+from werkwijzer_geo import schema as s
+from werkwijzer_geo.selection import describe_selection, select_layers
 
 
-_install_assets()
-pages = [
-    st.Page("views/kaart.py", title="Kaart", icon="🗺️", url_path="", default=True),
-    st.Page("views/invoer.py", title="Invoer", icon="✏️", url_path="invoer"),
-    st.Page("views/patronen.py", title="Patronen", icon="🔁", url_path="patronen"),
-    st.Page("views/presentatie.py", title="Presentatie", icon="📽️", url_path="presentatie"),
-    st.Page("views/export.py", title="Export", icon="📦", url_path="export"),
-]
-navigation = st.navigation(pages)
+def show_map(info, layers) -> None:
+    time_filter = ui.get_time_filter()
+    selected = select_layers(layers, time_filter)
+    st.header("Kaart")
+    st.markdown(f"**{describe_selection(selected)}** · {time_filter.to_text()}")
+    if not time_filter.weekdays:
+        st.info("Geen dag gekozen: kies in de zijbalk bij Dagen minstens één dag.")
+    visible = st.pills(
+        "Lagen", options=list(maps.MAP_LAYERS), default=list(maps.DEFAULT_VISIBLE_LAYERS),
+        selection_mode="multi", format_func=ui.layer_label, key="kaart_layers",
+    )
+    base_map = maps.build_base_map(layers[s.BOUNDARY], layers[s.PLACES],
+                                   tiles=ui.show_tiles())
+    groups = maps.build_layer_groups(selected, visible or [])
+    st_folium(base_map, feature_group_to_add=groups, returned_objects=[],
+              use_container_width=True, height=620, key="kaart_map")
+    shown_observations = len(selected[s.OBSERVATIONS])
+    if shown_observations > maps.AGGREGATE_ABOVE and s.OBSERVATIONS in (visible or []):
+        st.caption(
+            f"Meer dan {maps.AGGREGATE_ABOVE:,} waarnemingen: getoond als vakken van "
+            f"{maps.DEFAULT_CELL_M} m; de kleur is de groep met de meeste personen."
+            .replace(",", "."))
 
 
-@ui.dutch_errors
-def run_page() -> None:
-    info, layers = ui.load_workspace()
-    st.sidebar.title("Buurtkaart")
-    st.sidebar.caption(ui.plain(info.name))
-    ui.render_time_filter(layers)
-    ui.warn_if_open_without_sign_in()
-    ui.warn_about_set_aside_rows()
-    navigation.run()
-
-
-run_page()
+ui.run_page("Kaart", show_map)

@@ -16,6 +16,7 @@ import streamlit as st
 
 from werkwijzer_geo import WerkwijzerError, labels, storage
 from werkwijzer_geo import schema as s
+from werkwijzer_geo.assets import install_static_assets
 from werkwijzer_geo.demo import create_demo_workspace
 from werkwijzer_geo.patterns import PatternReport, PatternSettings, build_report
 from werkwijzer_geo.quality import find_date_problems, set_aside_date_problems
@@ -30,6 +31,7 @@ DEMO_VERSION = "4"
 DAY_START = 6
 HOUR_OPTIONS = list(range(DAY_START, DAY_START + 25))
 KEY_HOURS, KEY_DAYS, KEY_DATES, KEY_TILES = "filter_hours", "filter_days", "filter_dates", "tiles"
+KEY_PERIOD = "data_period"  # the whole period the date widget was last drawn for
 
 
 def get_demo_path() -> Path:
@@ -151,33 +153,6 @@ def _format_hour(hour: int) -> str:
     return f"{hour % 24:02d}:00" + (" (+1 dag)" if hour == HOUR_OPTIONS[-1] else "")
 
 
-def render_time_filter(layers: dict[str, gpd.GeoDataFrame]) -> None:
-    """The sidebar's time filter; its state lives in session_state and survives page changes."""
-    st.sidebar.subheader("Tijdfilter")
-    st.sidebar.select_slider(
-        "Uren", options=HOUR_OPTIONS, value=(HOUR_OPTIONS[0], HOUR_OPTIONS[-1]),
-        format_func=_format_hour, key=KEY_HOURS,
-        help="Van-tot over een buurtdag van 06:00 tot 06:00, zodat een avond die na "
-             "middernacht doorloopt één stuk is.",
-    )
-    st.sidebar.pills(
-        "Dagen", options=list(range(7)), default=list(range(7)), selection_mode="multi",
-        format_func=lambda day: labels.WEEKDAY_SHORT[day], key=KEY_DAYS,
-    )
-    period = get_data_period(layers)
-    if period is not None:
-        first, last = period[0].date(), period[1].date()
-        earliest, latest = s.get_date_range()
-        st.sidebar.date_input(
-            "Periode", value=(first, last),
-            min_value=max(earliest, first - dt.timedelta(days=366)),
-            max_value=min(latest, last + dt.timedelta(days=366)),
-            format="DD-MM-YYYY", key=KEY_DATES,
-        )
-    st.sidebar.toggle("Achtergrondkaart (internet)", value=True, key=KEY_TILES,
-                      help="Zonder internet blijven buurtgrens en plekken zichtbaar.")
-
-
 def get_time_filter() -> TimeFilter:
     """The filter as the sidebar set it (everything when the sidebar was not drawn yet)."""
     start, end = st.session_state.get(KEY_HOURS, (HOUR_OPTIONS[0], HOUR_OPTIONS[-1]))
@@ -246,6 +221,133 @@ def dutch_errors(function: Callable) -> Callable:
 
     return guarded
 
+
+# ---- the frame of every page ----
+
+# The pages, in menu order. Streamlit finds them by file (classic multipage layout: its own
+# menu is off in .streamlit/config.toml and this one is drawn by `render_menu`).
+PAGES = (("app.py", "Kaart", "🗺️"), ("pages/invoer.py", "Invoer", "✏️"),
+         ("pages/patronen.py", "Patronen", "🔁"), ("pages/presentatie.py", "Presentatie", "📽️"),
+         ("pages/export.py", "Export", "📦"))
+# Widgets are forgotten on a page that does not draw them; their values live under the
+# KEY_* names too, so the filter holds across pages.
+WIDGET_PREFIX = "widget_"
+# ...and in the address, so reloading a page (a new session) keeps the filter too.
+PARAM_HOURS, PARAM_DAYS, PARAM_FROM, PARAM_TO = "uren", "dagen", "van", "tot"
+
+
+def _restore_filter_from_address() -> None:
+    """A new session (a reload, a shared link) starts from the filter in the address."""
+    state, params = st.session_state, st.query_params
+    if "filter_restored" in state:
+        return
+    state["filter_restored"] = True
+    try:
+        if PARAM_HOURS in params:
+            start, end = (int(part) for part in params[PARAM_HOURS].split("-"))
+            if HOUR_OPTIONS[0] <= start <= end <= HOUR_OPTIONS[-1]:
+                state[KEY_HOURS] = (start, end)
+        if PARAM_DAYS in params:
+            days = [labels.WEEKDAY_CODES.index(code) for code in params[PARAM_DAYS].split(",")
+                    if code in labels.WEEKDAY_CODES]
+            state[KEY_DAYS] = days
+        if PARAM_FROM in params and PARAM_TO in params:
+            state[KEY_DATES] = (dt.date.fromisoformat(params[PARAM_FROM]),
+                                dt.date.fromisoformat(params[PARAM_TO]))
+    except ValueError:  # a hand-edited address: the parts that were readable count
+        pass
+
+
+def _write_filter_to_address() -> None:
+    state = st.session_state
+    wanted = {}
+    hours = state.get(KEY_HOURS, (HOUR_OPTIONS[0], HOUR_OPTIONS[-1]))
+    if tuple(hours) != (HOUR_OPTIONS[0], HOUR_OPTIONS[-1]):
+        wanted[PARAM_HOURS] = f"{hours[0]}-{hours[1]}"
+    days = state.get(KEY_DAYS)
+    if days is not None and sorted(days) != list(range(7)):
+        wanted[PARAM_DAYS] = ",".join(labels.WEEKDAY_CODES[d] for d in sorted(days))
+    dates = state.get(KEY_DATES) or ()
+    if len(dates) == 2:
+        wanted[PARAM_FROM], wanted[PARAM_TO] = dates[0].isoformat(), dates[1].isoformat()
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def render_menu() -> None:
+    """The Dutch menu at the top of the sidebar, the same on every page."""
+    for page, label, icon in PAGES:
+        st.sidebar.page_link(page, label=label, icon=icon)
+
+
+def render_time_filter(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """The sidebar's time filter. A widget a page does not draw is forgotten, so each value is
+    kept under its own key too and given back as the widget's value on the next page."""
+    state = st.session_state
+    st.sidebar.subheader("Tijdfilter")
+    state[KEY_HOURS] = st.sidebar.select_slider(
+        "Uren", options=HOUR_OPTIONS, format_func=_format_hour,
+        value=tuple(state.get(KEY_HOURS, (HOUR_OPTIONS[0], HOUR_OPTIONS[-1]))),
+        help="Van-tot over een buurtdag van 06:00 tot 06:00, zodat een avond die na "
+             "middernacht doorloopt één stuk is.", key=WIDGET_PREFIX + KEY_HOURS)
+    state[KEY_DAYS] = st.sidebar.pills(
+        "Dagen", options=list(range(7)), selection_mode="multi",
+        default=list(state.get(KEY_DAYS, range(7))),
+        format_func=lambda day: labels.WEEKDAY_SHORT[day], key=WIDGET_PREFIX + KEY_DAYS)
+    period = get_data_period(layers)
+    if period is not None:
+        first, last = period[0].date(), period[1].date()
+        earliest, latest = s.get_date_range()
+        lowest = max(earliest, first - dt.timedelta(days=366))
+        highest = min(latest, last + dt.timedelta(days=366))
+        # A period from another workspace or an old link is clamped, never an error; without
+        # a chosen period the widget shows the whole one, which grows with new data.
+        kept = tuple(min(max(day, lowest), highest) for day in state.get(KEY_DATES) or ())
+        widget_key, whole = WIDGET_PREFIX + KEY_DATES, (first, last)
+        if state.get(KEY_PERIOD) != whole and widget_key in state \
+                and tuple(state[widget_key] or ()) == state.get(KEY_PERIOD):
+            del state[widget_key]  # it showed the whole period, and new data made it longer
+        state[KEY_PERIOD] = whole
+        chosen = st.sidebar.date_input(
+            "Periode", value=kept or whole, min_value=lowest, max_value=highest,
+            format="DD-MM-YYYY", key=widget_key)
+        if tuple(chosen or ()) == whole:
+            state.pop(KEY_DATES, None)
+        else:
+            state[KEY_DATES] = tuple(chosen or ())
+    state[KEY_TILES] = st.sidebar.toggle(
+        "Achtergrondkaart (internet)", value=bool(state.get(KEY_TILES, True)),
+        help="Zonder internet blijven buurtgrens en plekken zichtbaar.",
+        key=WIDGET_PREFIX + KEY_TILES)
+
+
+@st.cache_resource
+def _install_assets() -> Path:
+    # Leaflet's files come from XStatic-Leaflet; Streamlit serves static/ at /app/static/.
+    return install_static_assets(Path(__file__).parent / "static")
+
+
+def run_page(title: str, show: Callable[[storage.WorkspaceInfo, dict], None]) -> None:
+    """The shared frame of every page: setup, workspace, sidebar (menu, filter), warnings;
+    then `show(info, layers)`. An unexpected error becomes a Dutch sentence."""
+    st.set_page_config(page_title=f"{title} · Buurtkaart", page_icon="🗺️", layout="wide",
+                       initial_sidebar_state="auto")
+    _install_assets()
+    _run_guarded(show)
+
+
+@dutch_errors
+def _run_guarded(show: Callable[[storage.WorkspaceInfo, dict], None]) -> None:
+    _restore_filter_from_address()
+    info, layers = load_workspace()
+    st.sidebar.title("Buurtkaart")
+    st.sidebar.caption(plain(info.name))
+    render_menu()
+    render_time_filter(layers)
+    _write_filter_to_address()
+    warn_if_open_without_sign_in()
+    warn_about_set_aside_rows()
+    show(info, layers)
 
 
 # ---- forms built from the schema, used by Invoer ----

@@ -13,8 +13,8 @@ from werkwijzer_geo.selection import describe_selection, select_layers
 from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["views/export.py", "views/invoer.py", "views/kaart.py", "views/patronen.py",
-         "views/presentatie.py"]
+PAGES = sorted(["app.py", "pages/export.py", "pages/invoer.py", "pages/patronen.py",
+                "pages/presentatie.py"])
 
 
 def _app(monkeypatch, db: Path | None, tmp_path: Path) -> AppTest:
@@ -50,12 +50,50 @@ def _count_line(at: AppTest) -> str:
     return next(m.value for m in at.markdown if "in deze selectie" in m.value)
 
 
-def test_every_page_app_lists_exists():
-    # The smoke test below covers every page the navigation knows.
-    source = (ROOT / "app.py").read_text()
-    assert all(page in source for page in PAGES)
-    assert sorted(str(p.relative_to(ROOT)) for p in (ROOT / "views").glob("*.py")) == PAGES
-    assert not (ROOT / "pages").exists()  # see README: it would switch on legacy page mode
+def test_every_page_is_in_the_menu_and_found_by_streamlit():
+    # The smoke tests below cover every page; Streamlit finds pages/ itself (classic layout).
+    assert sorted(page for page, _, _ in ui.PAGES) == PAGES
+    assert sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py")) == [
+        page for page in PAGES if page.startswith("pages/")]
+    assert not (ROOT / "views").exists()
+    assert "st.navigation" not in (ROOT / "app.py").read_text()  # it would turn off pages/
+
+
+def test_menu_and_filter_are_on_every_page(monkeypatch, tmp_path, demo_path):
+    at = _app(monkeypatch, demo_path, tmp_path).run()
+    for page in PAGES:
+        at.switch_page(page).run()
+        _assert_no_crash(at)
+        links = [(link.proto.page, link.proto.label) for link in at.sidebar.get("page_link")]
+        assert links == [("", "Kaart"), ("invoer", "Invoer"), ("patronen", "Patronen"),
+                         ("presentatie", "Presentatie"), ("export", "Export")], page
+        assert at.select_slider(key="widget_filter_hours").value == (6, 30), page
+
+
+def test_a_filter_set_on_one_page_holds_on_the_others_and_in_the_address(
+        monkeypatch, tmp_path, demo_path):
+    at = _app(monkeypatch, demo_path, tmp_path).run()
+    at.switch_page("pages/invoer.py").run()
+    at.select_slider(key="widget_filter_hours").set_value((21, 26)).run()
+    at.pills(key="widget_filter_days").set_value([4, 5]).run()
+    assert at.query_params["uren"] == "21-26" and at.query_params["dagen"] == "fri,sat"
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert at.select_slider(key="widget_filter_hours").value == (21, 26), page
+        assert at.pills(key="widget_filter_days").value == [4, 5], page
+    at.switch_page("app.py").run()
+    assert "21:00-02:00, vr, za" in _count_line(at)
+
+
+def test_a_new_session_starts_from_the_filter_in_the_address(monkeypatch, tmp_path, demo_path):
+    at = _app(monkeypatch, demo_path, tmp_path)
+    at.query_params["uren"] = "9-12"
+    at.query_params["dagen"] = "sat,nonsense"
+    at.run()
+    _assert_no_crash(at)
+    assert at.select_slider(key="widget_filter_hours").value == (9, 12)
+    assert at.pills(key="widget_filter_days").value == [5]
+    assert "09:00-12:00, za" in _count_line(at)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -76,13 +114,13 @@ def test_kaart_shows_counts_for_the_whole_workspace(monkeypatch, tmp_path, demo_
 def test_hour_slider_and_days_change_the_selection(monkeypatch, tmp_path, demo_path):
     at = _app(monkeypatch, demo_path, tmp_path).run()
     before = _count_line(at)
-    at.select_slider(key="filter_hours").set_value((21, 26)).run()  # 21:00-02:00
+    at.select_slider(key="widget_filter_hours").set_value((21, 26)).run()  # 21:00-02:00
     evening = _count_line(at)
     assert evening != before and "21:00-02:00" in evening
     layers = storage.read_layers(demo_path)
     expected = describe_selection(select_layers(layers, TimeFilter(hours=HourRange(21, 2))))
     assert expected in evening
-    at.pills(key="filter_days").set_value([4, 5]).run()
+    at.pills(key="widget_filter_days").set_value([4, 5]).run()
     weekend = _count_line(at)
     expected = describe_selection(select_layers(layers, TimeFilter(
         hours=HourRange(21, 2), weekdays=frozenset({4, 5}))))
@@ -92,17 +130,17 @@ def test_hour_slider_and_days_change_the_selection(monkeypatch, tmp_path, demo_p
 def test_whole_day_survives_switching_pages(monkeypatch, tmp_path, demo_path):
     # Two options labelled "06:00" once made the range jump to 06:00-07:00 on a page switch.
     at = _app(monkeypatch, demo_path, tmp_path).run()
-    for page in (*PAGES, "views/kaart.py"):
+    for page in (*PAGES, "app.py"):
         at.switch_page(page).run()
-        assert at.select_slider(key="filter_hours").value == (6, 30), page
+        assert at.select_slider(key="widget_filter_hours").value == (6, 30), page
     assert "hele dag" in _count_line(at)
 
 
 def test_filter_survives_a_rerun_of_the_page(monkeypatch, tmp_path, demo_path):
     at = _app(monkeypatch, demo_path, tmp_path).run()
-    at.select_slider(key="filter_hours").set_value((9, 12)).run()
-    at.switch_page("views/kaart.py").run()
-    assert at.select_slider(key="filter_hours").value == (9, 12)
+    at.select_slider(key="widget_filter_hours").set_value((9, 12)).run()
+    at.switch_page("app.py").run()
+    assert at.select_slider(key="widget_filter_hours").value == (9, 12)
     assert "09:00-12:00" in _count_line(at)
 
 
@@ -124,7 +162,7 @@ def test_without_a_workspace_the_demo_is_built_outside_the_repository(monkeypatc
 
 def test_no_day_chosen_shows_nothing_and_says_why(monkeypatch, tmp_path, demo_path):
     at = _app(monkeypatch, demo_path, tmp_path).run()
-    at.pills(key="filter_days").set_value([]).run()
+    at.pills(key="widget_filter_days").set_value([]).run()
     _assert_no_crash(at)
     assert _count_line(at).startswith("**0 waarnemingen (0 personen), 0 rondes")
     assert "Geen dag gekozen" in at.info[0].value
@@ -142,7 +180,7 @@ def own_workspace(demo_path, tmp_path) -> Path:
 def test_invoer_starts_and_finishes_a_round(monkeypatch, tmp_path, own_workspace):
     from werkwijzer_geo import editing
 
-    at = _open("views/invoer.py", monkeypatch, own_workspace, tmp_path)
+    at = _open("pages/invoer.py", monkeypatch, own_workspace, tmp_path)
     rounds_before = len(storage.read_layer(own_workspace, s.ROUNDS))
     at.text_input(key="observers").set_value("JB, SK")
     next(b for b in at.button if b.label == "Ronde starten").click().run()
@@ -161,7 +199,7 @@ def test_invoer_starts_and_finishes_a_round(monkeypatch, tmp_path, own_workspace
 
 def test_invoer_deletes_only_after_confirmation_and_can_undo(monkeypatch, tmp_path,
                                                              own_workspace):
-    at = _open("views/invoer.py", monkeypatch, own_workspace, tmp_path)
+    at = _open("pages/invoer.py", monkeypatch, own_workspace, tmp_path)
     before = len(storage.read_layer(own_workspace, s.OBSERVATIONS))
     at.multiselect(key="delete_ids").set_value([1, 2]).run()
     delete = next(b for b in at.button if b.key == "delete")
@@ -179,7 +217,7 @@ def test_invoer_restores_a_backup(monkeypatch, tmp_path, own_workspace):
 
     backup = storage.backup_workspace(own_workspace)
     editing.delete_rows(own_workspace, s.OBSERVATIONS, [1])
-    at = _open("views/invoer.py", monkeypatch, own_workspace, tmp_path)
+    at = _open("pages/invoer.py", monkeypatch, own_workspace, tmp_path)
     assert at.selectbox(key="backup_choice").value == backup
     at.checkbox(key="restore_sure").check().run()
     next(b for b in at.button if b.key == "restore").click().run()
@@ -188,13 +226,13 @@ def test_invoer_restores_a_backup(monkeypatch, tmp_path, own_workspace):
 
 def test_patronen_names_the_demo_patterns_and_follows_the_filter(monkeypatch, tmp_path,
                                                                 demo_path):
-    at = _open("views/patronen.py", monkeypatch, demo_path, tmp_path)
+    at = _open("pages/patronen.py", monkeypatch, demo_path, tmp_path)
     sentences = [_shown(x) for x in at.radio(key="pattern_choice").options]
     assert any(x.startswith("Vrijdag en zaterdag 21-23 uur:") and "jongeren bij Europaplein"
                in x for x in sentences)
     gap = "Vrijdag en zaterdag 21-23 uur bij Europaplein: jongeren in"
     assert any(gap in _shown(m.value) for m in at.markdown)
-    at.select_slider(key="filter_hours").set_value((21, 26)).run()
+    at.select_slider(key="widget_filter_hours").set_value((21, 26)).run()
     evening = [_shown(x) for x in at.radio(key="pattern_choice").options]
     assert 0 < len(evening) < len(sentences)
     assert not any("kinderen" in x for x in evening)
@@ -202,7 +240,7 @@ def test_patronen_names_the_demo_patterns_and_follows_the_filter(monkeypatch, tm
 
 def test_patronen_thresholds_change_what_is_called_a_pattern(monkeypatch, tmp_path,
                                                            demo_path):
-    at = _open("views/patronen.py", monkeypatch, demo_path, tmp_path)
+    at = _open("pages/patronen.py", monkeypatch, demo_path, tmp_path)
     before = len(at.radio(key="pattern_choice").options)
     at.slider(key="min_share").set_value(0.95).run()
     strict = at.radio(key="pattern_choice").options if at.radio else []
@@ -212,7 +250,7 @@ def test_patronen_thresholds_change_what_is_called_a_pattern(monkeypatch, tmp_pa
 def test_patronen_typical_week_per_group(monkeypatch, tmp_path, demo_path):
     import json
 
-    at = _open("views/patronen.py", monkeypatch, demo_path, tmp_path)
+    at = _open("pages/patronen.py", monkeypatch, demo_path, tmp_path)
     at.selectbox(key="week_group").set_value("youth").run()
     figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     week = next(f for f in figures if "rondes die keken" in f["layout"]["title"]["text"])
@@ -221,7 +259,7 @@ def test_patronen_typical_week_per_group(monkeypatch, tmp_path, demo_path):
 
 
 def test_presentatie_steps_through_the_demo_scenes(monkeypatch, tmp_path, demo_path):
-    at = _open("views/presentatie.py", monkeypatch, demo_path, tmp_path)
+    at = _open("pages/presentatie.py", monkeypatch, demo_path, tmp_path)
     titles = []
     for _ in range(5):
         titles.append(_shown(at.title[0].value))
@@ -239,7 +277,7 @@ def test_presentatie_refuses_a_bad_scene_and_keeps_the_old_ones(monkeypatch, tmp
                                                                 own_workspace):
     from werkwijzer_geo import scenes
 
-    at = _open("views/presentatie.py", monkeypatch, own_workspace, tmp_path)
+    at = _open("pages/presentatie.py", monkeypatch, own_workspace, tmp_path)
     at.segmented_control(key="presentation_mode").set_value("Voorbereiden").run()
     before = scenes.read_scenes(own_workspace)
     frame = scenes.to_frame(before)
@@ -254,12 +292,12 @@ def test_presentatie_refuses_a_bad_scene_and_keeps_the_old_ones(monkeypatch, tmp
     frame = scenes.to_frame(before)
     frame.loc[4, "position"] = 0  # the last scene moves to the front
     scenes.write_scenes(own_workspace, scenes.scenes_from_frame(frame))
-    at = _open("views/presentatie.py", monkeypatch, own_workspace, tmp_path)
+    at = _open("pages/presentatie.py", monkeypatch, own_workspace, tmp_path)
     assert at.title[0].value == "Wat we proberen"
 
 
 def test_presentatie_plays_a_day(monkeypatch, tmp_path, demo_path):
-    at = _open("views/presentatie.py", monkeypatch, demo_path, tmp_path)
+    at = _open("pages/presentatie.py", monkeypatch, demo_path, tmp_path)
     at.segmented_control(key="presentation_mode").set_value("Een dag afspelen").run()
     assert at.title[0].value == "Vrijdag 07:00"
     at.session_state["play_hour"] = 21
@@ -273,7 +311,7 @@ def test_export_page_builds_the_file_on_click_and_logs_it(monkeypatch, tmp_path,
     from werkwijzer_geo import export
 
     at = _app(monkeypatch, own_workspace, tmp_path).run()
-    at.switch_page("views/export.py").run()
+    at.switch_page("pages/export.py").run()
     _assert_no_crash(at)
     at.selectbox(key="export_format").set_value("csv").run()
     at.toggle(key="export_public").set_value(True).run()

@@ -20,8 +20,8 @@ from werkwijzer_geo import schema as s
 from werkwijzer_geo.validate import validate_layer
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["views/kaart.py", "views/invoer.py", "views/patronen.py", "views/presentatie.py",
-         "views/export.py"]
+PAGES = ["app.py", "pages/invoer.py", "pages/patronen.py", "pages/presentatie.py",
+         "pages/export.py"]
 
 
 def test_dates_outside_1990_to_ten_years_ahead_are_refused_by_row_and_column():
@@ -111,12 +111,12 @@ def test_every_page_opens_warns_and_names_the_rows(monkeypatch, tmp_path, broken
     assert not at.error, [e.value for e in at.error]
     warning = next(w.value for w in at.warning if "Invoer › Bewerken" in w.value)
     assert "nummer 5" in warning and "31\\-12\\-9999" in warning
-    first, last = at.sidebar.date_input(key="filter_dates").value
+    first, last = at.sidebar.date_input(key="widget_filter_dates").value
     assert first >= dt.date(1990, 1, 1) and last <= s.get_date_range()[1]
 
 
 def test_bewerken_shows_the_set_aside_rows(monkeypatch, tmp_path, broken_dates):
     at = _app(monkeypatch, broken_dates, tmp_path).run()
-    at.switch_page("views/invoer.py").run()
+    at.switch_page("pages/invoer.py").run()
     table = at.dataframe[0].value
     assert {5, 6} <= set(table[s.ID])

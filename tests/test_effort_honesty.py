@@ -78,7 +78,7 @@ def test_patronen_page_offers_to_derive_rounds(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("WERKWIJZER_DB", str(path))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    at.switch_page("views/patronen.py").run()
+    at.switch_page("pages/patronen.py").run()
     assert not at.exception
     assert any("Geen rondes in deze selectie" in w.value for w in at.warning)
     next(b for b in at.button if b.key == "derive_rounds").click().run()

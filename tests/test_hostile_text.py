@@ -21,8 +21,8 @@ from werkwijzer_geo.public import make_public_layers
 from werkwijzer_geo.timefilter import TimeFilter
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["views/kaart.py", "views/invoer.py", "views/patronen.py", "views/presentatie.py",
-         "views/export.py"]
+PAGES = ["app.py", "pages/invoer.py", "pages/patronen.py", "pages/presentatie.py",
+         "pages/export.py"]
 
 
 def _ran_nothing(html: str, sentinel: Path) -> None:
@@ -111,10 +111,10 @@ def test_every_page_shows_hostile_text_literally(monkeypatch, tmp_path, hostile,
     for source in sources:
         assert not re.search(r"(?<!\\)(!(?<!\\)\[|<|\$|\](?<!\\)\()", source), source
     assert ui.plain(payloads[0] + " " + payloads[5]) in [c.value for c in at.sidebar.caption]
-    if page == "views/presentatie.py":
+    if page == "pages/presentatie.py":
         assert at.title[0].value == ui.plain(payloads[0])
         assert ui.plain(payloads[5]) in [m.value for m in at.markdown]
-    if page == "views/patronen.py":
+    if page == "pages/patronen.py":
         assert any(ui.plain("{{7*7}}") in option for option in at.radio[0].options)
 
 
@@ -130,7 +130,7 @@ def test_plain_shows_the_text_and_nothing_else():
 def test_presentation_modes_run_with_hostile_text(monkeypatch, tmp_path, hostile, mode):
     workspace, _, sentinel = hostile
     at = _app(monkeypatch, workspace, tmp_path).run()
-    at.switch_page("views/presentatie.py").run()
+    at.switch_page("pages/presentatie.py").run()
     next(b for b in at.get("button_group") if b.key == "presentation_mode").set_value(mode).run()
     if mode == "Voorbereiden":
         assert at.subheader[0].value == "Scènes voorbereiden"

@@ -29,8 +29,8 @@ def test_open_to_a_network_only_counts_without_sign_in(address, sign_in, open_):
     assert ui.is_open_without_sign_in(address, sign_in) is open_
 
 
-@pytest.mark.parametrize("page", ["views/kaart.py", "views/patronen.py",
-                                  "views/presentatie.py"])
+@pytest.mark.parametrize("page", ["app.py", "pages/patronen.py",
+                                  "pages/presentatie.py"])
 def test_a_failing_page_says_so_in_dutch_without_details(monkeypatch, tmp_path, demo_path,
                                                           page):
     from werkwijzer_geo import maps
@@ -54,7 +54,7 @@ def test_the_upload_says_its_limit_in_dutch(monkeypatch, tmp_path, demo_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("WERKWIJZER_DB", str(demo_path))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    at.switch_page("views/invoer.py").run()
+    at.switch_page("pages/invoer.py").run()
     uploader = at.get("file_uploader")[0]
     assert "hoogstens 50 MB" in uploader.proto.label
     assert uploader.proto.max_upload_size_mb == 50

@@ -29,40 +29,35 @@ KEY_UNDO, KEY_SAVED, KEY_CLICK, KEY_MOVE = "undo_stack", "saved_tokens", "handle
 KEY_CORNERS = "drawn_corners"
 MAX_UPLOAD_MB = 50
 
-info, layers = ui.load_workspace()
-path = ui.get_workspace_path()
-state = st.session_state
-state.setdefault(KEY_UNDO, [])
-state.setdefault(KEY_SAVED, set())
-state.setdefault(KEY_CORNERS, [])
-
 
 def remember(change: editing.Change) -> None:
+    """Keep a change for Ongedaan maken (the last 20)."""
+    state = st.session_state
     state[KEY_UNDO].append(change)
     state[KEY_UNDO] = state[KEY_UNDO][-20:]
 
 
-st.header("Invoer")
-if state[KEY_UNDO]:
-    last = state[KEY_UNDO][-1]
-    if st.button(f"↶ Ongedaan maken: {last.description}", key="undo"):
-        try:
-            editing.undo_change(path, last)
-            state[KEY_UNDO].pop()
-            st.toast("Ongedaan gemaakt.")
-            st.rerun()
-        except WerkwijzerError as error:
-            ui.show_problems(error)
-
-record_tab, edit_tab, import_tab, backup_tab = st.tabs(
-    ["Vastleggen", "Bewerken", "Importeren", "Reservekopieën"])
+def show_undo(path) -> None:
+    state = st.session_state
+    if state[KEY_UNDO]:
+        last = state[KEY_UNDO][-1]
+        if st.button(f"↶ Ongedaan maken: {last.description}", key="undo"):
+            try:
+                editing.undo_change(path, last)
+                state[KEY_UNDO].pop()
+                st.toast("Ongedaan gemaakt.")
+                st.rerun()
+            except WerkwijzerError as error:
+                ui.show_problems(error)
 
 
 # ---- record ----
 
 @st.dialog("Vastleggen")
 @ui.dutch_errors
-def record_dialog(layer_name: str, geometry, token: str, round_id: int | None) -> None:
+def record_dialog(info, path, layer_name: str, geometry, token: str,
+                  round_id: int | None) -> None:
+    state = st.session_state
     where = "vlak" if geometry.geom_type == "Polygon" else f"{geometry.y:.5f}, {geometry.x:.5f}"
     st.caption(f"Nieuw in {labels.LAYER_LABELS[layer_name].lower()} · {where}")
     with st.form(f"form_{token}", border=False):
@@ -91,7 +86,8 @@ def record_dialog(layer_name: str, geometry, token: str, round_id: int | None) -
     st.rerun()
 
 
-with record_tab:
+def show_record_tab(info, layers: dict, path) -> None:
+    state = st.session_state
     running = editing.get_running_round(layers[s.ROUNDS])
     if running is None:
         left, right = st.columns([2, 1], vertical_alignment="bottom")
@@ -138,7 +134,7 @@ with record_tab:
             try:
                 polygon = editing.make_polygon(corners)
                 token = f"{chosen_layer}:area:{polygon.wkt}"
-                record_dialog(chosen_layer, polygon, token, round_id)
+                record_dialog(info, path, chosen_layer, polygon, token, round_id)
             except WerkwijzerError as error:
                 ui.show_problems(error)
     else:
@@ -167,12 +163,14 @@ with record_tab:
             st.rerun()
         else:
             token = f"{chosen_layer}:{click['lat']:.7f}:{click['lng']:.7f}"
-            record_dialog(chosen_layer, Point(click["lng"], click["lat"]), token, round_id)
+            record_dialog(info, path, chosen_layer, Point(click["lng"], click["lat"]), token,
+                          round_id)
 
 
 # ---- edit ----
 
-with edit_tab:
+def show_edit_tab(info, layers: dict, path) -> None:
+    state = st.session_state
     layer_name = st.selectbox("Laag", EDITABLE, format_func=ui.layer_label, key="edit_layer")
     layer = s.get_layer(layer_name)
     # Rows set aside for impossible dates are shown here, so they can be fixed.
@@ -270,7 +268,7 @@ def mapping_editor(layer_name: str, table, proposal: ImportMapping) -> ImportMap
     return mapping
 
 
-with import_tab:
+def show_import_tab(info, layers: dict, path) -> None:
     upload = st.file_uploader("Bestand (CSV, XLSX, GeoJSON, GeoPackage, KoboToolbox-CSV; "
                               f"hoogstens {MAX_UPLOAD_MB} MB)",
                               type=["csv", "txt", "xlsx", "geojson", "json", "gpkg"],
@@ -333,7 +331,8 @@ with import_tab:
 
 # ---- backups ----
 
-with backup_tab:
+def show_backup_tab(path) -> None:
+    state = st.session_state
     backups = storage.list_backups(path)
     if not backups:
         st.info("Nog geen reservekopieën. Buurtkaart maakt er een voor elke import.")
@@ -350,3 +349,26 @@ with backup_tab:
                 st.rerun()
             except WerkwijzerError as error:
                 ui.show_problems(error)
+
+
+def show_input(info, layers) -> None:
+    path = ui.get_workspace_path()
+    state = st.session_state
+    state.setdefault(KEY_UNDO, [])
+    state.setdefault(KEY_SAVED, set())
+    state.setdefault(KEY_CORNERS, [])
+    st.header("Invoer")
+    show_undo(path)
+    record_tab, edit_tab, import_tab, backup_tab = st.tabs(
+        ["Vastleggen", "Bewerken", "Importeren", "Reservekopieën"])
+    with record_tab:
+        show_record_tab(info, layers, path)
+    with edit_tab:
+        show_edit_tab(info, layers, path)
+    with import_tab:
+        show_import_tab(info, layers, path)
+    with backup_tab:
+        show_backup_tab(path)
+
+
+ui.run_page("Invoer", show_input)

@@ -22,25 +22,17 @@ from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
 KEY_SCENE, KEY_PLAYING, KEY_HOUR = "scene_index", "playing", "play_hour"
 
-# A presenter view: no sidebar, no toolbar, large type (st.html, so no raw user text here).
-st.html("""<style>
+STYLE = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stToolbar"], [data-testid="stHeader"] { display: none !important; }
 .block-container { padding-top: 1.2rem; max-width: 100% !important; }
 .stMarkdown p { font-size: 1.6rem; line-height: 1.4; }
 h1 { font-size: 3.2rem !important; }
-</style>""")
-
-info, layers = ui.load_workspace()
-path = ui.get_workspace_path()
-scene_list = sc.read_scenes(path)
-state = st.session_state
-mode = st.segmented_control("Modus", ["Presenteren", "Een dag afspelen", "Voorbereiden"],
-                            default="Presenteren", key="presentation_mode",
-                            label_visibility="collapsed") or "Presenteren"
+</style>"""
 
 
-def public_map(public: dict, visible: list[str], *, scene: sc.Scene | None, key: str) -> None:
+def public_map(layers: dict, public: dict, visible: list[str], *, scene: sc.Scene | None,
+               key: str) -> None:
     base = maps.build_base_map(layers[s.BOUNDARY], public[s.PLACES], tiles=ui.show_tiles(),
                                legend_layers=visible, large=True)
     centre = None if scene is None or scene.centre_lat is None else (scene.centre_lat,
@@ -50,7 +42,7 @@ def public_map(public: dict, visible: list[str], *, scene: sc.Scene | None, key:
               center=centre, zoom=scene.zoom if scene is not None and scene.zoom else None)
 
 
-def scene_chart(scene: sc.Scene, time_filter: TimeFilter, public: dict) -> None:
+def scene_chart(layers: dict, scene: sc.Scene, time_filter: TimeFilter, public: dict) -> None:
     selected = select_layers(layers, time_filter)
     if scene.chart == "effort":  # residents hear how much, never at which hours
         st.markdown(f"**Wanneer keken we?** {describe_public_effort(selected[s.ROUNDS])}")
@@ -71,10 +63,11 @@ def scene_chart(scene: sc.Scene, time_filter: TimeFilter, public: dict) -> None:
             st.markdown("**Wat we hoorden:** " + " · ".join(ui.plain(t) for t in themes.index))
 
 
-if mode == "Presenteren":
+def present_scenes(layers: dict, scene_list: list[sc.Scene]) -> None:
+    state = st.session_state
     if not scene_list:
         st.info("Nog geen scènes. Maak ze bij Voorbereiden.")
-        st.stop()
+        return
     index = min(state.get(KEY_SCENE, 0), len(scene_list) - 1)
     scene = scene_list[index]
     time_filter = scene.to_time_filter()
@@ -93,16 +86,18 @@ if mode == "Presenteren":
     if scene.get_layers():
         map_column, chart_column = st.columns([3, 2]) if scene.chart else (st.container(), None)
         with map_column:
-            public_map(public, scene.get_layers(), scene=scene, key="presentation_map")
+            public_map(layers, public, scene.get_layers(), scene=scene, key="presentation_map")
             if s.OBSERVATIONS in scene.get_layers():
                 st.caption(describe_public(public))
         if chart_column is not None:
             with chart_column:
-                scene_chart(scene, time_filter, public)
+                scene_chart(layers, scene, time_filter, public)
     else:
-        scene_chart(scene, time_filter, public)
+        scene_chart(layers, scene, time_filter, public)
 
-elif mode == "Een dag afspelen":
+
+def play_a_day(layers: dict) -> None:
+    state = st.session_state
     left, middle, right = st.columns(3)
     day = left.selectbox("Dag", range(7), index=4, key="play_day",
                          format_func=lambda d: labels.WEEKDAY_LONG[d].capitalize())
@@ -121,12 +116,14 @@ elif mode == "Een dag afspelen":
         st.title(f"{labels.WEEKDAY_LONG[day].capitalize()} {hour:02d}:00")
         public = make_public_layers(layers, TimeFilter(hours=HourRange(hour, (hour + 1) % 24),
                                                        weekdays=frozenset({day})))
-        public_map(public, [s.OBSERVATIONS], scene=None, key="play_map")
+        public_map(layers, public, [s.OBSERVATIONS], scene=None, key="play_map")
         st.caption(describe_public(public))
 
     play()
 
-else:
+
+def prepare_scenes(path, scene_list: list[sc.Scene]) -> None:
+    state = st.session_state
     st.subheader("Scènes voorbereiden")
     st.caption("Eén rij per scène; de kolom position is de volgorde (verander de nummers om te "
                "schuiven). Lagen: "
@@ -143,3 +140,22 @@ else:
             st.success("Opgeslagen.")
         except WerkwijzerError as error:
             ui.show_problems(error)
+
+
+def show_presentation(info, layers) -> None:
+    # A presenter view: no sidebar, no toolbar, large type (st.html, so no raw user text here).
+    st.html(STYLE)
+    path = ui.get_workspace_path()
+    scene_list = sc.read_scenes(path)
+    mode = st.segmented_control("Modus", ["Presenteren", "Een dag afspelen", "Voorbereiden"],
+                                default="Presenteren", key="presentation_mode",
+                                label_visibility="collapsed") or "Presenteren"
+    if mode == "Presenteren":
+        present_scenes(layers, scene_list)
+    elif mode == "Een dag afspelen":
+        play_a_day(layers)
+    else:
+        prepare_scenes(path, scene_list)
+
+
+ui.run_page("Presentatie", show_presentation)
