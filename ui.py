@@ -226,9 +226,11 @@ def dutch_errors(function: Callable) -> Callable:
 
 # The pages, in menu order. Streamlit finds them by file (classic multipage layout: its own
 # menu is off in .streamlit/config.toml and this one is drawn by `render_menu`).
-PAGES = (("app.py", "Kaart", "🗺️"), ("pages/invoer.py", "Invoer", "✏️"),
-         ("pages/patronen.py", "Patronen", "🔁"), ("pages/presentatie.py", "Presentatie", "📽️"),
-         ("pages/export.py", "Export", "📦"))
+# Material icons: Streamlit serves their font itself (offline; emoji need a system font).
+PAGES = (("app.py", "Kaart", ":material/map:"), ("pages/invoer.py", "Invoer", ":material/edit:"),
+         ("pages/patronen.py", "Patronen", ":material/insights:"),
+         ("pages/presentatie.py", "Presentatie", ":material/slideshow:"),
+         ("pages/export.py", "Export", ":material/download:"))
 # Widgets are forgotten on a page that does not draw them; their values live under the
 # KEY_* names too, so the filter holds across pages.
 WIDGET_PREFIX = "widget_"
@@ -330,7 +332,8 @@ def _install_assets() -> Path:
 def run_page(title: str, show: Callable[[storage.WorkspaceInfo, dict], None]) -> None:
     """The shared frame of every page: setup, workspace, sidebar (menu, filter), warnings;
     then `show(info, layers)`. An unexpected error becomes a Dutch sentence."""
-    st.set_page_config(page_title=f"{title} · Buurtkaart", page_icon="🗺️", layout="wide",
+    st.set_page_config(page_title=f"{title} · Buurtkaart", page_icon=":material/map:",
+                       layout="wide",
                        initial_sidebar_state="auto")
     _install_assets()
     _run_guarded(show)
