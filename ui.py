@@ -332,8 +332,8 @@ def _install_assets() -> Path:
 def run_page(title: str, show: Callable[[storage.WorkspaceInfo, dict], None]) -> None:
     """The shared frame of every page: setup, workspace, sidebar (menu, filter), warnings;
     then `show(info, layers)`. An unexpected error becomes a Dutch sentence."""
-    st.set_page_config(page_title=f"{title} · Buurtkaart", page_icon=":material/map:",
-                       layout="wide",
+    # An emoji favicon: a Material one would be fetched from Google's servers.
+    st.set_page_config(page_title=f"{title} · Buurtkaart", page_icon="🗺️", layout="wide",
                        initial_sidebar_state="auto")
     _install_assets()
     _run_guarded(show)

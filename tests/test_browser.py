@@ -552,12 +552,13 @@ def test_after_a_restart_every_direct_link_shows_its_page_menu_and_filter(
         unexplained = [e for e in watch.non_tile_errors()
                        if not _streamlit_probe(e.rsplit("(", 1)[-1].rstrip(")"))]
         assert not unexplained, unexplained
+        assert all(TILE_HOST in url for _, url in watch.remote), watch.remote
         page.close()
 
 
 def test_a_filter_set_on_one_page_holds_on_the_others_and_after_a_reload(browser, app_url):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
-    Watch(page, online=False)
+    watch = Watch(page, online=False)
     page.goto(f"{app_url}/patronen")
     page.get_by_role("heading", name="Patronen", exact=True).first.wait_for(timeout=60_000)
     start_thumb = page.get_by_test_id("stSidebar").get_by_role("slider").first
@@ -583,4 +584,6 @@ def test_a_filter_set_on_one_page_holds_on_the_others_and_after_a_reload(browser
     assert _counted_observations(page) == evening
     _map_frame(page).wait_for_selector(".leaflet-interactive")
     page.screenshot(path=SCREENSHOTS / "filter-over-paginas.png")
+    # The menu's icons come from the app's own font, not from Google's servers.
+    assert all(TILE_HOST in url for _, url in watch.remote), watch.remote
     page.close()

@@ -18,6 +18,7 @@ from .effects import measure_experiments
 from .export import FORMATS, Snapshot, export_snapshot
 from .importer import plan_import, run_import
 from .mapping import ImportMapping, parse_cli_mapping
+from .parsing import DATE_ORDERS
 from .patterns import NO_ROUNDS, PatternSettings, build_report
 from .quality import read_usable_layers
 from .selection import select_experiments
@@ -79,6 +80,8 @@ def _run_import(args: argparse.Namespace) -> int:
     given = given.updated(parse_cli_mapping(args.map, args.values, args.default))
     if args.tz:
         given.tz = args.tz
+    if args.date_format:
+        given.date_format = args.date_format
     try:
         plan = plan_import(args.db, args.file, args.layer, mapping=given, sheet=args.sheet,
                            source_layer=args.source_layer)
@@ -222,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--db", required=True, help="de werkruimte")
     imports.add_argument("--dry-run", action="store_true", help="alleen controleren")
     imports.add_argument("--tz", help="tijdzone van tijden zonder +01:00 in het bestand")
+    imports.add_argument("--date-format", choices=DATE_ORDERS,
+                         help="hoe het bestand datums met het jaar achteraan schrijft, als de "
+                              "datums zelf het niet zeggen (05-06-2026)")
     imports.add_argument("--map", action="append", default=[], metavar="DOEL=BRON")
     imports.add_argument("--values", action="append", default=[],
                          metavar="KOLOM:BRONWAARDE=CODE")

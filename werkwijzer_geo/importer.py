@@ -154,7 +154,8 @@ def _resolve_mapping(layer_name: str, table: SourceTable, given: ImportMapping,
             problems.add(f"Standaardwaarde voor '{target}': laag '{layer_name}' heeft die kolom "
                          "niet.")
     return ImportMapping({t: c for t, c in columns.items() if t in allowed
-                          and c in table.frame.columns}, given.values, given.defaults, given.tz)
+                          and c in table.frame.columns}, given.values, given.defaults, given.tz,
+                         given.date_format)
 
 
 def _map_codes(layer_name: str, column: s.Column, raw: pd.Series, mapping: ImportMapping,
@@ -201,11 +202,11 @@ def _convert_column(layer_name: str, column: s.Column, raw: pd.Series, mapping: 
         report(found)
         return numbers
     if column.kind is Kind.INSTANT:
-        instants, found = parse_instants(raw, tz)
+        instants, found = parse_instants(raw, tz, dutch=dutch, order=mapping.date_format)
         report(found)
         return instants
     if column.kind is Kind.DATE:
-        dates, found = parse_dates(raw)
+        dates, found = parse_dates(raw, dutch=dutch, order=mapping.date_format)
         report(found)
         return dates
     return raw.map(lambda v: None if is_blank(v) else str(v).strip())

@@ -11,6 +11,7 @@ from pathlib import Path
 from . import labels
 from . import schema as s
 from ._errors import WerkwijzerError
+from .parsing import DATE_ORDERS
 
 # Coordinates are not layer columns but can be mapped like them.
 LAT, LON, X, Y = "lat", "lon", "x", "y"
@@ -111,13 +112,20 @@ class ImportMapping:
 
     `columns`: layer column (or lat, lon, x, y) -> file column. `values`: layer column ->
     {file value: code}. `defaults`: layer column -> value for every row (when the file has
-    no such column). `tz`: the zone of times without an offset.
+    no such column). `tz`: the zone of times without an offset. `date_format`: how dates with
+    the year last are written, "dd-mm-jjjj" or "mm-dd-jjjj" (None: decided from the file).
     """
 
     columns: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)
     tz: str | None = None
+    date_format: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.date_format is not None and self.date_format not in DATE_ORDERS:
+            raise WerkwijzerError(f"Datumschrijfwijze '{self.date_format}' bestaat niet; kies "
+                                  f"{' of '.join(DATE_ORDERS)}.")
 
     def to_json(self) -> str:
         """The mapping as JSON, in the form `--mapping FILE.json` reads."""
@@ -126,6 +134,8 @@ class ImportMapping:
             data["defaults"] = self.defaults
         if self.tz:
             data["tz"] = self.tz
+        if self.date_format:
+            data["date_format"] = self.date_format
         return json.dumps(data, indent=2, ensure_ascii=False)
 
     @classmethod
@@ -136,20 +146,30 @@ class ImportMapping:
         except json.JSONDecodeError as error:
             raise WerkwijzerError(f"{name}: geen geldige JSON ({error.msg}, regel "
                                   f"{error.lineno}).") from None
-        if not isinstance(data, dict) or not set(data) <= {"columns", "values", "defaults",
-                                                           "tz"}:
+        keys = {"columns", "values", "defaults", "tz", "date_format"}
+        if not isinstance(data, dict) or not set(data) <= keys:
             raise WerkwijzerError(f"{name}: verwacht een object met 'columns', 'values', "
-                                  "'defaults' en/of 'tz'.")
+                                  "'defaults', 'tz' en/of 'date_format'.")
         columns, values = data.get("columns", {}), data.get("values", {})
         defaults = data.get("defaults", {})
-        if not (isinstance(columns, dict) and isinstance(values, dict)
-                and isinstance(defaults, dict)
-                and all(isinstance(v, dict) for v in values.values())):
+
+        def is_flat(mapping: object) -> bool:
+            return isinstance(mapping, dict) and all(
+                isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                for v in mapping.values())
+
+        if not (is_flat(columns) and is_flat(defaults) and isinstance(values, dict)
+                and all(is_flat(v) for v in values.values())):
             raise WerkwijzerError(f"{name}: 'columns' en 'defaults' zijn objecten van tekst naar "
-                                  "tekst, 'values' een object van kolom naar object.")
+                                  "tekst, 'values' een object van kolom naar zo'n object.")
+        for key in ("tz", "date_format"):
+            if data.get(key) is not None and not isinstance(data[key], str):
+                raise WerkwijzerError(f"{name}: '{key}' is één tekst, bv. "
+                                      f"{'Europe/Amsterdam' if key == 'tz' else 'dd-mm-jjjj'}.")
         return cls({str(k): str(v) for k, v in columns.items()},
                    {str(k): {str(a): str(b) for a, b in v.items()} for k, v in values.items()},
-                   {str(k): str(v) for k, v in defaults.items()}, data.get("tz"))
+                   {str(k): str(v) for k, v in defaults.items()}, data.get("tz"),
+                   data.get("date_format"))
 
     @classmethod
     def from_file(cls, path: str | Path) -> ImportMapping:
@@ -167,7 +187,8 @@ class ImportMapping:
         for column, pairs in other.values.items():
             values.setdefault(column, {}).update(pairs)
         return ImportMapping({**self.columns, **other.columns}, values,
-                             {**self.defaults, **other.defaults}, other.tz or self.tz)
+                             {**self.defaults, **other.defaults}, other.tz or self.tz,
+                             other.date_format or self.date_format)
 
 
 def parse_cli_mapping(maps: list[str], values: list[str], defaults: list[str]) -> ImportMapping:

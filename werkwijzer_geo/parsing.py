@@ -17,16 +17,29 @@ from pyproj import Transformer
 Problem = tuple[int, str]
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-# Naive spellings, tried on the whole column; the one that reads most cells wins, so a
-# column with 13/05/2015 is month-first and one with 05/13/2015 day-first.
-INSTANT_FORMATS = (
+# How a file writes a date with the year last: the day first (Dutch) or the month first (US).
+DAY_FIRST, MONTH_FIRST = "dd-mm-jjjj", "mm-dd-jjjj"
+DATE_ORDERS = (DAY_FIRST, MONTH_FIRST)
+# Naive spellings per order; a column is read in one order only (see `decide_date_order`).
+_YEAR_FIRST_INSTANTS = (
     "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M",
-    "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f",
-    "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
-    "%d.%m.%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M", "%Y %b %d %I:%M:%S %p",
+    "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f", "%Y %b %d %I:%M:%S %p",
 )
-DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%m/%d/%Y")
+INSTANT_FORMATS = {
+    DAY_FIRST: (
+        *_YEAR_FIRST_INSTANTS, "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d/%m/%Y %H:%M:%S",
+        "%d/%m/%Y %H:%M",
+        "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M"),
+    MONTH_FIRST: (
+        *_YEAR_FIRST_INSTANTS, "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p",
+        "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M",
+        "%m-%d-%Y %H:%M:%S", "%m-%d-%Y %H:%M"),
+}
+DATE_FORMATS = {
+    DAY_FIRST: ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"),
+    MONTH_FIRST: ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y"),
+}
+_YEAR_LAST = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.]\d{4}\b")
 _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 _TO_WGS84 = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True)
 
@@ -128,8 +141,58 @@ def _excel_serial(value: object) -> pd.Timestamp | None:
     return None
 
 
+def decide_date_order(cells: pd.Series, *, dutch: bool, order: str | None = None,
+                      ) -> tuple[str, list[Problem]]:
+    """Whether a column writes its dates day-first or month-first, decided for the whole
+    column from its cells with the year last ('05-06-2026').
+
+    A day above 12 in the first place means day-first, in the second month-first; a column
+    with both kinds is a problem at the first cell of each kind. A column in which every such
+    date fits both ways is read day-first when the file is Dutch (`dutch`); otherwise it is
+    a problem that asks for the choice. `order` (DAY_FIRST or MONTH_FIRST) is that choice:
+    cells that contradict it become problems where they are read.
+    """
+    if order is not None:
+        if order not in DATE_ORDERS:
+            raise ValueError(order)
+        return order, []
+    parts = cells.astype("string").str.extract(_YEAR_LAST).astype(float)
+    first, second = parts[0].to_numpy(), parts[1].to_numpy()
+    day_first = np.flatnonzero(first > 12)
+    month_first = np.flatnonzero(second > 12)
+    if len(day_first) and len(month_first):
+        mixed = ("; deze kolom schrijft datums zowel dag-eerst als maand-eerst. Maak de kolom "
+                 "eenvormig en importeer opnieuw")
+        return DAY_FIRST, [(int(day_first[0]), "staat dag-eerst (dd-mm-jjjj)" + mixed),
+                           (int(month_first[0]), "staat maand-eerst (mm-dd-jjjj)" + mixed)]
+    if len(day_first):
+        return DAY_FIRST, []
+    if len(month_first):
+        return MONTH_FIRST, []
+    ambiguous = np.flatnonzero(~np.isnan(first))
+    if not len(ambiguous) or dutch:
+        return DAY_FIRST, []
+    example = str(cells.iloc[ambiguous[0]]).strip().split(" ")[0]
+    return DAY_FIRST, [(int(ambiguous[0]),
+                        f"kan dag-eerst of maand-eerst zijn (zo is {example} "
+                        f"{_both_readings(example)}), en geen datum in deze kolom beslist het. "
+                        "Kies hoe het bestand datums schrijft: --date-format dd-mm-jjjj of "
+                        "--date-format mm-dd-jjjj (bij Importeren: 'Datums in dit bestand')")]
+
+
+_MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+           "september", "oktober", "november", "december")
+
+
+def _both_readings(text: str) -> str:
+    first, second = (int(part) for part in re.split(r"[-/.]", text)[:2])
+    return (f"{first} {_MONTHS[second - 1]} of {second} {_MONTHS[first - 1]}"
+            if 1 <= first <= 12 and 1 <= second <= 12 else "onduidelijk")
+
+
 def _parse_naive(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
-    """Each cell in the spelling that reads most of the column, else the next best one."""
+    """Each cell in the spelling that reads most of the column, else the next best one (all
+    of one date order: see `decide_date_order`)."""
     attempts = [pd.to_datetime(text, format=pattern, errors="coerce").astype("datetime64[us]")
                 for pattern in formats]
     ranked = sorted(attempts, key=lambda parsed: -int(parsed.notna().sum()))  # stable
@@ -139,12 +202,15 @@ def _parse_naive(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     return result
 
 
-def parse_instants(values: pd.Series, tz: str) -> tuple[pd.Series, list[Problem]]:
+def parse_instants(values: pd.Series, tz: str, *, dutch: bool = True,
+                   order: str | None = None) -> tuple[pd.Series, list[Problem]]:
     """Moments from cells, as UTC. Times without an offset are local in `tz`.
 
     Accepts ISO (with or without offset), dd-mm-jjjj uu:mm, US month-first with AM/PM,
-    Excel date cells and Excel serial numbers. A local time that does not exist (the
-    spring-forward gap) or exists twice (the autumn overlap) is a problem, not a guess.
+    Excel date cells and Excel serial numbers; day-first or month-first is decided for the
+    whole column (`decide_date_order`, with `dutch` and `order`). A local time that does not
+    exist (the spring-forward gap) or exists twice (the autumn overlap) is a problem, not a
+    guess.
     """
     values = values.reset_index(drop=True)
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ms, UTC]")
@@ -176,10 +242,13 @@ def parse_instants(values: pd.Series, tz: str) -> tuple[pd.Series, list[Problem]
     if text_positions:
         texts = values.iloc[text_positions].astype(str).str.strip().str.replace(
             r"\s+", " ", regex=True)
-        parsed = _parse_naive(texts, INSTANT_FORMATS)
+        chosen, order_problems = decide_date_order(texts, dutch=dutch, order=order)
+        if order_problems:
+            return result, [(text_positions[p], what) for p, what in order_problems]
+        parsed = _parse_naive(texts, INSTANT_FORMATS[chosen])
         for position, stamp in zip(text_positions, parsed, strict=True):
             if pd.isna(stamp):
-                problems.append((position, "is geen (bestaand) tijdstip. Gebruik dd-mm-jjjj "
+                problems.append((position, f"is geen (bestaand) tijdstip. Gebruik {chosen} "
                                            "uu:mm of jjjj-mm-ddTuu:mm"))
             else:
                 naive.iloc[position] = stamp
@@ -207,8 +276,10 @@ def describe_dst_problem(naive: pd.Timestamp, tz: str, *,
     return f"komt twee keer voor in {tz} (de klok ging een uur terug). {overlap_advice}"
 
 
-def parse_dates(values: pd.Series) -> tuple[pd.Series, list[Problem]]:
-    """Calendar dates from cells: ISO, dd-mm-jjjj, Excel date cells and serial numbers."""
+def parse_dates(values: pd.Series, *, dutch: bool = True, order: str | None = None,
+                ) -> tuple[pd.Series, list[Problem]]:
+    """Calendar dates from cells: ISO, dd-mm-jjjj (or mm-dd-jjjj, decided for the whole
+    column as in `parse_instants`), Excel date cells and serial numbers."""
     values = values.reset_index(drop=True)
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ms]")
     problems: list[Problem] = []
@@ -228,10 +299,13 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, list[Problem]]:
         text_positions.append(position)
     if text_positions:
         texts = values.iloc[text_positions].astype(str).str.strip().str.split(" ").str[0]
-        parsed = _parse_naive(texts.str.split("T").str[0], DATE_FORMATS)
+        chosen, order_problems = decide_date_order(texts, dutch=dutch, order=order)
+        if order_problems:
+            return result, [(text_positions[p], what) for p, what in order_problems]
+        parsed = _parse_naive(texts.str.split("T").str[0], DATE_FORMATS[chosen])
         for position, stamp in zip(text_positions, parsed, strict=True):
             if pd.isna(stamp):
-                problems.append((position, "is geen bestaande datum. Gebruik dd-mm-jjjj of "
+                problems.append((position, f"is geen bestaande datum. Gebruik {chosen} of "
                                            "jjjj-mm-dd"))
             else:
                 result.iloc[position] = stamp
