@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import ui
-from werkwijzer_geo import maps
+from werkwijzer_geo import labels, maps
 from werkwijzer_geo import schema as s
 from werkwijzer_geo.selection import describe_selection, select_layers
 
@@ -34,9 +34,8 @@ def show_map(info, layers) -> None:
     shown_observations = len(selected[s.OBSERVATIONS])
     if shown_observations > maps.AGGREGATE_ABOVE and s.OBSERVATIONS in (visible or []):
         st.caption(
-            f"Meer dan {maps.AGGREGATE_ABOVE:,} waarnemingen: getoond als vakken van "
-            f"{maps.DEFAULT_CELL_M} m; de kleur is de groep met de meeste personen."
-            .replace(",", "."))
+            f"Meer dan {labels.format_number(maps.AGGREGATE_ABOVE)} waarnemingen: getoond als "
+            f"vakken van {maps.DEFAULT_CELL_M} m; de kleur is de groep met de meeste personen.")
 
 
 ui.run_page("Kaart", show_map)

@@ -15,6 +15,7 @@ from werkwijzer_geo import WerkwijzerError, editing, labels, maps, storage
 from werkwijzer_geo import schema as s
 from werkwijzer_geo.importer import get_unknown_values, plan_import, propose_mapping, run_import
 from werkwijzer_geo.mapping import COORDINATE_TARGETS, ImportMapping
+from werkwijzer_geo.parsing import DATE_ORDERS, DAY_FIRST, MONTH_FIRST
 from werkwijzer_geo.selection import select_layers
 from werkwijzer_geo.tables import list_source_layers, read_source_table
 from werkwijzer_geo.timefilter import TimeFilter
@@ -28,6 +29,8 @@ EDITABLE = (s.OBSERVATIONS, s.ROUNDS, s.SPOTS, s.HANGOUTS, s.EXPERIMENTS, s.PLAC
 KEY_UNDO, KEY_SAVED, KEY_CLICK, KEY_MOVE = "undo_stack", "saved_tokens", "handled_click", "move"
 KEY_CORNERS = "drawn_corners"
 MAX_UPLOAD_MB = 50
+DATE_ORDER_LABELS = {None: "uit het bestand afleiden", DAY_FIRST: "dag eerst: 05-06-2026 = 5 juni",
+                     MONTH_FIRST: "maand eerst (VS): 05-06-2026 = 6 mei"}
 
 
 def remember(change: editing.Change) -> None:
@@ -239,7 +242,7 @@ def mapping_editor(layer_name: str, table, proposal: ImportMapping) -> ImportMap
         if choice:
             columns[target] = choice
     mapping = ImportMapping(columns, {k: dict(v) for k, v in proposal.values.items()},
-                            dict(proposal.defaults), proposal.tz)
+                            dict(proposal.defaults), proposal.tz, proposal.date_format)
     unknown = get_unknown_values(layer_name, table, mapping)
     for column_name, found in unknown.items():
         names = labels.get_code_labels(layer_name, column_name)
@@ -295,8 +298,14 @@ def show_import_tab(info, layers: dict, path) -> None:
                 table = read_source_table(source, layer=source_layer)
             tz = st.text_input("Tijdzone van tijden zonder +01:00/+02:00",
                                value=(given.tz if given and given.tz else info.tz))
+            orders = [None, *DATE_ORDERS]
+            date_format = st.selectbox(
+                "Datums in dit bestand", orders,
+                index=orders.index(given.date_format if given else None),
+                format_func=lambda o: DATE_ORDER_LABELS[o], key="import_date_format",
+                help="Alleen nodig als elke datum twee kanten op kan (05-06-2026).")
             proposal = propose_mapping(target_layer, table, given)
-            proposal.tz = tz
+            proposal.tz, proposal.date_format = tz, date_format
             mapping = mapping_editor(target_layer, table, proposal)
             st.download_button("Koppeling bewaren (.json)", mapping.to_json(),
                                file_name=f"koppeling-{target_layer}.json",

@@ -62,7 +62,7 @@ def _run_init(args: argparse.Namespace) -> int:
         if not args.boundary:
             raise
         name = Path(args.boundary).name
-        raise WerkwijzerError([f"{name}: {line}" for line in error.problems]) from None
+        raise WerkwijzerError([_named(name, line) for line in error.problems]) from None
     print(f"Werkruimte gemaakt: {info.path} (tijdzone {info.tz}).")
     return 0
 
@@ -87,7 +87,7 @@ def _run_import(args: argparse.Namespace) -> int:
                            source_layer=args.source_layer)
     except WerkwijzerError as error:
         name = Path(args.file).name
-        raise WerkwijzerError([f"{name}: {line}" for line in error.problems]) from None
+        raise WerkwijzerError([_named(name, line) for line in error.problems]) from None
     columns = ", ".join(f"{target}={source}" for target, source in plan.mapping.columns.items())
     print(f"Koppeling: {columns}")
     for warning in plan.warnings:
@@ -126,6 +126,11 @@ def _read_usable_layers(path: str) -> dict:
         print(f"Let op, niet meegeteld: {problem.describe()} Pas het aan in Invoer › "
               "Bewerken.", file=sys.stderr)
     return layers
+
+
+def _named(name: str, line: str) -> str:
+    """A problem line that says which file it is about, once."""
+    return line if line.startswith(name) else f"{name}: {line}"
 
 
 def _run_patterns(args: argparse.Namespace) -> int:

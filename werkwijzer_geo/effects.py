@@ -234,15 +234,19 @@ def _experiment_sentence(name: str, radius: float, effects: list[GroupEffect], e
     parts = []
     for effect in effects:
         if effect.verdict in ("minder", "meer"):
+            inside_before, inside_during, outside_before, outside_during = (
+                labels.format_number(value, 1) for value in (
+                    effect.inside_before, effect.inside_during, effect.outside_before,
+                    effect.outside_during))
             parts.append(
                 f"{effect.verdict} {labels.GROUP_LABELS[effect.group].lower()} binnen "
-                f"{radius:.0f} m dan elders (binnen {effect.inside_before:.1f} → "
-                f"{effect.inside_during:.1f} per ronde, elders {effect.outside_before:.1f} → "
-                f"{effect.outside_during:.1f})".replace(".", ","))
+                f"{radius:.0f} m dan elders (binnen {inside_before} → {inside_during} per "
+                f"ronde, elders {outside_before} → {outside_during})")
     if not parts:
         parts.append(f"binnen {radius:.0f} m geen duidelijk verschil met de rest van de buurt")
-    litter = f"meldingen binnen {radius:.0f} m per week: {spot_values[0]:.1f} → " \
-             f"{spot_values[1]:.1f}".replace(".", ",")
+    litter = (f"meldingen binnen {radius:.0f} m per week: "
+              f"{labels.format_number(spot_values[0], 1)} → "
+              f"{labels.format_number(spot_values[1], 1)}")
     return f"{name}: " + "; ".join(parts) + f"; {litter}."
 
 

@@ -106,6 +106,10 @@ class _Problems:
     def add(self, line: str) -> None:
         self.lines.append(line)
 
+    def skip_cells(self, positions: np.ndarray, column: str) -> None:
+        """Cells already accounted for: validation's lines about them are left out."""
+        self.cells.update((int(self.table.row_numbers[p]), column) for p in positions)
+
     def get_lines(self) -> list[str]:
         """Every problem, at most MAX_LINES, with a count of the rest."""
         if len(self.lines) <= MAX_LINES:
@@ -201,14 +205,17 @@ def _convert_column(layer_name: str, column: s.Column, raw: pd.Series, mapping: 
         numbers, found = to_numbers(raw, dutch=dutch)
         report(found)
         return numbers
-    if column.kind is Kind.INSTANT:
-        instants, found = parse_instants(raw, tz, dutch=dutch, order=mapping.date_format)
+    if column.kind in (Kind.INSTANT, Kind.DATE):
+        if column.kind is Kind.INSTANT:
+            parsed, found = parse_instants(raw, tz, dutch=dutch, order=mapping.date_format)
+        else:
+            parsed, found = parse_dates(raw, dutch=dutch, order=mapping.date_format)
         report(found)
-        return instants
-    if column.kind is Kind.DATE:
-        dates, found = parse_dates(raw, dutch=dutch, order=mapping.date_format)
-        report(found)
-        return dates
+        # A column whose order is in question reports its first cells only; its other
+        # cells are unread, not empty.
+        unread = parsed.isna().to_numpy() & ~raw.map(is_blank).to_numpy(dtype=bool)
+        problems.skip_cells(np.flatnonzero(unread), column.name)
+        return parsed
     return raw.map(lambda v: None if is_blank(v) else str(v).strip())
 
 
@@ -446,7 +453,7 @@ def propose_mapping(layer_name: str, table: SourceTable,
     given = given or ImportMapping()
     columns = auto_map_columns(layer_name, list(table.frame.columns))
     columns.update(given.columns)
-    return ImportMapping(columns, given.values, given.defaults, given.tz)
+    return ImportMapping(columns, given.values, given.defaults, given.tz, given.date_format)
 
 
 def get_unknown_values(layer_name: str, table: SourceTable, mapping: ImportMapping,

@@ -147,6 +147,25 @@ def format_datetime(value) -> str:
     return f"{WEEKDAY_SHORT[value.weekday()]} {value.strftime('%d-%m-%Y %H:%M')}"
 
 
+def format_number(value: float, decimals: int | None = None) -> str:
+    """A number the Dutch way: a point between thousands, a comma before decimals.
+
+    Whole numbers get no decimals unless `decimals` is given: `format_number(1234567)` is
+    '1.234.567', `format_number(2.25, 1)` is '2,2' (rounded half to even, as Python does).
+
+    Examples
+    --------
+    >>> format_number(9007199254740992)
+    '9.007.199.254.740.992'
+    >>> format_number(0.5, 1)
+    '0,5'
+    """
+    if decimals is None:
+        decimals = 0 if float(value).is_integer() else 1
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
 def format_hours(start_hour: int, end_hour: int) -> str:
     """An hour window as text, '21:00-02:00'."""
     return f"{start_hour % 24:02d}:00-{end_hour % 24:02d}:00"

@@ -426,7 +426,8 @@ def _rate_ratio(inside: np.ndarray, outside: np.ndarray) -> tuple[float, float]:
 
 def _number(value: float) -> str:
     """People per round in Dutch: '2,5', or '12' from ten up."""
-    return f"{value:.0f}" if value >= 10 else f"{value:.1f}".replace(".", ",").replace(",0", "")
+    whole = value >= 10 or round(float(value), 1).is_integer()
+    return labels.format_number(value, 0 if whole else 1)
 
 
 def _times_word(ratio: float) -> str:
@@ -436,7 +437,7 @@ def _times_word(ratio: float) -> str:
         return "ongeveer anderhalf keer zo druk"
     if rounded in words:
         return f"ongeveer {words[int(rounded)]} keer zo druk"
-    return f"ongeveer {rounded:g} keer zo druk".replace(".", ",")
+    return f"ongeveer {labels.format_number(rounded)} keer zo druk"
 
 
 def find_busier_windows(presence: pd.DataFrame, slots: pd.DataFrame,

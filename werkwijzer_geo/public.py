@@ -7,6 +7,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import labels
 from . import schema as s
 from .aggregate import aggregate_to_grid, get_metric_xy
 from .metric import to_degrees
@@ -168,7 +169,7 @@ def describe_public_effort(rounds: gpd.GeoDataFrame) -> str:
 def describe_public(public: dict) -> str:
     """A line for residents: how many people in the shown cells (hidden counts excluded)."""
     persons = int(public["cells"]["persons"].sum()) if len(public["cells"]) else 0
-    shown = f"{persons:,}".replace(",", ".")
+    shown = labels.format_number(persons)
     return (f"{shown} mensen gezien in de getoonde vakken van {PUBLIC_CELL_M} m (opgeteld). "
             f"Waar en wanneer minder dan {MIN_PUBLIC_COUNT} mensen van een groep samen waren, "
             "tellen we niet mee.")

@@ -147,7 +147,11 @@ def _codes(mapping: dict) -> tuple:
     return tuple(mapping)
 
 
-_ID = Column(ID, Kind.INT, "nummer", minimum=1)
+# Limits that fit the field: ids as SQLite and a float hold them exactly; a count per sighting
+# of some hundreds (a festival on a square), not a typo of twelve digits.
+MAX_ID = 2**53
+MAX_COUNT = 1000
+_ID = Column(ID, Kind.INT, "nummer", minimum=1, maximum=MAX_ID)
 _NOTE = Column(NOTE, Kind.TEXT, "notitie")
 GROUP_CODES = _codes(labels.GROUP_LABELS)
 ACTIVITY_CODES = _codes(labels.ACTIVITY_LABELS)
@@ -184,10 +188,10 @@ LAYERS: dict[str, Layer] = {
             OBSERVATIONS,
             (
                 _ID,
-                Column(ROUND_ID, Kind.INT, "ronde", minimum=1),
+                Column(ROUND_ID, Kind.INT, "ronde", minimum=1, maximum=MAX_ID),
                 Column(OBSERVED_AT, Kind.INSTANT, "tijdstip", required=True),
                 Column(GROUP, Kind.CODE, "groep", required=True, codes=GROUP_CODES),
-                Column(COUNT, Kind.INT, "aantal", required=True, minimum=1),
+                Column(COUNT, Kind.INT, "aantal", required=True, minimum=1, maximum=MAX_COUNT),
                 Column(ACTIVITY, Kind.CODE, "activiteit", required=True, codes=ACTIVITY_CODES),
                 Column(ROLE, Kind.CODE, "rol", codes=ROLE_CODES),
                 Column(INTERACTION, Kind.CODE, "interactie", codes=INTERACTION_CODES),
@@ -208,7 +212,7 @@ LAYERS: dict[str, Layer] = {
                 Column(WEEKDAYS, Kind.TEXT, "dagen", required=True),
                 Column(START_HOUR, Kind.INT, "van uur", required=True, minimum=0, maximum=23),
                 Column(END_HOUR, Kind.INT, "tot uur", required=True, minimum=0, maximum=24),
-                Column(SIZE, Kind.INT, "omvang", minimum=1),
+                Column(SIZE, Kind.INT, "omvang", minimum=1, maximum=MAX_COUNT),
                 Column(SINCE, Kind.DATE, "sinds"),
                 Column(UNTIL, Kind.DATE, "tot"),
                 _NOTE,

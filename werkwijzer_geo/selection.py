@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import labels
 from . import schema as s
 from .timefilter import TimeFilter, parse_weekdays
 
@@ -153,7 +154,7 @@ def get_data_period(layers: Mapping[str, gpd.GeoDataFrame],
 
 
 def _plural(count: int, one: str, many: str) -> str:
-    return f"{count:,}".replace(",", ".") + " " + (one if count == 1 else many)
+    return labels.format_number(count) + " " + (one if count == 1 else many)
 
 
 def describe_selection(selected: Mapping[str, gpd.GeoDataFrame]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,11 +12,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+from openpyxl.utils.exceptions import InvalidFileException
 
 from ._errors import WerkwijzerError
 
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx")
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg")
+# Limits that fit what teams bring; past them a file is refused in seconds, not read for
+# minutes: the upload limit, a long note, and an XLSX (a zip) that unpacks to far more.
+MAX_FILE_MB = 50
+MAX_CELL_CHARS = 100_000
+MAX_XLSX_UNPACKED_MB = 300
 
 
 @dataclass
@@ -58,7 +65,22 @@ def read_csv_table(path: Path) -> SourceTable:
         raise WerkwijzerError(f"{path.name}: het bestand is leeg.")
     delimiter = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = list(reader)
+    rows = []
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error:
+        # csv stops a cell at its field size limit (131,072 characters).
+        raise WerkwijzerError(f"{path.name}: rij {reader.line_num} heeft een cel van meer dan "
+                              f"{MAX_CELL_CHARS:,} tekens (vaak een aanhalingsteken dat niet "
+                              "wordt gesloten). Controleer die rij.".replace(",", ".")
+                              ) from None
+    long_cells = [(number + 1, len(cell)) for number, row in enumerate(rows) for cell in row
+                  if len(cell) > MAX_CELL_CHARS]
+    if long_cells:
+        raise WerkwijzerError(f"{path.name}: rij {long_cells[0][0]} heeft een cel van "
+                              f"{long_cells[0][1]:,} tekens; meer dan {MAX_CELL_CHARS:,} past "
+                              "niet in een notitie.".replace(",", "."))
     header = [cell.strip() for cell in rows[0]]
     body = [row for row in rows[1:] if any(cell.strip() for cell in row)]
     numbers = [i + 2 for i, row in enumerate(rows[1:]) if any(cell.strip() for cell in row)]
@@ -84,10 +106,11 @@ def _unique_names(header: list[str]) -> list[str]:
 
 def read_xlsx_table(path: Path, *, sheet: str | None = None) -> SourceTable:
     """The first (or named) sheet of an Excel workbook; dates stay dates, serials stay numbers."""
+    _check_xlsx_container(path)
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl",
                                header=None)
-    except (ValueError, OSError, KeyError) as error:
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile, InvalidFileException) as error:
         raise WerkwijzerError(f"{path.name}: geen leesbaar Excel-bestand ({error}).") from None
     if sheet is not None and sheet not in sheets:
         raise WerkwijzerError(f"{path.name}: werkblad '{sheet}' bestaat niet. Kies een van: "
@@ -101,6 +124,23 @@ def read_xlsx_table(path: Path, *, sheet: str | None = None) -> SourceTable:
     frame = pd.DataFrame(body[filled].to_numpy(), columns=_unique_names(header), dtype=object)
     numbers = np.flatnonzero(filled) + 2
     return SourceTable(path.name, frame.where(frame.notna(), ""), None, numbers)
+
+
+def _check_xlsx_container(path: Path) -> None:
+    """An XLSX is a zip: refuse one that is not, or that would unpack to far more than any
+    team's workbook (a zip bomb), before openpyxl opens it."""
+    if not zipfile.is_zipfile(path):
+        raise WerkwijzerError(f"{path.name}: geen Excel-bestand (.xlsx); het is een ander soort "
+                              "bestand met de naam .xlsx. Sla het in Excel op als .xlsx of CSV.")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as error:
+        raise WerkwijzerError(f"{path.name}: geen leesbaar Excel-bestand ({error}).") from None
+    if unpacked > MAX_XLSX_UNPACKED_MB * 1024 * 1024:
+        raise WerkwijzerError(f"{path.name}: pakt uit tot {unpacked // 1024 // 1024} MB, meer "
+                              f"dan de {MAX_XLSX_UNPACKED_MB} MB die Buurtkaart leest. Splits "
+                              "het bestand of sla het op als CSV.")
 
 
 def list_source_layers(path: Path) -> list[str]:
@@ -138,6 +178,10 @@ def read_source_table(path: str | Path, *, sheet: str | None = None,
     path = Path(path)
     if not path.exists():
         raise WerkwijzerError(f"Bestand {path} bestaat niet.")
+    size_mb = path.stat().st_size / 1024 / 1024
+    if size_mb > MAX_FILE_MB:
+        raise WerkwijzerError(f"{path.name} is {size_mb:.0f} MB; Buurtkaart leest bestanden tot "
+                              f"{MAX_FILE_MB} MB. Splits het bestand (bijvoorbeeld per maand).")
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         return read_csv_table(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -13,10 +14,12 @@ import shapely
 
 from . import labels, schema
 from ._errors import WerkwijzerError
+from .parsing import DAY_FIRST, parse_dates
 from .schema import Column, Kind, Layer
 from .timefilter import parse_weekdays, to_weekday_codes
 
 MAX_MESSAGES = 50
+_ISO_WITH_ZONE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
 class _Problems:
@@ -92,12 +95,14 @@ def _check_number(column: Column, values: pd.Series, present: np.ndarray,
         ok = ok & ~fraction
     if column.minimum is not None:
         low = ok & (numbers < column.minimum).fillna(False).to_numpy()
-        problems.add_rows(low, column, f"is kleiner dan {column.minimum:g}",
-                          f"Vul {column.minimum:g} of meer in.", values)
+        limit = labels.format_number(column.minimum)
+        problems.add_rows(low, column, f"is kleiner dan {limit}", f"Vul {limit} of meer in.",
+                          values)
     if column.maximum is not None:
         high = ok & (numbers > column.maximum).fillna(False).to_numpy()
-        problems.add_rows(high, column, f"is groter dan {column.maximum:g}",
-                          f"Vul {column.maximum:g} of minder in.", values)
+        limit = labels.format_number(column.maximum)
+        problems.add_rows(high, column, f"is groter dan {limit}", f"Vul {limit} of minder in.",
+                          values)
     if column.codes:
         unknown = ok & ~numbers.isin(column.codes).to_numpy()
         allowed = ", ".join(str(code) for code in column.codes)
@@ -162,9 +167,12 @@ def _parse_instant(column: Column, values: pd.Series, present: np.ndarray,
     bad = np.zeros(len(values), dtype=bool)
     for position in np.flatnonzero(present):
         value = values.iloc[position]
+        if isinstance(value, str) and not _ISO_WITH_ZONE.match(value.strip()):
+            bad[position] = True  # pd.Timestamp would read '05-06-2026' as 6 May
+            continue
         try:
             stamp = pd.Timestamp(value)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             bad[position] = True
             continue
         if stamp.tzinfo is None:
@@ -180,9 +188,14 @@ def _check_date(column: Column, values: pd.Series, present: np.ndarray,
                 problems: _Problems) -> pd.Series:
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         values = values.dt.tz_localize(None)
-    parsed = pd.to_datetime(values, errors="coerce", format="mixed", dayfirst=False)
+    if pd.api.types.is_datetime64_dtype(values):
+        parsed = values.astype("datetime64[ms]")
+    else:  # the same reading as the importer's: text is ISO or Dutch, day first
+        parsed, _ = parse_dates(values.astype(object), order=DAY_FIRST)
+        parsed.index = values.index
     bad = present & parsed.isna().to_numpy()
-    problems.add_rows(bad, column, "is geen bestaande datum", "Gebruik jjjj-mm-dd.", values)
+    problems.add_rows(bad, column, "is geen bestaande datum",
+                      "Gebruik dd-mm-jjjj of jjjj-mm-dd.", values)
     return _check_in_range(column, parsed.dt.normalize().astype("datetime64[ms]"), problems,
                            values)
 

@@ -1,0 +1,111 @@
+"""Input an attacker (or a broken export) would bring: a Dutch message and exit 2 within
+seconds, nothing stored."""
+
+from __future__ import annotations
+
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from werkwijzer_geo import schema as s
+from werkwijzer_geo import storage
+from werkwijzer_geo.cli import main
+from werkwijzer_geo.demo import read_demo_boundary
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = "tijdstip;groep;aantal;activiteit;lat;lon"
+
+
+@pytest.fixture
+def outlined(tmp_path) -> Path:
+    path = tmp_path / "buurt.gpkg"
+    storage.create_workspace(path, boundary=read_demo_boundary())
+    return path
+
+
+def _import(outlined: Path, source: Path, capsys, *extra: str) -> tuple[int, str, float]:
+    started = time.monotonic()
+    status = main(["import", str(source), "--layer", "observations", "--db", str(outlined),
+                   *extra])
+    seconds = time.monotonic() - started
+    return status, capsys.readouterr().err, seconds
+
+
+def _csv(tmp_path: Path, *rows: str, header: str = HEADER, name: str = "in.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def _assert_refused(outlined: Path, status: int, err: str, seconds: float, *words: str):
+    assert status == 2, err
+    assert "Traceback" not in err
+    for word in words:
+        assert word in err, err
+    assert seconds < 20
+    assert storage.read_layer(outlined, s.OBSERVATIONS).empty
+
+
+def test_a_png_renamed_xlsx(outlined, tmp_path, capsys):
+    source = tmp_path / "foto.xlsx"
+    source.write_bytes((ROOT / "docs" / "screenshots" / "kaart.png").read_bytes())
+    _assert_refused(outlined, *_import(outlined, source, capsys), "geen Excel-bestand")
+
+
+def test_an_xlsx_zip_bomb(outlined, tmp_path, capsys):
+    source = tmp_path / "bom.xlsx"
+    with zipfile.ZipFile(source, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (400 * 1024 * 1024))
+    assert source.stat().st_size < 2 * 1024 * 1024
+    _assert_refused(outlined, *_import(outlined, source, capsys), "pakt uit tot 400 MB")
+
+
+def test_a_csv_of_one_long_line_and_a_file_over_the_limit(outlined, tmp_path, capsys):
+    source = tmp_path / "lang.csv"
+    source.write_text(HEADER + ';notitie\n11-09-2026 21:30;jongeren;3;rondhangen;52,49;4,67;"'
+                      + "a" * (45 * 1024 * 1024), encoding="utf-8")
+    _assert_refused(outlined, *_import(outlined, source, capsys), "rij 2", "100.000 tekens")
+    big = tmp_path / "groot.csv"
+    big.write_bytes(b"a;b\n" + b"1;2\n" * (13 * 1024 * 1024 + 10))
+    _assert_refused(outlined, *_import(outlined, big, capsys), "tot 50 MB")
+
+
+@pytest.mark.parametrize(("count", "shown"), [("1e20", "groter dan 1.000"),
+                                              ("1000000000000", "groter dan 1.000"),
+                                              ("1001", "groter dan 1.000")])
+def test_counts_beyond_what_a_team_can_see(outlined, tmp_path, capsys, count, shown):
+    source = _csv(tmp_path, f"11-09-2026 21:30;jongeren;{count};rondhangen;52,4930;4,6770")
+    _assert_refused(outlined, *_import(outlined, source, capsys), "Rij 2", "aantal", shown)
+
+
+def test_ids_too_large_for_sqlite(outlined, tmp_path, capsys):
+    source = _csv(tmp_path, "99999999999999999999999;11-09-2026 21:30;jongeren;3;rondhangen;"
+                  "52,4930;4,6770", header="id;" + HEADER)
+    _assert_refused(outlined, *_import(outlined, source, capsys), "Rij 2", "'id'",
+                    "groter dan 9.007.199.254.740.992")
+
+
+@pytest.mark.parametrize("year", ["1600", "9999"])
+def test_dates_centuries_away(outlined, tmp_path, capsys, year):
+    source = _csv(tmp_path, f"11-09-{year} 21:30;jongeren;3;rondhangen;52,4930;4,6770")
+    _assert_refused(outlined, *_import(outlined, source, capsys), "Rij 2", "tijdstip")
+
+
+@pytest.mark.parametrize(("mapping", "words"), [
+    ("{not json", ["geen geldige JSON"]),
+    ('{"columns": {"observed_at": {"nested": "x"}}}', ["objecten van tekst naar tekst"]),
+    ('{"columns": ["tijdstip"]}', ["objecten van tekst naar tekst"]),
+    ('{"values": {"group": {"jongeren": ["youth"]}}}', ["objecten van tekst naar tekst"]),
+    ('{"tz": ["Europe/Amsterdam"]}', ["'tz' is één tekst"]),
+    ('{"date_format": "jjjj-mm-dd"}', ["bestaat niet"]),
+    ('["columns"]', ["verwacht een object"]),
+])
+def test_malformed_or_nested_mapping_files(outlined, tmp_path, capsys, mapping, words):
+    mapping_file = tmp_path / "koppeling.json"
+    mapping_file.write_text(mapping, encoding="utf-8")
+    source = _csv(tmp_path, "11-09-2026 21:30;jongeren;3;rondhangen;52,4930;4,6770")
+    _assert_refused(outlined, *_import(outlined, source, capsys, "--mapping", str(mapping_file)),
+                    *words)
