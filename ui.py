@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import logging
 import os
 import re
 from collections.abc import Callable
@@ -18,12 +17,12 @@ from werkwijzer_geo import WerkwijzerError, labels, storage
 from werkwijzer_geo import schema as s
 from werkwijzer_geo.assets import install_static_assets
 from werkwijzer_geo.demo import create_demo_workspace
+from werkwijzer_geo.logbook import LOG, configure_logging
 from werkwijzer_geo.patterns import PatternReport, PatternSettings, build_report
 from werkwijzer_geo.quality import find_date_problems, set_aside_date_problems
 from werkwijzer_geo.selection import get_data_period
 from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
-LOG = logging.getLogger("buurtkaart")
 ENV_DB = "WERKWIJZER_DB"
 DEMO_VERSION = "4"
 # The hour slider runs over a neighbourhood day, 06:00 to 06:00, so an evening that runs
@@ -326,6 +325,7 @@ def render_time_filter(layers: dict[str, gpd.GeoDataFrame]) -> None:
 @st.cache_resource
 def _install_assets() -> Path:
     # Leaflet's files come from XStatic-Leaflet; Streamlit serves static/ at /app/static/.
+    configure_logging()  # once per server: saves, imports, exports and errors to the log
     return install_static_assets(Path(__file__).parent / "static")
 
 

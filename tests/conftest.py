@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from werkwijzer_geo.demo import create_demo_workspace
+from werkwijzer_geo.logbook import ENV_LOG
 from werkwijzer_geo.storage import create_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def log_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tests (and the servers they start) log here, not in the user's home."""
+    path = tmp_path_factory.mktemp("log") / "buurtkaart.log"
+    os.environ[ENV_LOG] = str(path)
+    return path
 
 
 @pytest.fixture

@@ -109,3 +109,27 @@ def test_malformed_or_nested_mapping_files(outlined, tmp_path, capsys, mapping, 
     source = _csv(tmp_path, "11-09-2026 21:30;jongeren;3;rondhangen;52,4930;4,6770")
     _assert_refused(outlined, *_import(outlined, source, capsys, "--mapping", str(mapping_file)),
                     *words)
+
+
+def test_imports_saves_exports_restores_and_refusals_are_logged_without_texts(
+        outlined, tmp_path, capsys, log_file):
+    source = _csv(tmp_path, "11-09-2026 21:30;jongeren;3;rondhangen;52,4930;4,6770",
+                  header=HEADER + ";notitie")
+    source.write_text(source.read_text().replace("4,6770\n", "4,6770;Geheime notitie 06-12\n"),
+                      encoding="utf-8")
+    assert main(["import", str(source), "--layer", "observations", "--db", str(outlined)]) == 0
+    bad = _csv(tmp_path, "11-09-2026 21:30;jongeren;99999;Geheim woord;52,4930;4,6770",
+               name="fout.csv")
+    assert main(["import", str(bad), "--layer", "observations", "--db", str(outlined)]) == 2
+    out = tmp_path / "export.csv"
+    assert main(["export", "--db", str(outlined), "--layers", "observations", "--format", "csv",
+                 "--out", str(out)]) == 0
+    (backup,) = storage.list_backups(outlined)
+    storage.restore_backup(outlined, backup)
+    log = log_file.read_text(encoding="utf-8")
+    assert f"geïmporteerd: 1 rijen uit in.csv naar laag observations van {outlined}" in log
+    assert f"opgeslagen: {outlined}, laag observations, 1 rijen toegevoegd" in log
+    assert "geweigerd: import met" in log
+    assert f"geëxporteerd: {outlined} als csv (niet openbaar, lagen observations" in log
+    assert f"teruggezet: {outlined} uit {backup.name}" in log
+    assert "Geheim" not in log

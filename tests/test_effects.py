@@ -29,6 +29,31 @@ def _spots(rows):
 HERE, FAR = (4.6770, 52.4930), (4.6810, 52.4930)
 
 
+def test_repeats_from_the_tree_match_every_pair_checked_one_by_one():
+    import numpy as np
+
+    from werkwijzer_geo.aggregate import get_metric_xy
+
+    rng = np.random.default_rng(3)
+    rows = [(str(rng.choice(["litter", "graffiti"])),
+             str(pd.Timestamp("2026-09-01 08:00") + pd.Timedelta(hours=int(rng.integers(0, 2000)))),
+             None, 4.6770 + rng.normal(0, 0.0004), 52.4930 + rng.normal(0, 0.0003))
+            for _ in range(400)]
+    spots = _spots(rows)
+    x, y, _ = get_metric_xy(spots)
+    moments = spots[s.REPORTED_AT].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    kinds = spots[s.KIND].to_numpy()
+    expected = []
+    for i in range(len(spots)):
+        gap = moments[i] - moments
+        near = np.hypot(x - x[i], y - y[i]) <= effects.REPEAT_M
+        expected.append(bool((near & (kinds == kinds[i]) & (gap > np.timedelta64(0))
+                              & (gap <= np.timedelta64(effects.REPEAT_DAYS, "D"))).any()))
+    found = effects.mark_repeats(spots).tolist()
+    assert found == expected
+    assert 20 < sum(found) < 380  # the case holds both kinds of answer
+
+
 def test_hotspots_repeats_and_resolution():
     spots = _spots([
         ("litter", "2026-09-07 09:00", "2026-09-08 09:00", *HERE),

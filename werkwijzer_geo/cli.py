@@ -17,6 +17,7 @@ from .demo import DEFAULT_SEED, create_demo_workspace
 from .effects import measure_experiments
 from .export import FORMATS, Snapshot, export_snapshot
 from .importer import plan_import, run_import
+from .logbook import LOG, configure_logging
 from .mapping import ImportMapping, parse_cli_mapping
 from .parsing import DATE_ORDERS
 from .patterns import NO_ROUNDS, PatternSettings, build_report
@@ -281,9 +282,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; 0 on success, 2 on bad input (one line per problem)."""
     args = build_parser().parse_args(argv)
+    configure_logging()
     try:
         return int(args.run(args))
     except WerkwijzerError as error:
+        # The log says what was refused, not the lines: they can quote a cell a team typed.
+        LOG.warning("geweigerd: %s met %s probleem/problemen", args.command, len(error.problems))
         for problem in error.problems:
             print(f"fout: {problem}", file=sys.stderr)
         return 2
+    except Exception:
+        LOG.exception("onverwachte fout in %s", args.command)
+        raise

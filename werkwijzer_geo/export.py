@@ -20,6 +20,7 @@ from . import __version__, labels, maps
 from . import schema as s
 from ._errors import WerkwijzerError
 from .assets import read_inline_assets
+from .logbook import LOG
 from .public import make_public_layers
 from .quality import read_usable_layers
 from .selection import get_data_period, select_layers
@@ -239,6 +240,9 @@ def export_snapshot(workspace: str | Path, snapshot: Snapshot, fmt: str, out: st
             partial.unlink(missing_ok=True)
     report(0.95, "Vastleggen in het exportlogboek…")
     log_export(workspace, snapshot, fmt, out)
+    LOG.info("geëxporteerd: %s als %s (%s, lagen %s, %s)", workspace, fmt,
+             "openbaar" if snapshot.public else "niet openbaar", ", ".join(snapshot.layers),
+             out.name)
     report(1.0, "Klaar")
     return out
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import schema as s
 from ._errors import WerkwijzerError
+from .logbook import LOG
 from .mapping import (
     COORDINATE_TARGETS,
     LAT,
@@ -442,6 +443,8 @@ def run_import(workspace: str | Path, plan: ImportPlan) -> ImportPlan:
     backup = backup_workspace(workspace)
     rows = plan.rows if s.ID in plan.mapping.columns else plan.rows.drop(columns=[s.ID])
     append_rows(workspace, plan.layer, rows)
+    LOG.info("geïmporteerd: %s rijen uit %s naar laag %s van %s (reservekopie %s)",
+             len(rows), plan.source.name, plan.layer, workspace, backup.name)
     plan.backup = backup
     return plan
 

@@ -25,6 +25,7 @@ import shapely
 from . import __version__, schema
 from ._errors import WerkwijzerError
 from .aggregate import add_metric_xy
+from .logbook import LOG
 from .metric import ATTR, choose_metric_crs
 from .schema import Kind
 from .timefilter import add_local_time
@@ -419,6 +420,8 @@ def write_layers(path: str | os.PathLike, layers: Mapping[str, gpd.GeoDataFrame]
     checked = {name: validate_layer(name, frame) for name, frame in layers.items()}
     with _writer_lock(path):
         _commit_copy(path, checked, None)
+    LOG.info("opgeslagen: %s, lagen %s vervangen (%s rijen)", path,
+             ", ".join(checked), sum(len(frame) for frame in checked.values()))
 
 
 def rewrite_layer(path: str | os.PathLike, layer_name: str,
@@ -434,6 +437,8 @@ def rewrite_layer(path: str | os.PathLike, layer_name: str,
         before = read_layer(path, layer_name, tz=info.tz)
         after = validate_layer(layer_name, modify(before.copy()), by_id=True)
         _commit_copy(path, {layer_name: after}, None)
+    LOG.info("opgeslagen: %s, laag %s gewijzigd (%s rijen, was %s)", path, layer_name,
+             len(after), len(before))
     return before
 
 
@@ -455,6 +460,7 @@ def append_rows(path: str | os.PathLike, layer_name: str, rows: gpd.GeoDataFrame
         if layer.id_column == schema.ID:
             _refuse_taken_ids(path, layer_name, checked[schema.ID].astype(int).tolist())
         _commit_copy(path, {layer_name: checked}, None, append=True)
+    LOG.info("opgeslagen: %s, laag %s, %s rijen toegevoegd", path, layer_name, len(checked))
     return [] if layer.id_column != schema.ID else checked[schema.ID].astype(int).tolist()
 
 
@@ -546,6 +552,7 @@ def restore_backup(path: str | os.PathLike, backup: str | os.PathLike) -> Path:
     before = backup_workspace(path, label="voor-terugzetten")
     with _writer_lock(path):
         _swap_in(path, lambda scratch: shutil.copyfile(backup, scratch))
+    LOG.info("teruggezet: %s uit %s (de stand daarvoor: %s)", path, backup.name, before.name)
     return before
 
 
@@ -571,3 +578,4 @@ def write_table(path: str | os.PathLike, name: str, frame: pd.DataFrame) -> None
 
     with _writer_lock(path):
         _swap_in(path, fill)
+    LOG.info("opgeslagen: %s, tabel %s vervangen (%s rijen)", path, name, len(frame))
