@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
 from werkwijzer_geo import WerkwijzerError, labels, storage
@@ -190,9 +191,21 @@ def plain(text: object) -> str:
 
 
 def show_problems(error: WerkwijzerError, intro: str = "") -> None:
-    """A Dutch error box: one paragraph per problem, every value shown literally."""
-    lines = ([plain(intro)] if intro else []) + [plain(line) for line in error.problems]
-    st.error("\n\n".join(lines))
+    """A Dutch error box; problems that name a row and column also as a table (row, column,
+    problem) a team can work through, every value shown literally."""
+    placed = [problem for problem in error.details if problem.row is not None]
+    if len(placed) < 2:
+        lines = ([plain(intro)] if intro else []) + [plain(line) for line in error.problems]
+        st.error("\n\n".join(lines))
+        return
+    others = [plain(problem.text) for problem in error.details if problem.row is None]
+    count = f"{len(error.details)} problemen gevonden:"
+    st.error("\n\n".join([plain(intro or count), *others]))
+    st.dataframe(pd.DataFrame({
+        "rij": [str(problem.row) for problem in placed],
+        "kolom": [problem.column for problem in placed],
+        "probleem": [problem.text for problem in placed],
+    }), hide_index=True, width="stretch")
 
 
 CRASH_MESSAGE = ("Er ging iets mis bij het tonen van dit deel van de pagina. Wat al was "

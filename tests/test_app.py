@@ -321,3 +321,27 @@ def test_export_page_builds_the_file_on_click_and_logs_it(monkeypatch, tmp_path,
     log = export.read_export_log(own_workspace)
     assert log["format"].tolist() == ["csv"] and log["public"].tolist() == ["ja"]
     assert log["file"].iloc[0].endswith(".zip")  # three layers: one CSV each, zipped
+
+
+def test_problems_with_rows_are_shown_as_a_table_of_row_column_and_problem():
+    def script():
+        import ui
+        from werkwijzer_geo import WerkwijzerError
+        from werkwijzer_geo._errors import Problem
+
+        ui.show_problems(WerkwijzerError([
+            Problem("Rij 2, kolom 'aantal' (count): '5000' is groter dan 1.000.", 2, "count",
+                    "too_large"),
+            Problem("Rij 7, kolom 'tijd' (observed_at): '[x](http://127.0.0.9)' is geen "
+                    "tijdstip.", 7, "observed_at", "bad_date"),
+            "Kolom 'groep' ontbreekt.",
+        ]))
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception
+    assert _shown(at.error[0].value).startswith("3 problemen gevonden:")
+    assert "Kolom 'groep' ontbreekt" in _shown(at.error[0].value)
+    table = at.dataframe[0].value
+    assert table["rij"].tolist() == ["2", "7"]
+    assert table["kolom"].tolist() == ["count", "observed_at"]
+    assert table["probleem"].iloc[1].startswith("Rij 7, kolom 'tijd' (observed_at): '[x](http")

@@ -133,3 +133,24 @@ def test_imports_saves_exports_restores_and_refusals_are_logged_without_texts(
     assert f"geëxporteerd: {outlined} als csv (niet openbaar, lagen observations" in log
     assert f"teruggezet: {outlined} uit {backup.name}" in log
     assert "Geheim" not in log
+
+
+def test_problems_are_data_with_row_column_and_code(outlined, tmp_path):
+    from werkwijzer_geo import WerkwijzerError
+    from werkwijzer_geo import _errors as pc
+    from werkwijzer_geo.importer import plan_import
+
+    source = _csv(tmp_path, "11-09-2026 21:30;jongeren;5000;rondhangen;52,4930;4,6770",
+                  "31-02-2026 21:30;jongeren;3;rondhangen;52,4930;4,6770",
+                  "11-09-2026 21:30;;3;rondhangen;52,4930;4,6770",
+                  "11-09-2026 21:30;jongeren;3;vliegeren;52,4930;4,6770")
+    with pytest.raises(WerkwijzerError) as caught:
+        plan_import(outlined, source, s.OBSERVATIONS)
+    found = {(p.row, p.column, p.code) for p in caught.value.details}
+    assert found == {(2, "count", pc.TOO_LARGE), (3, "observed_at", pc.BAD_DATE),
+                     (4, "group", pc.EMPTY), (5, "activity", pc.UNKNOWN_VALUE)}
+    # Every line names the file's own column, once per cell.
+    lines = caught.value.problems
+    assert "Rij 2, kolom 'aantal' (count): '5000' is groter dan 1.000. Vul 1.000 of minder " \
+           "in." in lines
+    assert len(lines) == 4

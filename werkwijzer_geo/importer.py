@@ -11,8 +11,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import _errors as pc
+from . import labels
 from . import schema as s
-from ._errors import WerkwijzerError
+from ._errors import ProblemCollector, WerkwijzerError
 from .logbook import LOG
 from .mapping import (
     COORDINATE_TARGETS,
@@ -73,75 +75,8 @@ class ImportPlan:
                 f"({s.get_layer(self.layer).label}).")
 
 
-class _Problems:
-    """Problems keyed by (row, column), so a later check never repeats an earlier one."""
-
-    def __init__(self, table: SourceTable) -> None:
-        self.table = table
-        self.lines: list[str] = []
-        self.cells: set[tuple[int, str]] = set()
-        self.missing: set[str] = set()
-
-    def missing_column(self, column: str) -> None:
-        self.missing.add(column)
-
-    def cell(self, position: int, column: str, source: str | None, found: object,
-             what: str) -> None:
-        row = int(self.table.row_numbers[position])
-        self.cells.add((row, column))
-        named = f"'{source}' ({column})" if source and source != column else f"'{column}'"
-        shown = "" if is_blank(found) else f"'{str(found)[:60]}' "
-        self.lines.append(f"Rij {row}, kolom {named}: {shown}{what}.")
-
-    def cells_at(self, positions: list[int], column: str, source: str | None, found: object,
-                 what: str) -> None:
-        """One line for the same value wrong in many rows: the first rows and how many."""
-        rows = [int(self.table.row_numbers[p]) for p in positions]
-        self.cells.update((row, column) for row in rows)
-        shown = ", ".join(map(str, rows[:5])) + (f" … ({len(rows)} rijen)" if len(rows) > 5
-                                                   else "")
-        named = f"'{source}' ({column})" if source and source != column else f"'{column}'"
-        word = "Rij" if len(rows) == 1 else "Rijen"
-        self.lines.append(f"{word} {shown}, kolom {named}: '{str(found)[:60]}' {what}.")
-
-    def add(self, line: str) -> None:
-        self.lines.append(line)
-
-    def skip_cells(self, positions: np.ndarray, column: str) -> None:
-        """Cells already accounted for: validation's lines about them are left out."""
-        self.cells.update((int(self.table.row_numbers[p]), column) for p in positions)
-
-    def get_lines(self) -> list[str]:
-        """Every problem, at most MAX_LINES, with a count of the rest."""
-        if len(self.lines) <= MAX_LINES:
-            return self.lines
-        rest = len(self.lines) - MAX_LINES
-        return [*self.lines[:MAX_LINES], f"… en nog {rest} problemen. Los eerst deze op."]
-
-    def merge_validation(self, error: WerkwijzerError, columns: dict[str, str]) -> None:
-        """Add validation's lines, naming the file's own column where one was mapped."""
-        def to_source(match: re.Match) -> str:
-            column = match.group(1)
-            source = columns.get(column)
-            return f"kolom '{source}' ({column})" if source and source != column else \
-                match.group(0)
-
-        for line in error.problems:
-            line = re.sub(r"kolom '([a-z_]+)' \([^)]*\)", to_source, line, count=1)
-            match = re.match(r"Rij (\d+), kolom '[^']+' \(([a-z_]+)\)|Rij (\d+), kolom '([a-z_]+)'",
-                             line)
-            if match:
-                row = int(match.group(1) or match.group(3))
-                if (row, match.group(2) or match.group(4)) in self.cells:
-                    continue
-            missing = re.match(r"Kolom '([^']+)' \(", line)
-            if missing and missing.group(1) in self.missing:
-                continue
-            self.lines.append(line)
-
-
 def _resolve_mapping(layer_name: str, table: SourceTable, given: ImportMapping,
-                     problems: _Problems) -> ImportMapping:
+                     problems: ProblemCollector) -> ImportMapping:
     layer = s.get_layer(layer_name)
     columns = auto_map_columns(layer_name, list(table.frame.columns))
     columns.update(given.columns)
@@ -164,7 +99,7 @@ def _resolve_mapping(layer_name: str, table: SourceTable, given: ImportMapping,
 
 
 def _map_codes(layer_name: str, column: s.Column, raw: pd.Series, mapping: ImportMapping,
-               source: str | None, problems: _Problems) -> pd.Series:
+               source: str | None, problems: ProblemCollector) -> pd.Series:
     chosen = mapping.values.get(column.name, {})
     chosen_loose = {normalise_name(k): v for k, v in chosen.items()}
     aliases = get_code_aliases(layer_name, column.name)
@@ -187,41 +122,43 @@ def _map_codes(layer_name: str, column: s.Column, raw: pd.Series, mapping: Impor
         out.append(code)
     allowed = ", ".join(map(str, column.codes))
     for text, positions in unknown.items():
-        problems.cells_at(positions, column.name, source, text,
-                          f"is geen bekende waarde. Kies een van: {allowed}; of koppel hem, "
-                          f"bv. --values {column.name}:\"{text}\"={column.codes[0]}")
+        problems.add_same_value(
+            positions, column.name, text,
+            f"is geen bekende waarde. Kies een van: {allowed}; of koppel hem, bv. --values "
+            f"{column.name}:\"{text}\"={column.codes[0]}", code=pc.UNKNOWN_VALUE)
     return pd.Series(out, dtype=object)
 
 
 def _convert_column(layer_name: str, column: s.Column, raw: pd.Series, mapping: ImportMapping,
-                    tz: str, source: str | None, problems: _Problems, *, dutch: bool,
+                    tz: str, source: str | None, problems: ProblemCollector, *, dutch: bool,
                     ) -> pd.Series:
-    def report(found: list[tuple[int, str]]) -> None:
+    def report(found: list[tuple[int, str]], code: str) -> None:
         for position, what in found:
-            problems.cell(position, column.name, source, raw.iloc[position], what)
+            problems.add_rows([position], column.name, what, values=raw,
+                              code=pc.DATE_ORDER if "-eerst" in what else code)
 
     if column.kind is Kind.CODE:
         return _map_codes(layer_name, column, raw, mapping, source, problems)
     if column.kind in (Kind.INT, Kind.FLOAT):
         numbers, found = to_numbers(raw, dutch=dutch)
-        report(found)
+        report(found, pc.NOT_A_NUMBER)
         return numbers
     if column.kind in (Kind.INSTANT, Kind.DATE):
         if column.kind is Kind.INSTANT:
             parsed, found = parse_instants(raw, tz, dutch=dutch, order=mapping.date_format)
         else:
             parsed, found = parse_dates(raw, dutch=dutch, order=mapping.date_format)
-        report(found)
+        report(found, pc.BAD_DATE)
         # A column whose order is in question reports its first cells only; its other
         # cells are unread, not empty.
         unread = parsed.isna().to_numpy() & ~raw.map(is_blank).to_numpy(dtype=bool)
-        problems.skip_cells(np.flatnonzero(unread), column.name)
+        problems.skip_rows(np.flatnonzero(unread), column.name)
         return parsed
     return raw.map(lambda v: None if is_blank(v) else str(v).strip())
 
 
 def _build_geometry(table: SourceTable, mapping: ImportMapping, boundary: gpd.GeoDataFrame,
-                    problems: _Problems) -> np.ndarray:
+                    problems: ProblemCollector) -> np.ndarray:
     if table.geometry is not None:
         return table.geometry.to_crs(s.STORAGE_CRS).to_numpy()
     columns = mapping.columns
@@ -239,12 +176,11 @@ def _build_geometry(table: SourceTable, mapping: ImportMapping, boundary: gpd.Ge
                                      grouping=False)
         lon, bad_lon = to_numbers(table.frame[columns[LON]].reset_index(drop=True),
                                      grouping=False)
-        for position, what in bad_lat:
-            problems.cell(position, LAT, columns[LAT], table.frame[columns[LAT]].iloc[position],
-                          what)
-        for position, what in bad_lon:
-            problems.cell(position, LON, columns[LON], table.frame[columns[LON]].iloc[position],
-                          what)
+        for target, bad in ((LAT, bad_lat), (LON, bad_lon)):
+            for position, what in bad:
+                problems.add_rows([position], target, what,
+                                  values=table.frame[columns[target]].reset_index(drop=True),
+                                  code=pc.NOT_A_NUMBER)
         lat_values, lon_values = lat.to_numpy(float), lon.to_numpy(float)
         if looks_like_rd(lon_values, lat_values):
             return make_points(lon_values, lat_values, rd=True)
@@ -275,7 +211,7 @@ def _looks_swapped(lat: np.ndarray, lon: np.ndarray, boundary: gpd.GeoDataFrame)
 
 
 def _check_far_outside(rows: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
-                       table: SourceTable, problems: _Problems) -> None:
+                       table: SourceTable, problems: ProblemCollector) -> None:
     if boundary.empty or rows.empty:
         return
     crs = choose_metric_crs([boundary])
@@ -284,21 +220,22 @@ def _check_far_outside(rows: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
     distances = np.zeros(len(rows))
     distances[located] = rows[located].to_crs(crs).distance(outline).to_numpy()
     for position in np.flatnonzero(distances > FAR_OUTSIDE_M):
-        problems.cell(int(position), s.GEOMETRY, None, None,
-                      f"ligt {distances[position] / 1000:.1f} km buiten de buurtgrens".replace(
-                          ".", ",") + ". Controleer de coördinaten (of de werkruimte)")
+        problems.add_rows([int(position)], s.GEOMETRY,
+                          f"ligt {labels.format_number(distances[position] / 1000, 1)} km "
+                          "buiten de buurtgrens", "Controleer de coördinaten (of de werkruimte).",
+                          code=pc.OUT_OF_RANGE)
 
 
 def _check_ids(rows: gpd.GeoDataFrame, workspace: Path, layer_name: str, table: SourceTable,
-               mapping: ImportMapping, problems: _Problems) -> None:
+               mapping: ImportMapping, problems: ProblemCollector) -> None:
     if s.ID not in mapping.columns or s.get_layer(layer_name).id_column != s.ID:
         return
     existing = set(read_layer(workspace, layer_name)[s.ID].dropna().astype(int))
     for position, value in enumerate(rows[s.ID]):
         if not pd.isna(value) and int(value) in existing:
-            problems.cell(position, s.ID, mapping.columns[s.ID], value,
-                          "bestaat al in de werkruimte. Laat de kolom id weg; Buurtkaart "
-                          "nummert dan zelf")
+            problems.add_rows([position], s.ID, "bestaat al in de werkruimte",
+                              "Laat de kolom id weg; Buurtkaart nummert dan zelf.",
+                              values=rows[s.ID].reset_index(drop=True), code=pc.TAKEN_ID)
 
 
 # Header words only a Dutch file uses (compared as `normalise_name` writes them).
@@ -387,12 +324,13 @@ def plan_import(
     report(0.05, "Bestand lezen…")
     table = source if isinstance(source, SourceTable) else read_source_table(
         source, sheet=sheet, layer=source_layer)
-    problems = _Problems(table)
+    problems = ProblemCollector(table.row_numbers, max_messages=MAX_LINES)
     personal = find_personal_columns(layer_name, list(table.frame.columns))
     for column in personal:
         problems.add(f"Kolom '{column}' in {table.name} is bedoeld voor persoonsgegevens en "
                      "wordt geweigerd. Verwijder die kolom uit het bestand en importeer opnieuw.")
     resolved = _resolve_mapping(layer_name, table, given, problems)
+    problems.column_names = dict(resolved.columns)  # lines name the file's own columns
     nul_warnings = _remove_nul_characters(table)
     dutch = looks_dutch(table)
     frame = table.frame.reset_index(drop=True)
@@ -406,11 +344,12 @@ def plan_import(
             raw = pd.Series([resolved.defaults[column.name]] * len(frame), dtype=object)
         else:
             if column.required:
-                problems.missing_column(column.name)
-                problems.add(f"Laag '{layer_name}' vraagt kolom '{column.name}' "
-                             f"({column.label}), maar {table.name} heeft die niet (of hij is "
-                             f"niet gekoppeld). Koppel een kolom (--map {column.name}=KOLOM) of "
-                             f"geef één waarde voor alle rijen (--default {column.name}=...).")
+                problems.add(pc.Problem(
+                    f"Laag '{layer_name}' vraagt kolom '{column.name}' ({column.label}), maar "
+                    f"{table.name} heeft die niet (of hij is niet gekoppeld). Koppel een kolom "
+                    f"(--map {column.name}=KOLOM) of geef één waarde voor alle rijen "
+                    f"(--default {column.name}=...).", column=column.name,
+                    code=pc.MISSING_COLUMN))
             continue
         converted[column.name] = _convert_column(layer_name, column, raw.reset_index(drop=True),
                                                  resolved, tz, source_name, problems,
@@ -424,14 +363,15 @@ def plan_import(
     rows = None
     try:
         rows = validate_layer(layer_name, candidate, row_numbers=table.row_numbers,
-                              max_messages=None)
+                              max_messages=None, column_names=resolved.columns,
+                              quotes={target: frame[source] for target, source
+                                      in resolved.columns.items()})
     except WerkwijzerError as error:
-        problems.merge_validation(error, resolved.columns)
+        problems.extend(error)
     if rows is not None:
         _check_far_outside(rows, boundary, table, problems)
         _check_ids(rows, workspace, layer_name, table, resolved, problems)
-    if problems.lines:
-        raise WerkwijzerError(problems.get_lines())
+    problems.raise_if_any()
     assert rows is not None
     report(1.0, "Klaar")
     return ImportPlan(layer_name, rows, resolved, table,

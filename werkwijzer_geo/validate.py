@@ -12,61 +12,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from . import _errors as pc
 from . import labels, schema
-from ._errors import WerkwijzerError
+from ._errors import ProblemCollector, WerkwijzerError
 from .parsing import DAY_FIRST, parse_dates
 from .schema import Column, Kind, Layer
 from .timefilter import parse_weekdays, to_weekday_codes
 
 MAX_MESSAGES = 50
 _ISO_WITH_ZONE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-
-
-class _Problems:
-    """Dutch problem lines, each naming the row (as a spreadsheet shows it) and the column."""
-
-    def __init__(self, row_numbers: np.ndarray, max_messages: int | None,
-                 row_word: str = "Rij") -> None:
-        self.row_numbers = row_numbers
-        self.row_word = row_word
-        self.max_messages = max_messages
-        self.lines: list[str] = []
-        self.total = 0
-
-    def add_rows(self, mask: np.ndarray, column: Column | str, what: str, fix: str,
-                 values: pd.Series | None = None) -> None:
-        """One line per row where `mask` is true."""
-        name = column.name if isinstance(column, Column) else column
-        label = f" ({column.label})" if isinstance(column, Column) else ""
-        for position in np.flatnonzero(mask):
-            self.total += 1
-            if self.max_messages is not None and len(self.lines) >= self.max_messages:
-                continue
-            found = ""
-            if values is not None:
-                found = f"'{_show(values.iloc[position])}' "
-            self.lines.append(
-                f"{self.row_word} {self.row_numbers[position]}, kolom '{name}'{label}: {found}"
-                f"{what}. {fix}"
-            )
-
-    def add(self, line: str) -> None:
-        self.total += 1
-        if self.max_messages is None or len(self.lines) < self.max_messages:
-            self.lines.append(line)
-
-    def raise_if_any(self) -> None:
-        if not self.total:
-            return
-        lines = list(self.lines)
-        if self.total > len(lines):
-            lines.append(f"… en nog {self.total - len(lines)} problemen. Los eerst deze op.")
-        raise WerkwijzerError(lines)
-
-
-def _show(value: object) -> str:
-    text = str(value)
-    return text if len(text) <= 60 else text[:57] + "…"
 
 
 def _is_missing(series: pd.Series) -> np.ndarray:
@@ -84,30 +38,32 @@ def _to_number(series: pd.Series) -> pd.Series:
 
 
 def _check_number(column: Column, values: pd.Series, present: np.ndarray,
-                  problems: _Problems) -> pd.Series:
+                  problems: ProblemCollector) -> pd.Series:
     numbers = _to_number(values)
     not_number = present & numbers.isna().to_numpy()
-    problems.add_rows(not_number, column, "is geen getal", "Vul een getal in.", values)
+    problems.add_rows(not_number, column, "is geen getal", "Vul een getal in.", values,
+                      code=pc.NOT_A_NUMBER)
     ok = present & ~not_number
     if column.kind is Kind.INT:
         fraction = ok & (numbers.fillna(0) % 1 != 0).to_numpy(dtype=bool)
-        problems.add_rows(fraction, column, "is geen heel getal", "Vul een heel getal in.", values)
+        problems.add_rows(fraction, column, "is geen heel getal", "Vul een heel getal in.",
+                          values, code=pc.NOT_WHOLE)
         ok = ok & ~fraction
     if column.minimum is not None:
         low = ok & (numbers < column.minimum).fillna(False).to_numpy()
         limit = labels.format_number(column.minimum)
         problems.add_rows(low, column, f"is kleiner dan {limit}", f"Vul {limit} of meer in.",
-                          values)
+                          values, code=pc.TOO_SMALL)
     if column.maximum is not None:
         high = ok & (numbers > column.maximum).fillna(False).to_numpy()
         limit = labels.format_number(column.maximum)
         problems.add_rows(high, column, f"is groter dan {limit}", f"Vul {limit} of minder in.",
-                          values)
+                          values, code=pc.TOO_LARGE)
     if column.codes:
         unknown = ok & ~numbers.isin(column.codes).to_numpy()
         allowed = ", ".join(str(code) for code in column.codes)
         problems.add_rows(unknown, column, "is geen toegestane waarde",
-                          f"Kies een van: {allowed}.", values)
+                          f"Kies een van: {allowed}.", values, code=pc.UNKNOWN_VALUE)
     if column.kind is Kind.INT:
         whole = numbers.where(ok)
         return whole.round().astype("Int64")
@@ -115,11 +71,12 @@ def _check_number(column: Column, values: pd.Series, present: np.ndarray,
 
 
 def _check_code(column: Column, values: pd.Series, present: np.ndarray,
-                problems: _Problems) -> pd.Series:
+                problems: ProblemCollector) -> pd.Series:
     codes = values.astype("string").str.strip().str.lower()
     unknown = present & ~codes.isin(column.codes).fillna(False).to_numpy()
     allowed = ", ".join(str(code) for code in column.codes)
-    problems.add_rows(unknown, column, "is geen bekende code", f"Kies een van: {allowed}.", values)
+    problems.add_rows(unknown, column, "is geen bekende code", f"Kies een van: {allowed}.", values,
+                      code=pc.UNKNOWN_VALUE)
     return codes.where(present, None).astype(object).where(present, None)
 
 
@@ -134,7 +91,7 @@ def find_outside_date_range(dates: pd.Series, *, slack_days: int = 0) -> np.ndar
     return ((days < low) | (days >= high)).fillna(False).to_numpy(dtype=bool)
 
 
-def _check_in_range(column: Column, dates: pd.Series, problems: _Problems,
+def _check_in_range(column: Column, dates: pd.Series, problems: ProblemCollector,
                     values: pd.Series) -> pd.Series:
     """Refuse dates before 1990 or more than ten years ahead (a typing error such as
     31-12-9999 would otherwise break every period and chart); they become missing."""
@@ -145,23 +102,24 @@ def _check_in_range(column: Column, dates: pd.Series, problems: _Problems,
     shown = values.map(lambda v: labels.format_date(v) if isinstance(v, (pd.Timestamp, dt.date))
                        else v)
     problems.add_rows(outside, column, f"ligt niet tussen {first:%d-%m-%Y} en {last:%d-%m-%Y}",
-                      "Controleer het jaar.", shown)
+                      "Controleer het jaar.", shown, code=pc.OUT_OF_RANGE)
     return dates.where(~outside)
 
 
 def _check_instant(column: Column, values: pd.Series, present: np.ndarray,
-                   problems: _Problems) -> pd.Series:
+                   problems: ProblemCollector) -> pd.Series:
     return _check_in_range(column, _parse_instant(column, values, present, problems), problems,
                            values)
 
 
 def _parse_instant(column: Column, values: pd.Series, present: np.ndarray,
-                   problems: _Problems) -> pd.Series:
+                   problems: ProblemCollector) -> pd.Series:
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         return values.dt.tz_convert("UTC").astype("datetime64[ms, UTC]")
     if pd.api.types.is_datetime64_dtype(values):
         problems.add_rows(present, column, "heeft geen tijdzone",
-                          "Geef tijdstippen met tijdzone (de werkruimte rekent in lokale tijd).")
+                          "Geef tijdstippen met tijdzone (de werkruimte rekent in lokale tijd).",
+                          code=pc.BAD_DATE)
         return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ms, UTC]")
     parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ms, UTC]")
     bad = np.zeros(len(values), dtype=bool)
@@ -180,12 +138,13 @@ def _parse_instant(column: Column, values: pd.Series, present: np.ndarray,
             continue
         parsed.iloc[position] = stamp.tz_convert("UTC")
     problems.add_rows(bad, column, "is geen tijdstip met tijdzone",
-                      "Schrijf bijvoorbeeld 2026-09-12T21:30:00+02:00.", values)
+                      "Schrijf bijvoorbeeld 2026-09-12T21:30:00+02:00.", values,
+                      code=pc.BAD_DATE)
     return parsed
 
 
 def _check_date(column: Column, values: pd.Series, present: np.ndarray,
-                problems: _Problems) -> pd.Series:
+                problems: ProblemCollector) -> pd.Series:
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         values = values.dt.tz_localize(None)
     if pd.api.types.is_datetime64_dtype(values):
@@ -195,7 +154,7 @@ def _check_date(column: Column, values: pd.Series, present: np.ndarray,
         parsed.index = values.index
     bad = present & parsed.isna().to_numpy()
     problems.add_rows(bad, column, "is geen bestaande datum",
-                      "Gebruik dd-mm-jjjj of jjjj-mm-dd.", values)
+                      "Gebruik dd-mm-jjjj of jjjj-mm-dd.", values, code=pc.BAD_DATE)
     return _check_in_range(column, parsed.dt.normalize().astype("datetime64[ms]"), problems,
                            values)
 
@@ -206,10 +165,11 @@ def _check_text(values: pd.Series, present: np.ndarray) -> pd.Series:
     return text.astype(object).where(present, None)
 
 
-def _check_column(column: Column, values: pd.Series, problems: _Problems) -> pd.Series:
+def _check_column(column: Column, values: pd.Series, problems: ProblemCollector) -> pd.Series:
     missing = _is_missing(values)
     if column.required:
-        problems.add_rows(missing, column, "is leeg", "Vul deze kolom in; hij is verplicht.")
+        problems.add_rows(missing, column, "is leeg", "Vul deze kolom in; hij is verplicht.",
+                          code=pc.EMPTY)
     present = ~missing
     if column.kind in (Kind.INT, Kind.FLOAT):
         return _check_number(column, values, present, problems)
@@ -222,21 +182,22 @@ def _check_column(column: Column, values: pd.Series, problems: _Problems) -> pd.
     return _check_text(values, present)
 
 
-def _check_geometry(layer: Layer, geometry: gpd.GeoSeries, problems: _Problems) -> None:
+def _check_geometry(layer: Layer, geometry: gpd.GeoSeries, problems: ProblemCollector) -> None:
     values = geometry.to_numpy()
     missing = shapely.is_missing(values) | shapely.is_empty(values)
     if layer.geometry_required:
         problems.add_rows(missing, schema.GEOMETRY, "ontbreekt of is leeg",
-                          "Geef elke rij een plek op de kaart.")
+                          "Geef elke rij een plek op de kaart.", code=pc.BAD_GEOMETRY)
     present = ~missing
     types = np.asarray(geometry.geom_type.fillna(""), dtype=object)
     wrong = present & ~np.isin(types, layer.geometry_types)
     allowed = " of ".join(layer.geometry_types)
     problems.add_rows(wrong, schema.GEOMETRY, "heeft het verkeerde type",
-                      f"Deze laag neemt {allowed}.", pd.Series(types))
+                      f"Deze laag neemt {allowed}.", pd.Series(types), code=pc.BAD_GEOMETRY)
     invalid = present & ~wrong & ~shapely.is_valid(values)
     problems.add_rows(invalid, schema.GEOMETRY, "is geen geldige vorm",
-                      "Teken de vorm opnieuw zonder dat randen elkaar kruisen.")
+                      "Teken de vorm opnieuw zonder dat randen elkaar kruisen.",
+                      code=pc.BAD_GEOMETRY)
     bounds = shapely.bounds(values)
     with np.errstate(invalid="ignore"):
         outside = present & ~(
@@ -244,15 +205,16 @@ def _check_geometry(layer: Layer, geometry: gpd.GeoSeries, problems: _Problems) 
             & (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90)
         )
     problems.add_rows(outside, schema.GEOMETRY, "ligt buiten de aarde (lengte/breedte)",
-                      "Gebruik WGS84-graden of zet het coördinatenstelsel goed.")
+                      "Gebruik WGS84-graden of zet het coördinatenstelsel goed.",
+                      code=pc.BAD_GEOMETRY)
 
 
-def _check_relations(layer: Layer, frame: pd.DataFrame, problems: _Problems) -> None:
+def _check_relations(layer: Layer, frame: pd.DataFrame, problems: ProblemCollector) -> None:
     if layer.id_column == schema.ID:
         ids = frame[schema.ID]
         duplicate = (ids.duplicated(keep=False) & ids.notna()).to_numpy()
         problems.add_rows(duplicate, layer.column(schema.ID), "komt vaker voor",
-                          "Geef elke rij een eigen nummer.", ids)
+                          "Geef elke rij een eigen nummer.", ids, code=pc.DUPLICATE_ID)
     pairs = {
         schema.ROUNDS: (schema.STARTED_AT, schema.ENDED_AT),
         schema.SPOTS: (schema.REPORTED_AT, schema.RESOLVED_AT),
@@ -264,7 +226,7 @@ def _check_relations(layer: Layer, frame: pd.DataFrame, problems: _Problems) -> 
         before = (frame[last] < frame[first]).fillna(False).to_numpy(dtype=bool)
         problems.add_rows(before, layer.column(last),
                           f"ligt vóór '{first}' ({layer.column(first).label})",
-                          "Zet het einde na het begin.", frame[last].astype(str))
+                          "Zet het einde na het begin.", frame[last].astype(str), code=pc.ORDER)
     if layer.name == schema.OBSERVATIONS:
         stray = (frame[schema.ROLE].notna() & (frame[schema.GROUP] != schema.PROFESSIONALS))
         problems.add_rows(stray.to_numpy(dtype=bool), layer.column(schema.ROLE),
@@ -274,7 +236,7 @@ def _check_relations(layer: Layer, frame: pd.DataFrame, problems: _Problems) -> 
         _check_weekdays(layer, frame, problems)
 
 
-def _check_weekdays(layer: Layer, frame: pd.DataFrame, problems: _Problems) -> None:
+def _check_weekdays(layer: Layer, frame: pd.DataFrame, problems: ProblemCollector) -> None:
     column = layer.column(schema.WEEKDAYS)
     normalised = []
     bad = np.zeros(len(frame), dtype=bool)
@@ -290,7 +252,8 @@ def _check_weekdays(layer: Layer, frame: pd.DataFrame, problems: _Problems) -> N
             continue
         normalised.append(to_weekday_codes(days))
     problems.add_rows(bad, column, "zijn geen weekdagen",
-                      "Schrijf bijvoorbeeld fri,sat (of vr,za).", frame[schema.WEEKDAYS])
+                      "Schrijf bijvoorbeeld fri,sat (of vr,za).", frame[schema.WEEKDAYS],
+                      code=pc.UNKNOWN_VALUE)
     frame[schema.WEEKDAYS] = pd.Series(normalised, index=frame.index, dtype=object)
 
 
@@ -301,6 +264,8 @@ def validate_layer(
     row_numbers: Sequence[int] | None = None,
     max_messages: int | None = MAX_MESSAGES,
     by_id: bool = False,
+    column_names: dict[str, str] | None = None,
+    quotes: dict[str, pd.Series] | None = None,
 ) -> gpd.GeoDataFrame:
     """Check `frame` against the layer's schema and return it in canonical form.
 
@@ -318,6 +283,10 @@ def validate_layer(
         At most this many problem lines (then a count of the rest); None for all.
     by_id
         Name rows by their `id` ("Nummer 17"), for rows already in a workspace.
+    column_names
+        Layer column -> the file's column it came from, to name that one in messages.
+    quotes
+        Layer column -> the file's cells, to quote them in messages as they were written.
 
     Returns
     -------
@@ -335,19 +304,25 @@ def validate_layer(
     if by_id and schema.ID in frame.columns:
         numbers = np.asarray([value if pd.notna(value) else "?" for value in frame[schema.ID]],
                              dtype=object)
-    problems = _Problems(numbers, max_messages, "Nummer" if by_id else "Rij")
+    problems = ProblemCollector(numbers, row_word="Nummer" if by_id else "Rij",
+                                max_messages=max_messages, column_names=column_names,
+                                quotes=quotes)
     frame = frame.drop(columns=[c for c in schema.DERIVED_COLUMNS if c in frame.columns])
     unknown = [c for c in frame.columns if c not in layer.column_names and c != schema.GEOMETRY]
     for name in unknown:
-        problems.add(f"Kolom '{name}' hoort niet bij laag '{layer.name}' ({layer.label}). "
-                     f"Gebruik alleen: {', '.join(layer.column_names)}.")
+        problems.add(pc.Problem(
+            f"Kolom '{name}' hoort niet bij laag '{layer.name}' ({layer.label}). "
+            f"Gebruik alleen: {', '.join(layer.column_names)}.", column=name,
+            code=pc.UNKNOWN_COLUMN))
     geometry = _get_geometry(frame)
     result = {}
     for column in layer.columns:
         if column.name not in frame.columns:
             if column.required:
-                problems.add(f"Kolom '{column.name}' ({column.label}) ontbreekt in laag "
-                             f"'{layer.name}'. Voeg hem toe; hij is verplicht.")
+                problems.add(pc.Problem(
+                    f"Kolom '{column.name}' ({column.label}) ontbreekt in laag "
+                    f"'{layer.name}'. Voeg hem toe; hij is verplicht.", column=column.name,
+                    code=pc.MISSING_COLUMN))
             values = pd.Series([None] * len(frame), index=frame.index, dtype=object)
             # Said once for the column above; not again for every row.
             result[column.name] = _check_column(replace(column, required=False), values,
