@@ -22,7 +22,7 @@ from werkwijzer_geo.logbook import LOG, configure_logging
 from werkwijzer_geo.patterns import PatternReport, PatternSettings, build_report
 from werkwijzer_geo.quality import find_date_problems, set_aside_date_problems
 from werkwijzer_geo.selection import get_data_period
-from werkwijzer_geo.timefilter import HourRange, TimeFilter
+from werkwijzer_geo.timefilter import HourRange, TimeFilter, to_weekday_codes
 
 ENV_DB = "WERKWIJZER_DB"
 DEMO_VERSION = "4"
@@ -280,7 +280,7 @@ def _write_filter_to_address() -> None:
         wanted[PARAM_HOURS] = f"{hours[0]}-{hours[1]}"
     days = state.get(KEY_DAYS)
     if days is not None and sorted(days) != list(range(7)):
-        wanted[PARAM_DAYS] = ",".join(labels.WEEKDAY_CODES[d] for d in sorted(days))
+        wanted[PARAM_DAYS] = to_weekday_codes(days)
     dates = state.get(KEY_DATES) or ()
     if len(dates) == 2:
         wanted[PARAM_FROM], wanted[PARAM_TO] = dates[0].isoformat(), dates[1].isoformat()
@@ -403,7 +403,7 @@ def render_row_form(layer_name: str, tz: str, *, key: str) -> dict:
         if name == s.WEEKDAYS:
             days = st.pills(title, options=list(range(7)), selection_mode="multi",
                             format_func=lambda d: labels.WEEKDAY_SHORT[d], key=widget_key)
-            values[name] = ",".join(labels.WEEKDAY_CODES[d] for d in sorted(days or []))
+            values[name] = to_weekday_codes(days or [])
         elif column.kind is s.Kind.CODE:
             values[name] = _code_widget(layer_name, column, widget_key)
         elif column.kind in (s.Kind.INT, s.Kind.FLOAT):

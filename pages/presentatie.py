@@ -100,7 +100,8 @@ def play_a_day(layers: dict) -> None:
     state = st.session_state
     left, middle, right = st.columns(3)
     day = left.selectbox("Dag", range(7), index=4, key="play_day",
-                         format_func=lambda d: labels.WEEKDAY_LONG[d].capitalize())
+                         format_func=lambda d: labels.format_weekdays([d], long=True,
+                                                                      sentence=True))
     speed = middle.select_slider("Snelheid (seconden per uur)", [1, 2, 3, 5], value=2,
                                  key="play_speed")
     playing = right.toggle("Afspelen", key=KEY_PLAYING)
@@ -113,7 +114,7 @@ def play_a_day(layers: dict) -> None:
         if state.get(KEY_PLAYING):
             state[KEY_HOUR] = (hour + 1) % 24
             hour = state[KEY_HOUR]
-        st.title(f"{labels.WEEKDAY_LONG[day].capitalize()} {hour:02d}:00")
+        st.title(f"{labels.format_weekdays([day], long=True, sentence=True)} {hour:02d}:00")
         public = make_public_layers(layers, TimeFilter(hours=HourRange(hour, (hour + 1) % 24),
                                                        weekdays=frozenset({day})))
         public_map(layers, public, [s.OBSERVATIONS], scene=None, key="play_map")

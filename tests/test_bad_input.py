@@ -154,3 +154,21 @@ def test_problems_are_data_with_row_column_and_code(outlined, tmp_path):
     assert "Rij 2, kolom 'aantal' (count): '5000' is groter dan 1.000. Vul 1.000 of minder " \
            "in." in lines
     assert len(lines) == 4
+
+
+def test_words_teams_type_are_understood_and_a_typo_gets_the_nearest_code(outlined, tmp_path):
+    from werkwijzer_geo import WerkwijzerError
+    from werkwijzer_geo.importer import plan_import
+
+    rows = [f"11-09-2026 21:30;{group};3;{activity};52,4930;4,6770" for group, activity in
+            [("jongens", "hangen"), ("ouderen", "chillen"), ("Meiden", "voetballen")]]
+    plan = plan_import(outlined, _csv(tmp_path, *rows), s.OBSERVATIONS)
+    assert plan.rows[s.GROUP].tolist() == ["youth", "elderly", "youth"]
+    assert plan.rows[s.ACTIVITY].tolist() == ["hanging_out", "hanging_out", "sports"]
+    typo = _csv(tmp_path, "11-09-2026 21:30;jongeren;3;rondhangne;52,4930;4,6770",
+                name="typo.csv")
+    with pytest.raises(WerkwijzerError) as caught:
+        plan_import(outlined, typo, s.OBSERVATIONS)
+    (line,) = caught.value.problems
+    assert "Bedoel je 'rondhangen' (hanging_out)?" in line
+    assert '--values activity:"rondhangne"=hanging_out' in line

@@ -31,6 +31,16 @@ def test_every_code_has_a_dutch_label_and_every_group_a_colour():
     assert set(labels.LAYER_LABELS) == set(s.LAYER_NAMES)
 
 
+def test_codes_live_in_schema_and_labels_names_exactly_those():
+    coded = [(layer.name, column) for layer in s.LAYERS.values() for column in layer.columns
+             if column.codes]
+    assert len(coded) >= 10
+    for layer_name, column in coded:
+        names = labels.get_code_labels(layer_name, column.name)
+        assert list(names) == list(column.codes), (layer_name, column.name)
+        assert all(isinstance(name, str) and name for name in names.values())
+
+
 def test_unknown_layer_is_named_in_dutch():
     with pytest.raises(WerkwijzerError, match="Onbekende laag 'waarnemingen'"):
         s.get_layer("waarnemingen")

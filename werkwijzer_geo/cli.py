@@ -26,12 +26,7 @@ from .selection import select_experiments
 from .sessions import store_derived_rounds
 from .storage import create_workspace
 from .timefilter import (
-    ALL_WEEKDAYS,
-    HourRange,
     TimeFilter,
-    parse_date,
-    parse_hours,
-    parse_weekdays,
 )
 
 
@@ -105,12 +100,9 @@ def _run_import(args: argparse.Namespace) -> int:
 
 
 def _time_filter_from(args: argparse.Namespace) -> TimeFilter:
-    return TimeFilter(
-        hours=parse_hours(args.hours) if args.hours else HourRange(),
-        weekdays=parse_weekdays(args.weekdays) if args.weekdays else ALL_WEEKDAYS,
-        date_from=parse_date(args.date_from, what="--from") if args.date_from else None,
-        date_to=parse_date(args.date_to, what="--to") if args.date_to else None,
-    )
+    return TimeFilter.from_text(hours=args.hours, weekdays=args.weekdays,
+                                date_from=args.date_from, date_to=args.date_to,
+                                names=("--from", "--to"))
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:

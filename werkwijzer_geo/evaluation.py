@@ -25,6 +25,7 @@ from . import schema as s
 from .metric import choose_metric_crs, to_degrees, to_metric
 from .patterns import PatternSettings, build_report
 from .storage import localise_layer
+from .timefilter import hours_between
 
 HELD_OUT_SEEDS = tuple(range(100, 120))
 CENTRES = {"Beverwijk": (4.677, 52.493, "Europe/Amsterdam"),
@@ -236,7 +237,7 @@ def _matches(pattern, plant: Planted, crs: str) -> bool:
 
 
 def _hours(start: int, end: int) -> set[int]:
-    return {(start + step) % 24 for step in range((end - start) % 24 or 24)}
+    return set(hours_between(start, end))
 
 
 def score_world(world: World, settings: PatternSettings | None = None) -> Score:
@@ -255,7 +256,7 @@ def score_world(world: World, settings: PatternSettings | None = None) -> Score:
                            for h in hits)
                 score.hour_overlap.append(best)
         else:
-            days = ", ".join(labels.WEEKDAY_SHORT[d] for d in plant.weekdays)
+            days = labels.format_weekdays(plant.weekdays)
             score.missed.append(f"{plant.kind} {plant.group} {days} {plant.start}-{plant.end}")
     for pattern in found:
         if any(_matches(pattern, plant, world.crs) for plant in world.planted):

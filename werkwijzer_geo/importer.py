@@ -27,6 +27,7 @@ from .mapping import (
     find_personal_columns,
     get_code_aliases,
     normalise_name,
+    suggest_code,
 )
 from .metric import choose_metric_crs
 from .parsing import (
@@ -99,7 +100,7 @@ def _resolve_mapping(layer_name: str, table: SourceTable, given: ImportMapping,
 
 
 def _map_codes(layer_name: str, column: s.Column, raw: pd.Series, mapping: ImportMapping,
-               source: str | None, problems: ProblemCollector) -> pd.Series:
+               problems: ProblemCollector) -> pd.Series:
     chosen = mapping.values.get(column.name, {})
     chosen_loose = {normalise_name(k): v for k, v in chosen.items()}
     aliases = get_code_aliases(layer_name, column.name)
@@ -121,16 +122,21 @@ def _map_codes(layer_name: str, column: s.Column, raw: pd.Series, mapping: Impor
             continue
         out.append(code)
     allowed = ", ".join(map(str, column.codes))
+    names = labels.get_code_labels(layer_name, column.name)
     for text, positions in unknown.items():
+        nearest = suggest_code(layer_name, column.name, text)
+        guess = (f"Bedoel je '{names.get(nearest, nearest)}' ({nearest})? " if nearest
+                 else "")
         problems.add_same_value(
             positions, column.name, text,
-            f"is geen bekende waarde. Kies een van: {allowed}; of koppel hem, bv. --values "
-            f"{column.name}:\"{text}\"={column.codes[0]}", code=pc.UNKNOWN_VALUE)
+            f"is geen bekende waarde. {guess}Kies een van: {allowed}; of koppel hem, bv. "
+            f"--values {column.name}:\"{text}\"={nearest or column.codes[0]}",
+            code=pc.UNKNOWN_VALUE)
     return pd.Series(out, dtype=object)
 
 
 def _convert_column(layer_name: str, column: s.Column, raw: pd.Series, mapping: ImportMapping,
-                    tz: str, source: str | None, problems: ProblemCollector, *, dutch: bool,
+                    tz: str, problems: ProblemCollector, *, dutch: bool,
                     ) -> pd.Series:
     def report(found: list[tuple[int, str]], code: str) -> None:
         for position, what in found:
@@ -138,7 +144,7 @@ def _convert_column(layer_name: str, column: s.Column, raw: pd.Series, mapping: 
                               code=pc.DATE_ORDER if "-eerst" in what else code)
 
     if column.kind is Kind.CODE:
-        return _map_codes(layer_name, column, raw, mapping, source, problems)
+        return _map_codes(layer_name, column, raw, mapping, problems)
     if column.kind in (Kind.INT, Kind.FLOAT):
         numbers, found = to_numbers(raw, dutch=dutch)
         report(found, pc.NOT_A_NUMBER)
@@ -352,7 +358,7 @@ def plan_import(
                     code=pc.MISSING_COLUMN))
             continue
         converted[column.name] = _convert_column(layer_name, column, raw.reset_index(drop=True),
-                                                 resolved, tz, source_name, problems,
+                                                 resolved, tz, problems,
                                                  dutch=dutch)
     report(0.75, "Plekken op de kaart…")
     boundary = read_layer(workspace, s.BOUNDARY)

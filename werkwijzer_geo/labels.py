@@ -171,9 +171,27 @@ def format_hours(start_hour: int, end_hour: int) -> str:
     return f"{start_hour % 24:02d}:00-{end_hour % 24:02d}:00"
 
 
-def format_weekdays(weekdays: list[int] | tuple[int, ...]) -> str:
-    """Weekday numbers (0 = Monday) as Dutch short names: 'vr, za'."""
-    return ", ".join(WEEKDAY_SHORT[day] for day in sorted(weekdays))
+def format_weekdays(weekdays, *, long: bool = False, sentence: bool = False) -> str:
+    """Weekdays (numbers, 0 = Monday, or codes such as 'fri') in Dutch, in week order.
+
+    Short names by default ('vr, za'); `long` writes them out and joins the last with 'en'
+    ('vrijdag en zaterdag'); `sentence` starts with a capital, to open a sentence.
+
+    Examples
+    --------
+    >>> format_weekdays([5, 4])
+    'vr, za'
+    >>> format_weekdays(["wed", "fri", "sat"], long=True, sentence=True)
+    'Woensdag, vrijdag en zaterdag'
+    """
+    days = sorted(WEEKDAY_CODES.index(day) if isinstance(day, str) else int(day)
+                  for day in weekdays)
+    if not long:
+        text = ", ".join(WEEKDAY_SHORT[day] for day in days)
+    else:
+        names = [WEEKDAY_LONG[day] for day in days]
+        text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
+    return text[:1].upper() + text[1:] if sentence else text
 
 
 _CODE_LABELS_BY_COLUMN = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import unicodedata
@@ -75,11 +76,24 @@ PERSONAL_COLUMNS = ("naam", "name", "voornaam", "achternaam", "firstname", "last
 # Layers whose `name` column names a place or project, not a person.
 _NAMED_LAYERS = (s.HANGOUTS, s.EXPERIMENTS, s.PLACES, s.BOUNDARY)
 
+# Words teams type in their own sheets (measured: the words of the WerkwijzerPlus handbook's
+# observation forms and what the pilot teams wrote), each to the code it means.
 _EXTRA_CODE_ALIASES = {
-    s.GROUP: {"jongere": "youth", "jeugd": "youth", "kind": "children", "ouder": "parents",
-              "volwassene": "adults", "bejaarden": "elderly", "senioren": "elderly",
-              "ondernemer": "entrepreneurs", "winkeliers": "entrepreneurs",
-              "professional": "professionals", "young adults": "young_adults"},
+    s.GROUP: {"jongere": "youth", "jeugd": "youth", "jongens": "youth", "meiden": "youth",
+              "meisjes": "youth", "tieners": "youth", "pubers": "youth",
+              "hangjongeren": "youth", "jongvolwassene": "young_adults",
+              "kind": "children", "ouder": "parents", "moeders": "parents",
+              "vaders": "parents", "volwassene": "adults", "bewoners": "adults",
+              "buurtbewoners": "adults", "bejaarden": "elderly", "senioren": "elderly",
+              "oudere": "elderly", "ondernemer": "entrepreneurs", "winkeliers": "entrepreneurs",
+              "winkelier": "entrepreneurs", "professional": "professionals",
+              "young adults": "young_adults"},
+    s.ACTIVITY: {"hangen": "hanging_out", "chillen": "hanging_out", "zitten": "hanging_out",
+                 "voetballen": "sports", "voetbal": "sports", "basketballen": "sports",
+                 "sport": "sports", "fitness": "sports", "spelen": "playing",
+                 "praten": "meeting", "kletsen": "meeting", "ontmoeting": "meeting",
+                 "lopen": "passing", "doorlopen": "passing", "fietsen": "passing",
+                 "overlast geven": "nuisance", "lawaai": "nuisance", "anders": "other"},
     s.ROLE: {"wijkagent": "police", "politie": "police", "handhaving": "boa",
              "jongerenwerk": "youth_worker", "opbouwwerk": "community_worker"},
     s.KIND: {"afval": "litter", "vuil": "litter", "kapotte lamp": "broken_light",
@@ -91,6 +105,23 @@ def normalise_name(name: str) -> str:
     """Column names compared loosely: lower case, no accents, no spaces or punctuation."""
     text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def suggest_code(layer_name: str, column: str, value: object) -> str | None:
+    """The code a misspelt value most likely means ('rondhangne' -> 'hanging_out'), or None
+    when nothing is close.
+
+    Examples
+    --------
+    >>> suggest_code("observations", "activity", "rondhangne")
+    'hanging_out'
+    >>> suggest_code("observations", "group", "xyz") is None
+    True
+    """
+    aliases = get_code_aliases(layer_name, column)
+    close = difflib.get_close_matches(normalise_name(str(value)), list(aliases), n=1,
+                                      cutoff=0.75)
+    return aliases[close[0]] if close else None
 
 
 def get_code_aliases(layer_name: str, column: str) -> dict[str, str]:

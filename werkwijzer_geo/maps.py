@@ -266,7 +266,7 @@ def build_hangout_features(hangouts: gpd.GeoDataFrame) -> dict:
     for row in _records(hangouts):
         group = row[s.GROUP]
         days = row[s.WEEKDAYS].split(",")
-        day_names = ", ".join(labels.WEEKDAY_SHORT[labels.WEEKDAY_CODES.index(d)] for d in days)
+        day_names = labels.format_weekdays(days)
         lines = [
             ("groep", labels.GROUP_LABELS[group]),
             ("wanneer", f"{day_names} {labels.format_hours(row[s.START_HOUR], row[s.END_HOUR])}"),
@@ -452,8 +452,7 @@ def build_public_groups(public: Mapping, visible: Iterable[str]) -> list[folium.
 def _public_hangout_features(hangouts: gpd.GeoDataFrame) -> dict:
     tips, styles = [], []
     for row in _records(hangouts):
-        days = ", ".join(labels.WEEKDAY_SHORT[labels.WEEKDAY_CODES.index(d)]
-                         for d in row[s.WEEKDAYS].split(","))
+        days = labels.format_weekdays(row[s.WEEKDAYS].split(","))
         tips.append(_tip(f"Hangplek: {labels.GROUP_LABELS[row[s.GROUP]].lower()}", [
             ("wanneer", f"{days} {labels.format_hours(row[s.START_HOUR], row[s.END_HOUR])}"),
             ("omvang", f"{int(row[s.SIZE])} of meer")]))

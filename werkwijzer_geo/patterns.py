@@ -18,7 +18,7 @@ from . import schema as s
 from .metric import choose_metric_crs
 from .placing import PlaceIndex, locate_places
 from .selection import get_round_slots, select_timed
-from .timefilter import TimeFilter
+from .timefilter import TimeFilter, hours_between
 
 # Rows of one round, place and group this close in time are one moment: their counts add up.
 SAME_MOMENT = pd.Timedelta(minutes=5)
@@ -320,9 +320,7 @@ def _typical(counts: pd.Series) -> str:
 
 
 def _day_words(days: list[int]) -> str:
-    names = [labels.WEEKDAY_LONG[d] for d in days]
-    text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
-    return text[0].upper() + text[1:]
+    return labels.format_weekdays(days, long=True, sentence=True)
 
 
 def _sentence(pattern_days: list[int], start: int, end: int, typical: str, group: str,
@@ -528,7 +526,7 @@ def rank_patterns(patterns: list[Pattern], presence: pd.DataFrame) -> list[Patte
 
 
 def _window_hours(start: int, end: int) -> list[int]:
-    return [(start + step) % 24 for step in range((end - start) % 24 or 24)]
+    return hours_between(start, end)
 
 
 def _in_window(frame: pd.DataFrame, days: list[int], hours: list[int]) -> np.ndarray:
@@ -626,7 +624,7 @@ def find_busiest_hours(everyone: pd.DataFrame, presence: pd.DataFrame, slots: pd
         found.append(BusyHour(
             place, labels.WEEKDAY_CODES[day], hour, round(float(row.per_round), 1),
             int(row.rounds_covering), int(row.dates), largest, bool(recurs),
-            f"{labels.WEEKDAY_LONG[day].capitalize()} {hour:02d}-{(hour + 1) % 24:02d} uur "
+            f"{_day_words([day])} {hour:02d}-{(hour + 1) % 24:02d} uur "
             f"{where}: {people}, de meesten "
             f"{labels.GROUP_LABELS[largest].lower()} ({evidence}{caveat}).", lat, lon))
     return found

@@ -209,9 +209,8 @@ def _week_chart(path: Path, layers: dict[str, gpd.GeoDataFrame], snapshot) -> No
 
 
 def _public_sentence(pattern: pt.Pattern) -> str:
-    days = ", ".join(labels.WEEKDAY_LONG[labels.WEEKDAY_CODES.index(d)]
-                     for d in pattern.weekdays)
-    return (f"{days.capitalize()} {pattern.start_hour}-{pattern.end_hour % 24} uur: "
+    days = labels.format_weekdays(pattern.weekdays, long=True, sentence=True)
+    return (f"{days} {pattern.start_hour}-{pattern.end_hour % 24} uur: "
             f"{labels.GROUP_LABELS[pattern.group].lower()} bij {pattern.place}.")
 
 

@@ -13,12 +13,7 @@ from . import schema as s
 from ._errors import WerkwijzerError
 from .storage import read_table, write_table
 from .timefilter import (
-    ALL_WEEKDAYS,
-    HourRange,
     TimeFilter,
-    parse_date,
-    parse_hours,
-    parse_weekdays,
 )
 
 SCENES_TABLE = "scenes"
@@ -49,12 +44,8 @@ class Scene:
 
     def to_time_filter(self) -> TimeFilter:
         """The scene's own time filter (presentations do not follow the sidebar)."""
-        return TimeFilter(
-            hours=parse_hours(self.hours) if self.hours else HourRange(),
-            weekdays=parse_weekdays(self.weekdays) if self.weekdays else ALL_WEEKDAYS,
-            date_from=parse_date(self.date_from, what="Van") if self.date_from else None,
-            date_to=parse_date(self.date_to, what="Tot") if self.date_to else None,
-        )
+        return TimeFilter.from_text(hours=self.hours, weekdays=self.weekdays,
+                                    date_from=self.date_from, date_to=self.date_to)
 
 
 COLUMNS = [field.name for field in fields(Scene)]

@@ -143,27 +143,27 @@ class Layer:
         return labels.LAYER_LABELS[self.name]
 
 
-def _codes(mapping: dict) -> tuple:
-    return tuple(mapping)
-
-
 # Limits that fit the field: ids as SQLite and a float hold them exactly; a count per sighting
 # of some hundreds (a festival on a square), not a typo of twelve digits.
 MAX_ID = 2**53
 MAX_COUNT = 1000
 _ID = Column(ID, Kind.INT, "nummer", minimum=1, maximum=MAX_ID)
 _NOTE = Column(NOTE, Kind.TEXT, "notitie")
-GROUP_CODES = _codes(labels.GROUP_LABELS)
-ACTIVITY_CODES = _codes(labels.ACTIVITY_LABELS)
-ROLE_CODES = _codes(labels.ROLE_LABELS)
-INTERACTION_CODES = _codes(labels.INTERACTION_LABELS)
-SPOT_KIND_CODES = _codes(labels.SPOT_KIND_LABELS)
-EXPERIMENT_STEP_CODES = _codes(labels.EXPERIMENT_STEP_LABELS)
-EXPERIMENT_STATUS_CODES = _codes(labels.EXPERIMENT_STATUS_LABELS)
-EXPERIMENT_OBJECT_CODES = _codes(labels.EXPERIMENT_OBJECT_LABELS)
-PLACE_KIND_CODES = _codes(labels.PLACE_KIND_LABELS)
-EVENT_KIND_CODES = _codes(labels.EVENT_KIND_LABELS)
-STORY_SOURCE_CODES = _codes(labels.STORY_SOURCE_LABELS)
+# The codes stored in a workspace (English, lower case); `labels` maps each to Dutch, and a
+# test holds the two to the same keys.
+GROUP_CODES = ("youth", "young_adults", "children", "parents", "adults", "elderly",
+               "entrepreneurs", "professionals")
+ACTIVITY_CODES = ("hanging_out", "playing", "sports", "meeting", "passing", "nuisance", "other")
+ROLE_CODES = ("boa", "police", "youth_worker", "community_worker", "other")
+INTERACTION_CODES = ("none", "greets", "avoids", "addresses", "sends_away")
+SPOT_KIND_CODES = ("litter", "graffiti", "vandalism", "broken_light", "other")
+EXPERIMENT_STEP_CODES = ("action", "experiment")
+EXPERIMENT_STATUS_CODES = ("planned", "running", "evaluated", "embedded", "stopped")
+EXPERIMENT_OBJECT_CODES = ("container", "fitness", "youth_spot", "bench", "lighting",
+                           "coffee_table", "banner", "other")
+PLACE_KIND_CODES = ("square", "playground", "school", "shops", "park", "street", "other")
+EVENT_KIND_CODES = ("incident", "intervention", "event", "project", "report")
+STORY_SOURCE_CODES = ("resident", "youth", "entrepreneur", "professional")
 VALENCE_CODES = (-1, 0, 1)
 PROFESSIONALS = "professionals"
 

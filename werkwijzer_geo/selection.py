@@ -10,7 +10,7 @@ import pandas as pd
 
 from . import labels
 from . import schema as s
-from .timefilter import TimeFilter, parse_weekdays
+from .timefilter import TimeFilter, hours_between, parse_weekdays
 
 
 def get_round_slots(rounds: pd.DataFrame) -> pd.DataFrame:
@@ -102,9 +102,7 @@ def select_hangouts(hangouts: gpd.GeoDataFrame, time_filter: TimeFilter) -> gpd.
 
 
 def _hour_window(start: int, end: int) -> list[int]:
-    if start == end % 24:
-        return list(range(24))
-    return [(start + step) % 24 for step in range((end - start) % 24)]
+    return hours_between(start, end)
 
 
 def select_dated(frame: gpd.GeoDataFrame, time_filter: TimeFilter) -> gpd.GeoDataFrame:

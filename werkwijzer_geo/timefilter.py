@@ -38,10 +38,7 @@ class HourRange:
 
     def get_hours(self) -> list[int]:
         """The hours (0-23) in the range, in order from its start."""
-        if self.is_whole_day:
-            return [(self.start + step) % 24 for step in range(24)]
-        length = (self.end - self.start) % 24
-        return [(self.start + step) % 24 for step in range(length)]
+        return hours_between(self.start, self.end)
 
     def contains(self, hours: np.ndarray | pd.Series) -> np.ndarray:
         """Whether each hour of the day (0-23) is in the range."""
@@ -55,6 +52,20 @@ class HourRange:
     def to_text(self) -> str:
         """Dutch text such as '21:00-02:00'; 'hele dag' for the whole day."""
         return "hele dag" if self.is_whole_day else labels.format_hours(self.start, self.end)
+
+
+def hours_between(start: int, end: int) -> list[int]:
+    """The clock hours from `start` up to (not including) `end`, past midnight when `end` is
+    smaller; the whole day when they are the same hour.
+
+    Examples
+    --------
+    >>> hours_between(21, 2)
+    [21, 22, 23, 0, 1]
+    >>> len(hours_between(6, 30))
+    24
+    """
+    return [(start + step) % 24 for step in range((end - start) % 24 or 24)]
 
 
 def parse_hours(text: str) -> HourRange:
@@ -105,6 +116,26 @@ class TimeFilter:
     weekdays: frozenset[int] = ALL_WEEKDAYS
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+
+    @classmethod
+    def from_text(cls, *, hours: str | None = None, weekdays: str | None = None,
+                  date_from: str | None = None, date_to: str | None = None,
+                  names: tuple[str, str] = ("Van", "Tot")) -> TimeFilter:
+        """A filter from the words a person types: hours '21-2', weekdays 'fri,sat' (or
+        'vr,za'), dates jjjj-mm-dd or dd-mm-jjjj; empty or None is everything. `names` are
+        how the two dates are called in an error ('--from', '--to' on the command line).
+
+        Examples
+        --------
+        >>> TimeFilter.from_text(hours="21-2", weekdays="vr,za").to_text()
+        '21:00-02:00, vr, za'
+        """
+        return cls(
+            hours=parse_hours(hours) if hours else HourRange(),
+            weekdays=parse_weekdays(weekdays) if weekdays else ALL_WEEKDAYS,
+            date_from=parse_date(date_from, what=names[0]) if date_from else None,
+            date_to=parse_date(date_to, what=names[1]) if date_to else None,
+        )
 
     def is_everything(self) -> bool:
         """Whether the filter lets every moment through."""
