@@ -32,7 +32,7 @@ row_strategy = st.fixed_dictionaries({
     "when": st.datetimes(min_value=pd.Timestamp("2020-01-01").to_pydatetime(),
                          max_value=pd.Timestamp("2030-12-31").to_pydatetime()),
     "group": st.sampled_from(s.GROUP_CODES),
-    "count": st.integers(min_value=1, max_value=5000),
+    "count": st.integers(min_value=1, max_value=s.MAX_COUNT),
     "activity": st.sampled_from(s.ACTIVITY_CODES),
     "lat": st.integers(min_value=491500, max_value=494500).map(lambda v: v / 10**7 + 52.44),
     "lon": st.integers(min_value=675000, max_value=679000).map(lambda v: v / 10**6 + 4.0),
