@@ -10,9 +10,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import ui
-from werkwijzer_geo import labels, maps
+from werkwijzer_geo import labels
 from werkwijzer_geo import schema as s
-from werkwijzer_geo.selection import describe_selection, select_layers
+from werkwijzer_geo.analysis.selection import describe_selection, select_layers
+from werkwijzer_geo.render import maps
 
 
 def show_map(info, layers) -> None:

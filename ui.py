@@ -14,14 +14,15 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from werkwijzer_geo import WerkwijzerError, labels, storage
+from werkwijzer_geo import WerkwijzerError, labels
 from werkwijzer_geo import schema as s
-from werkwijzer_geo.assets import install_static_assets
+from werkwijzer_geo.analysis.patterns import PatternReport, PatternSettings, build_report
+from werkwijzer_geo.analysis.selection import get_data_period
 from werkwijzer_geo.demo import create_demo_workspace
+from werkwijzer_geo.io import storage
+from werkwijzer_geo.io.quality import find_date_problems, set_aside_date_problems
 from werkwijzer_geo.logbook import LOG, configure_logging
-from werkwijzer_geo.patterns import PatternReport, PatternSettings, build_report
-from werkwijzer_geo.quality import find_date_problems, set_aside_date_problems
-from werkwijzer_geo.selection import get_data_period
+from werkwijzer_geo.render.assets import install_static_assets
 from werkwijzer_geo.timefilter import HourRange, TimeFilter, to_weekday_codes
 
 ENV_DB = "WERKWIJZER_DB"

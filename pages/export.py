@@ -9,8 +9,8 @@ import streamlit as st
 
 import ui
 from werkwijzer_geo import WerkwijzerError
-from werkwijzer_geo import export as ex
 from werkwijzer_geo import schema as s
+from werkwijzer_geo.render import export as ex
 
 FORMAT_LABELS = {
     "gpkg": "GeoPackage (QGIS), met snapshot_info",

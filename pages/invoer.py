@@ -11,13 +11,15 @@ from shapely.geometry import Point
 from streamlit_folium import st_folium
 
 import ui
-from werkwijzer_geo import WerkwijzerError, editing, labels, maps, storage
+from werkwijzer_geo import WerkwijzerError, labels
 from werkwijzer_geo import schema as s
-from werkwijzer_geo.importer import get_unknown_values, plan_import, propose_mapping, run_import
-from werkwijzer_geo.mapping import COORDINATE_TARGETS, ImportMapping
-from werkwijzer_geo.parsing import DATE_ORDERS, DAY_FIRST, MONTH_FIRST
-from werkwijzer_geo.selection import select_layers
-from werkwijzer_geo.tables import list_source_layers, read_source_table
+from werkwijzer_geo.analysis.selection import select_layers
+from werkwijzer_geo.io import editing, storage
+from werkwijzer_geo.io.importer import get_unknown_values, plan_import, propose_mapping, run_import
+from werkwijzer_geo.io.mapping import COORDINATE_TARGETS, ImportMapping
+from werkwijzer_geo.io.parsing import DATE_ORDERS, DAY_FIRST, MONTH_FIRST
+from werkwijzer_geo.io.tables import list_source_layers, read_source_table
+from werkwijzer_geo.render import maps
 from werkwijzer_geo.timefilter import TimeFilter
 
 RECORDABLE = (s.OBSERVATIONS, s.SPOTS, s.HANGOUTS, s.EXPERIMENTS, s.EVENTS, s.STORIES,

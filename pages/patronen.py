@@ -7,11 +7,14 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import ui
-from werkwijzer_geo import WerkwijzerError, charts, effects, labels, maps, storage
-from werkwijzer_geo import patterns as pt
+from werkwijzer_geo import WerkwijzerError, labels
 from werkwijzer_geo import schema as s
-from werkwijzer_geo.selection import select_experiments, select_layers
-from werkwijzer_geo.sessions import store_derived_rounds
+from werkwijzer_geo.analysis import effects
+from werkwijzer_geo.analysis import patterns as pt
+from werkwijzer_geo.analysis.selection import select_experiments, select_layers
+from werkwijzer_geo.analysis.sessions import store_derived_rounds
+from werkwijzer_geo.io import storage
+from werkwijzer_geo.render import charts, maps
 
 
 def choose_settings() -> pt.PatternSettings:

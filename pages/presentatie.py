@@ -6,18 +6,19 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import ui
-from werkwijzer_geo import WerkwijzerError, charts, labels, maps
-from werkwijzer_geo import scenes as sc
+from werkwijzer_geo import WerkwijzerError, labels
 from werkwijzer_geo import schema as s
-from werkwijzer_geo.effects import get_weekly_trend
-from werkwijzer_geo.public import (
+from werkwijzer_geo.analysis.effects import get_weekly_trend
+from werkwijzer_geo.analysis.public import (
     MIN_PUBLIC_COUNT,
     describe_public,
     describe_public_effort,
     get_public_week,
     make_public_layers,
 )
-from werkwijzer_geo.selection import select_layers
+from werkwijzer_geo.analysis.selection import select_layers
+from werkwijzer_geo.render import charts, maps
+from werkwijzer_geo.render import scenes as sc
 from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
 KEY_SCENE, KEY_PLAYING, KEY_HOUR = "scene_index", "playing", "play_hour"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from werkwijzer_geo.demo import create_demo_workspace
+from werkwijzer_geo.io.storage import create_workspace
 from werkwijzer_geo.logbook import ENV_LOG
-from werkwijzer_geo.storage import create_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from werkwijzer_geo import scenes as sc
 from werkwijzer_geo import schema as s
-from werkwijzer_geo import storage
+from werkwijzer_geo.io import storage
+from werkwijzer_geo.render import scenes as sc
 
 # An address nothing listens on: a request to it shows up in the browser's request log.
 BAIT_HOST = "127.0.0.9"

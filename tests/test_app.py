@@ -8,8 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 import ui
 from werkwijzer_geo import schema as s
-from werkwijzer_geo import storage
-from werkwijzer_geo.selection import describe_selection, select_layers
+from werkwijzer_geo.analysis.selection import describe_selection, select_layers
+from werkwijzer_geo.io import storage
 from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,7 +178,7 @@ def own_workspace(demo_path, tmp_path) -> Path:
 
 
 def test_invoer_starts_and_finishes_a_round(monkeypatch, tmp_path, own_workspace):
-    from werkwijzer_geo import editing
+    from werkwijzer_geo.io import editing
 
     at = _open("pages/invoer.py", monkeypatch, own_workspace, tmp_path)
     rounds_before = len(storage.read_layer(own_workspace, s.ROUNDS))
@@ -213,7 +213,7 @@ def test_invoer_deletes_only_after_confirmation_and_can_undo(monkeypatch, tmp_pa
 
 
 def test_invoer_restores_a_backup(monkeypatch, tmp_path, own_workspace):
-    from werkwijzer_geo import editing
+    from werkwijzer_geo.io import editing
 
     backup = storage.backup_workspace(own_workspace)
     editing.delete_rows(own_workspace, s.OBSERVATIONS, [1])
@@ -275,7 +275,7 @@ def test_presentatie_steps_through_the_demo_scenes(monkeypatch, tmp_path, demo_p
 
 def test_presentatie_refuses_a_bad_scene_and_keeps_the_old_ones(monkeypatch, tmp_path,
                                                                 own_workspace):
-    from werkwijzer_geo import scenes
+    from werkwijzer_geo.render import scenes
 
     at = _open("pages/presentatie.py", monkeypatch, own_workspace, tmp_path)
     at.segmented_control(key="presentation_mode").set_value("Voorbereiden").run()
@@ -308,7 +308,7 @@ def test_presentatie_plays_a_day(monkeypatch, tmp_path, demo_path):
 
 def test_export_page_builds_the_file_on_click_and_logs_it(monkeypatch, tmp_path,
                                                           own_workspace):
-    from werkwijzer_geo import export
+    from werkwijzer_geo.render import export
 
     at = _app(monkeypatch, own_workspace, tmp_path).run()
     at.switch_page("pages/export.py").run()

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from werkwijzer_geo import schema as s
-from werkwijzer_geo import storage
 from werkwijzer_geo.cli import main
 from werkwijzer_geo.demo import read_demo_boundary
+from werkwijzer_geo.io import storage
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "tijdstip;groep;aantal;activiteit;lat;lon"
@@ -138,7 +138,7 @@ def test_imports_saves_exports_restores_and_refusals_are_logged_without_texts(
 def test_problems_are_data_with_row_column_and_code(outlined, tmp_path):
     from werkwijzer_geo import WerkwijzerError
     from werkwijzer_geo import _errors as pc
-    from werkwijzer_geo.importer import plan_import
+    from werkwijzer_geo.io.importer import plan_import
 
     source = _csv(tmp_path, "11-09-2026 21:30;jongeren;5000;rondhangen;52,4930;4,6770",
                   "31-02-2026 21:30;jongeren;3;rondhangen;52,4930;4,6770",
@@ -158,7 +158,7 @@ def test_problems_are_data_with_row_column_and_code(outlined, tmp_path):
 
 def test_words_teams_type_are_understood_and_a_typo_gets_the_nearest_code(outlined, tmp_path):
     from werkwijzer_geo import WerkwijzerError
-    from werkwijzer_geo.importer import plan_import
+    from werkwijzer_geo.io.importer import plan_import
 
     rows = [f"11-09-2026 21:30;{group};3;{activity};52,4930;4,6770" for group, activity in
             [("jongens", "hangen"), ("ouderen", "chillen"), ("Meiden", "voetballen")]]

@@ -248,7 +248,7 @@ def _streamlit_probe(url: str) -> bool:
 
 def test_phone_records_an_observation_that_the_kaart_page_shows(browser, writable_app):
     from werkwijzer_geo import schema as s
-    from werkwijzer_geo import storage
+    from werkwijzer_geo.io import storage
 
     url, workspace = writable_app
     before = len(storage.read_layer(workspace, s.OBSERVATIONS))
@@ -300,7 +300,7 @@ def test_phone_records_an_observation_that_the_kaart_page_shows(browser, writabl
 
 def test_phone_draws_a_place_by_tapping_its_corners(browser, writable_app):
     from werkwijzer_geo import schema as s
-    from werkwijzer_geo import storage
+    from werkwijzer_geo.io import storage
 
     url, workspace = writable_app
     before = len(storage.read_layer(workspace, s.PLACES))
@@ -339,8 +339,9 @@ def test_phone_draws_a_place_by_tapping_its_corners(browser, writable_app):
 
 def _free_texts(workspace: Path) -> set[str]:
     """Every note, observer, story text, goal, evaluation and owner in the workspace."""
-    from werkwijzer_geo import labels, storage
+    from werkwijzer_geo import labels
     from werkwijzer_geo import schema as s
+    from werkwijzer_geo.io import storage
 
     layers = storage.read_layers(workspace)
     texts: set[str] = set()
@@ -393,8 +394,8 @@ def test_presentation_shows_no_notes_no_observers_and_no_small_counts(browser, a
 
 def test_exported_html_map_works_from_a_usb_stick_without_network(browser, demo_path,
                                                                  tmp_path):
-    from werkwijzer_geo import export as ex
     from werkwijzer_geo import schema as s
+    from werkwijzer_geo.render import export as ex
     from werkwijzer_geo.timefilter import TimeFilter
 
     workspace = tmp_path / "buurt.gpkg"
@@ -426,7 +427,7 @@ def test_exported_html_map_works_from_a_usb_stick_without_network(browser, demo_
 
 def test_import_tab_checks_shows_and_saves_a_csv(browser, writable_app, tmp_path):
     from werkwijzer_geo import schema as s
-    from werkwijzer_geo import storage
+    from werkwijzer_geo.io import storage
 
     url, workspace = writable_app
     before = len(storage.read_layer(workspace, s.OBSERVATIONS))
@@ -547,7 +548,8 @@ def test_after_a_restart_every_direct_link_shows_its_page_menu_and_filter(
             assert "Er ging iets mis" not in page.inner_text("body"), path
         page.goto(f"{url}/presentatie")  # the projector view: no sidebar, on purpose
         page.get_by_text("Presenteren").first.wait_for(timeout=60_000)
-        assert not page.get_by_test_id("stSidebar").is_visible()
+        # Hidden by the page's own style, which may arrive a moment after the text.
+        page.get_by_test_id("stSidebar").wait_for(state="hidden", timeout=30_000)
         assert "Er ging iets mis" not in page.inner_text("body")
         unexplained = [e for e in watch.non_tile_errors()
                        if not _streamlit_probe(e.rsplit("(", 1)[-1].rstrip(")"))]

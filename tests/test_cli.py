@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from werkwijzer_geo import schema as s
-from werkwijzer_geo import storage
 from werkwijzer_geo.cli import main
+from werkwijzer_geo.io import storage
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_BEVERWIJK = ROOT.parent / "shared" / "data" / "gemeentegrens_beverwijk_heemskerk" / \

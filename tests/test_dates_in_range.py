@@ -15,8 +15,9 @@ from builders import Obs, make_observations
 from hostile import write_raw_cells
 from streamlit.testing.v1 import AppTest
 
-from werkwijzer_geo import WerkwijzerError, editing, quality, storage
+from werkwijzer_geo import WerkwijzerError
 from werkwijzer_geo import schema as s
+from werkwijzer_geo.io import editing, quality, storage
 from werkwijzer_geo.validate import validate_layer
 
 ROOT = Path(__file__).resolve().parent.parent

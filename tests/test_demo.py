@@ -3,8 +3,9 @@ from __future__ import annotations
 import pandas as pd
 from geopandas.testing import assert_geodataframe_equal
 
-from werkwijzer_geo import demo, storage
+from werkwijzer_geo import demo
 from werkwijzer_geo import schema as s
+from werkwijzer_geo.io import storage
 from werkwijzer_geo.validate import validate_layer
 
 

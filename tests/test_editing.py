@@ -4,8 +4,9 @@ import pandas as pd
 import pytest
 from builders import Obs, make_observations
 
-from werkwijzer_geo import WerkwijzerError, editing, storage
+from werkwijzer_geo import WerkwijzerError
 from werkwijzer_geo import schema as s
+from werkwijzer_geo.io import editing, storage
 
 
 @pytest.fixture

@@ -7,10 +7,12 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from werkwijzer_geo import charts, effects, storage
 from werkwijzer_geo import schema as s
+from werkwijzer_geo.analysis import effects
 from werkwijzer_geo.cli import main
 from werkwijzer_geo.demo import PLANTED_PATTERNS
+from werkwijzer_geo.io import storage
+from werkwijzer_geo.render import charts
 
 TZ = "Europe/Amsterdam"
 
@@ -32,7 +34,7 @@ HERE, FAR = (4.6770, 52.4930), (4.6810, 52.4930)
 def test_repeats_from_the_tree_match_every_pair_checked_one_by_one():
     import numpy as np
 
-    from werkwijzer_geo.aggregate import get_metric_xy
+    from werkwijzer_geo.analysis.aggregate import get_metric_xy
 
     rng = np.random.default_rng(3)
     rows = [(str(rng.choice(["litter", "graffiti"])),

@@ -11,8 +11,9 @@ from builders import Obs, make_observations
 from streamlit.testing.v1 import AppTest
 
 from werkwijzer_geo import schema as s
-from werkwijzer_geo import sessions, storage
+from werkwijzer_geo.analysis import sessions
 from werkwijzer_geo.cli import main
+from werkwijzer_geo.io import storage
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,7 +107,7 @@ def test_a_counters_file_gets_rounds_per_place_that_only_speak_for_that_place(tm
     assert sessions.store_derived_rounds(path, 20) == 18  # per place: 6 at A, 12 at B
     rounds = storage.read_layer(path, s.ROUNDS)
     assert rounds.geometry.notna().all() and rounds[s.NOTE].str.contains("per plek").all()
-    from werkwijzer_geo import patterns as p
+    from werkwijzer_geo.analysis import patterns as p
 
     report = p.build_report(storage.read_layers(path))
     adults = [x for x in report.patterns if x.group == "adults"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from werkwijzer_geo import evaluation as ev
+from werkwijzer_geo.analysis import evaluation as ev
 from werkwijzer_geo.cli import main
 
 

@@ -12,11 +12,12 @@ import pyogrio
 import pytest
 from PIL import Image
 
-from werkwijzer_geo import WerkwijzerError, editing, storage
-from werkwijzer_geo import export as ex
-from werkwijzer_geo import report as rp
+from werkwijzer_geo import WerkwijzerError
 from werkwijzer_geo import schema as s
 from werkwijzer_geo.cli import main
+from werkwijzer_geo.io import editing, storage
+from werkwijzer_geo.render import export as ex
+from werkwijzer_geo.render import report as rp
 from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
 FRIDAY_EVENING = TimeFilter(hours=HourRange(21, 2), weekdays=frozenset({4, 5}))

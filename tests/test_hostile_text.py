@@ -14,10 +14,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui
-from werkwijzer_geo import export as ex
-from werkwijzer_geo import maps, storage
 from werkwijzer_geo import schema as s
-from werkwijzer_geo.public import make_public_layers
+from werkwijzer_geo.analysis.public import make_public_layers
+from werkwijzer_geo.io import storage
+from werkwijzer_geo.render import export as ex
+from werkwijzer_geo.render import maps
 from werkwijzer_geo.timefilter import TimeFilter
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,12 +13,13 @@ import pyogrio
 import pytest
 from shapely.geometry import LineString, Point, Polygon
 
-from werkwijzer_geo import WerkwijzerError, storage
+from werkwijzer_geo import WerkwijzerError
 from werkwijzer_geo import schema as s
 from werkwijzer_geo.cli import main
 from werkwijzer_geo.demo import read_demo_boundary
-from werkwijzer_geo.importer import plan_import, run_import
-from werkwijzer_geo.mapping import ImportMapping
+from werkwijzer_geo.io import storage
+from werkwijzer_geo.io.importer import plan_import, run_import
+from werkwijzer_geo.io.mapping import ImportMapping
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"

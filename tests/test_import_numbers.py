@@ -6,10 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from werkwijzer_geo import WerkwijzerError, storage
+from werkwijzer_geo import WerkwijzerError
 from werkwijzer_geo import schema as s
-from werkwijzer_geo.importer import plan_import, run_import
-from werkwijzer_geo.parsing import to_numbers
+from werkwijzer_geo.io import storage
+from werkwijzer_geo.io.importer import plan_import, run_import
+from werkwijzer_geo.io.parsing import to_numbers
 
 
 @pytest.mark.parametrize(("cells", "dutch", "expected"), [

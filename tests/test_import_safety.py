@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from werkwijzer_geo import schema as s
-from werkwijzer_geo import storage
 from werkwijzer_geo.demo import read_demo_boundary
-from werkwijzer_geo.importer import plan_import, run_import
+from werkwijzer_geo.io import storage
+from werkwijzer_geo.io.importer import plan_import, run_import
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = ["tijdstip", "groep", "aantal", "activiteit", "lat", "lon", "notitie"]

@@ -5,9 +5,11 @@ import re
 import pytest
 from builders import Obs, make_observations
 
-from werkwijzer_geo import demo, maps, storage
+from werkwijzer_geo import demo
 from werkwijzer_geo import schema as s
-from werkwijzer_geo.aggregate import aggregate_to_grid
+from werkwijzer_geo.analysis.aggregate import aggregate_to_grid
+from werkwijzer_geo.io import storage
+from werkwijzer_geo.render import maps
 from werkwijzer_geo.timefilter import add_local_time
 from werkwijzer_geo.validate import make_empty_layer
 

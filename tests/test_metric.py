@@ -11,12 +11,13 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import Point, box
 
-from werkwijzer_geo import WerkwijzerError, storage
-from werkwijzer_geo import export as ex
+from werkwijzer_geo import WerkwijzerError
 from werkwijzer_geo import schema as s
-from werkwijzer_geo.aggregate import aggregate_to_grid
-from werkwijzer_geo.importer import plan_import
+from werkwijzer_geo.analysis.aggregate import aggregate_to_grid
+from werkwijzer_geo.io import storage
+from werkwijzer_geo.io.importer import plan_import
 from werkwijzer_geo.metric import choose_metric_crs
+from werkwijzer_geo.render import export as ex
 from werkwijzer_geo.timefilter import TimeFilter
 
 BOSTON = (-71.0589, 42.3601)

@@ -11,13 +11,14 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from werkwijzer_geo import WerkwijzerError, editing, storage
+from werkwijzer_geo import WerkwijzerError
 from werkwijzer_geo import schema as s
 from werkwijzer_geo.cli import main
 from werkwijzer_geo.demo import read_demo_boundary
-from werkwijzer_geo.importer import plan_import
-from werkwijzer_geo.mapping import ImportMapping
-from werkwijzer_geo.parsing import parse_dates, parse_instants
+from werkwijzer_geo.io import editing, storage
+from werkwijzer_geo.io.importer import plan_import
+from werkwijzer_geo.io.mapping import ImportMapping
+from werkwijzer_geo.io.parsing import parse_dates, parse_instants
 from werkwijzer_geo.validate import validate_layer
 
 EN_HEADER = "time,group,count,activity,lat,lon"

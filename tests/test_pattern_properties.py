@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_patterns import PLACES, _obs, _rounds
 
-from werkwijzer_geo import patterns as p
 from werkwijzer_geo import schema as s
-from werkwijzer_geo.placing import locate_places
+from werkwijzer_geo.analysis import patterns as p
+from werkwijzer_geo.analysis.placing import locate_places
 
 FIRST_DAY = dt.datetime(2026, 9, 4, 17, 0)  # a Friday (no night here crosses a DST change)
 LOOSE = p.PatternSettings(min_share=0.1, min_rounds=1, min_dates=1)

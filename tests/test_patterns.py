@@ -8,10 +8,11 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from werkwijzer_geo import demo, storage
-from werkwijzer_geo import patterns as p
+from werkwijzer_geo import demo
 from werkwijzer_geo import schema as s
-from werkwijzer_geo.placing import locate_places
+from werkwijzer_geo.analysis import patterns as p
+from werkwijzer_geo.analysis.placing import locate_places
+from werkwijzer_geo.io import storage
 
 TZ = "Europe/Amsterdam"
 SQUARE = box(4.676, 52.492, 4.678, 52.494)

@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from builders import Obs, make_observations
 
-from werkwijzer_geo import maps, storage
-from werkwijzer_geo import public as pub
 from werkwijzer_geo import schema as s
+from werkwijzer_geo.analysis import public as pub
+from werkwijzer_geo.io import storage
+from werkwijzer_geo.render import maps
 from werkwijzer_geo.timefilter import TimeFilter
 
 
@@ -119,8 +120,8 @@ def _numbers(cells) -> Counter:
 
 
 def test_no_difference_of_two_public_numbers_reveals_a_count_under_five(demo_path):
-    from werkwijzer_geo import scenes as sc
-    from werkwijzer_geo.selection import select_layers
+    from werkwijzer_geo.analysis.selection import select_layers
+    from werkwijzer_geo.render import scenes as sc
     from werkwijzer_geo.timefilter import HourRange
 
     layers = storage.read_layers(demo_path)

@@ -33,7 +33,7 @@ def test_open_to_a_network_only_counts_without_sign_in(address, sign_in, open_):
                                   "pages/presentatie.py"])
 def test_a_failing_page_says_so_in_dutch_without_details(monkeypatch, tmp_path, demo_path,
                                                           page):
-    from werkwijzer_geo import maps
+    from werkwijzer_geo.render import maps
 
     def broken(*args, **kwargs):
         raise RuntimeError("/root/geheim/pad.py regel 12")

@@ -8,7 +8,7 @@ from builders import Obs, make_observations
 from shapely.geometry import Point
 
 from werkwijzer_geo import schema as s
-from werkwijzer_geo.selection import (
+from werkwijzer_geo.analysis.selection import (
     describe_selection,
     get_round_slots,
     select_hangouts,
@@ -99,7 +99,7 @@ def test_hangouts_by_weekday_and_hour_window_past_midnight():
 
 
 def test_demo_friday_evening_selection_and_count_line(demo_path):
-    from werkwijzer_geo import storage
+    from werkwijzer_geo.io import storage
 
     layers = storage.read_layers(demo_path)
     selected = select_layers(layers, FRI_SAT_NIGHT)

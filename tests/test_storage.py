@@ -17,8 +17,9 @@ import pytest
 from builders import Obs, make_observations
 from geopandas.testing import assert_geodataframe_equal
 
-from werkwijzer_geo import WerkwijzerError, storage
+from werkwijzer_geo import WerkwijzerError
 from werkwijzer_geo import schema as s
+from werkwijzer_geo.io import storage
 from werkwijzer_geo.validate import validate_layer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,7 +138,8 @@ def test_processes_saving_at_once_keep_every_row(workspace):
 KILL_DURING_WRITE = textwrap.dedent("""
     import os, signal, sys
     import pyogrio
-    from werkwijzer_geo import storage, schema as s
+    from werkwijzer_geo import schema as s
+    from werkwijzer_geo.io import storage
     sys.path.insert(0, "tests")
     from builders import Obs, make_observations
 
@@ -175,7 +177,8 @@ def test_writer_waiting_too_long_gets_a_dutch_message(workspace, monkeypatch):
     with holder:
         # filelock is re-entrant within a process per lock object, so lock from a child.
         code = ("import sys; sys.path.insert(0, 'tests'); "
-                "from werkwijzer_geo import storage, schema as s; storage.LOCK_TIMEOUT_S = 0.2; "
+                "from werkwijzer_geo.io import storage; from werkwijzer_geo import schema as s; "
+                "storage.LOCK_TIMEOUT_S = 0.2; "
                 "from builders import Obs, make_observations; "
                 f"storage.append_rows({str(workspace)!r}, s.OBSERVATIONS, "
                 "make_observations([Obs()], start_id=None))")

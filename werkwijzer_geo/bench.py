@@ -14,10 +14,12 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from . import demo, maps, storage
+from . import demo
 from . import schema as s
-from .patterns import build_report
-from .selection import select_layers
+from .analysis.patterns import build_report
+from .analysis.selection import select_layers
+from .io import storage
+from .render import maps
 from .timefilter import HourRange, TimeFilter
 
 FRIDAY_EVENING = TimeFilter(hours=HourRange(21, 2), weekdays=frozenset({4, 5}))

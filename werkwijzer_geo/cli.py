@@ -13,18 +13,18 @@ import pyogrio
 
 from . import schema as s
 from ._errors import WerkwijzerError
+from .analysis.effects import measure_experiments
+from .analysis.patterns import NO_ROUNDS, PatternSettings, build_report
+from .analysis.selection import select_experiments
+from .analysis.sessions import store_derived_rounds
 from .demo import DEFAULT_SEED, create_demo_workspace
-from .effects import measure_experiments
-from .export import FORMATS, Snapshot, export_snapshot
-from .importer import plan_import, run_import
+from .io.importer import plan_import, run_import
+from .io.mapping import ImportMapping, parse_cli_mapping
+from .io.parsing import DATE_ORDERS
+from .io.quality import read_usable_layers
+from .io.storage import create_workspace
 from .logbook import LOG, configure_logging
-from .mapping import ImportMapping, parse_cli_mapping
-from .parsing import DATE_ORDERS
-from .patterns import NO_ROUNDS, PatternSettings, build_report
-from .quality import read_usable_layers
-from .selection import select_experiments
-from .sessions import store_derived_rounds
-from .storage import create_workspace
+from .render.export import FORMATS, Snapshot, export_snapshot
 from .timefilter import (
     TimeFilter,
 )
@@ -181,7 +181,7 @@ def _run_bench(args: argparse.Namespace) -> int:
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
-    from .evaluation import evaluate
+    from .analysis.evaluation import evaluate
 
     first, _, last = args.seeds.partition("-")
     seeds = tuple(range(int(first), int(last or first) + 1))

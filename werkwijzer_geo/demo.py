@@ -19,9 +19,10 @@ from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 
 from . import schema as s
-from .metric import RD_NEW
-from .scenes import DEMO_SCENES, write_scenes
-from .storage import WorkspaceInfo, create_workspace
+from .io.storage import WorkspaceInfo, create_workspace, localise_layer
+from .metric import RD_NEW, choose_metric_crs
+from .render.scenes import DEMO_SCENES, write_scenes
+from .validate import validate_layer
 
 BOUNDARY_FILE = Path(__file__).resolve().parent.parent / "data" / "oosterwijk_buurtgrens.geojson"
 DEMO_NAME = "Oosterwijk, Beverwijk (demo)"
@@ -544,6 +545,33 @@ def build_demo_layers(*, seed: int = DEFAULT_SEED, n_observations: int | None = 
         s.EVENTS: build_events(),
         s.STORIES: build_stories(),
     }
+
+
+def read_demo_layers(*, seed: int = DEFAULT_SEED) -> dict[str, gpd.GeoDataFrame]:
+    """The demo's layers as reading a workspace gives them (local hour, weekday and date,
+    metric coordinates), without writing one: for examples and quick checks.
+
+    Parameters
+    ----------
+    seed
+        Which demo neighbourhood; each seed is another twelve weeks.
+
+    Returns
+    -------
+    dict
+        Layer name -> GeoDataFrame, as `storage.read_layers` would return it.
+
+    Examples
+    --------
+    >>> layers = read_demo_layers(seed=3)
+    >>> int(layers["observations"]["local_hour"].max()) <= 23
+    True
+    """
+    layers = build_demo_layers(seed=seed)
+    crs = choose_metric_crs([layers[s.BOUNDARY]])
+    return {name: localise_layer(name, validate_layer(name, frame, max_messages=None), TZ,
+                                 metric_crs=crs)
+            for name, frame in layers.items()}
 
 
 def create_demo_workspace(path: str | Path, *, seed: int = DEFAULT_SEED,

@@ -21,7 +21,27 @@ ATTR = "metric_crs"  # frames read from a workspace carry their workspace's choi
 
 def choose_metric_crs(frames: Iterable[gpd.GeoSeries | gpd.GeoDataFrame]) -> str:
     """The metric CRS for the first of `frames` that has a place on the map (in EPSG:4326):
-    RD New when its middle lies in the Netherlands, else its UTM zone. RD New when none has."""
+    RD New when its middle lies in the Netherlands, else its UTM zone. RD New when none has.
+
+    Parameters
+    ----------
+    frames
+        Layers or geometries in EPSG:4326, most telling first (the boundary, then places).
+
+    Returns
+    -------
+    str
+        An EPSG code such as "EPSG:28992" (RD New) or "EPSG:32619" (UTM 19N).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> choose_metric_crs([gpd.GeoSeries([Point(4.677, 52.493)], crs="EPSG:4326")])
+    'EPSG:28992'
+    >>> choose_metric_crs([gpd.GeoSeries([Point(-71.06, 42.36)], crs="EPSG:4326")])
+    'EPSG:32619'
+    """
     for frame in frames:
         if frame is None or len(frame) == 0:
             continue

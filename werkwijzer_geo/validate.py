@@ -15,7 +15,7 @@ import shapely
 from . import _errors as pc
 from . import labels, schema
 from ._errors import ProblemCollector, WerkwijzerError
-from .parsing import DAY_FIRST, parse_dates
+from .io.parsing import DAY_FIRST, parse_dates
 from .schema import Column, Kind, Layer
 from .timefilter import parse_weekdays, to_weekday_codes
 

@@ -16,16 +16,18 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from . import __version__, labels, maps
-from . import schema as s
-from ._errors import WerkwijzerError
+from werkwijzer_geo import __version__, labels
+from werkwijzer_geo import schema as s
+from werkwijzer_geo._errors import WerkwijzerError
+from werkwijzer_geo.analysis.public import make_public_layers
+from werkwijzer_geo.analysis.selection import get_data_period, select_layers
+from werkwijzer_geo.io.quality import read_usable_layers
+from werkwijzer_geo.io.storage import get_workspace_info, read_table, write_table
+from werkwijzer_geo.logbook import LOG
+from werkwijzer_geo.timefilter import TimeFilter
+
+from . import maps
 from .assets import read_inline_assets
-from .logbook import LOG
-from .public import make_public_layers
-from .quality import read_usable_layers
-from .selection import get_data_period, select_layers
-from .storage import get_workspace_info, read_table, write_table
-from .timefilter import TimeFilter
 
 FORMATS = ("gpkg", "geojson", "csv", "png", "pdf", "html")
 EXPORT_LOG = "export_log"

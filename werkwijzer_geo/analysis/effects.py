@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import labels
-from . import schema as s
+from werkwijzer_geo import labels
+from werkwijzer_geo import schema as s
+from werkwijzer_geo.metric import get_metric_crs, to_degrees, to_metric
+
 from .aggregate import get_metric_xy
-from .metric import get_metric_crs, to_degrees, to_metric
 
 HOTSPOT_CELL_M = 50
 HOTSPOT_MIN_SPOTS = 3  # a 50 m cell with at least this many reports is a hotspot

@@ -22,14 +22,14 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from . import __version__, schema
-from ._errors import WerkwijzerError
-from .aggregate import add_metric_xy
-from .logbook import LOG
-from .metric import ATTR, choose_metric_crs
-from .schema import Kind
-from .timefilter import add_local_time
-from .validate import make_empty_layer, validate_layer
+from werkwijzer_geo import __version__, schema
+from werkwijzer_geo._errors import WerkwijzerError
+from werkwijzer_geo.analysis.aggregate import add_metric_xy
+from werkwijzer_geo.logbook import LOG
+from werkwijzer_geo.metric import ATTR, choose_metric_crs
+from werkwijzer_geo.schema import Kind
+from werkwijzer_geo.timefilter import add_local_time
+from werkwijzer_geo.validate import make_empty_layer, validate_layer
 
 INFO_TABLE = "workspace_info"
 SCHEMA_VERSION = "1"
@@ -212,6 +212,34 @@ def create_workspace(
     """Create a new workspace GeoPackage with every layer, empty unless given.
 
     Refuses to overwrite an existing file, so a team's data is never replaced.
+
+    Parameters
+    ----------
+    path
+        Where the GeoPackage goes; its folder is made when missing.
+    boundary
+        The neighbourhood's outline (one polygon); also decides the metric CRS.
+    tz
+        The workspace's time zone: local hours and weekdays are counted in it.
+    name
+        The neighbourhood's name, shown in the sidebar.
+    is_demo
+        Whether this is the demo neighbourhood.
+    layers
+        Rows to start with, per layer.
+
+    Returns
+    -------
+    WorkspaceInfo
+        What was stored in the workspace's information table.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> info = create_workspace(folder / "buurt.gpkg", tz="Europe/Amsterdam")
+    >>> info.tz, len(read_layer(folder / "buurt.gpkg", "observations"))
+    ('Europe/Amsterdam', 0)
     """
     path = Path(path)
     if path.exists():
@@ -339,6 +367,29 @@ def read_layer(path: str | os.PathLike, layer_name: str, *, tz: str | None = Non
 
     The local columns are added for the layer's time column (see `schema.Layer`). The rows
     all come from one saved version of the file, also while someone else saves.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+    layer_name
+        One of `schema.LAYER_NAMES`.
+    tz
+        Another zone to read instants in (default: the workspace's).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The layer's columns in EPSG:4326, plus `local_hour`, `local_weekday`,
+        `local_date` and, for point layers, `metric_x`/`metric_y`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> list(read_layer(path, "spots").columns)[:3]
+    ['id', 'kind', 'reported_at']
     """
     path = Path(path)
 
@@ -447,7 +498,39 @@ def append_rows(path: str | os.PathLike, layer_name: str, rows: gpd.GeoDataFrame
 
     Ids are taken inside the write lock, so two people saving at once both keep their
     rows. Only the new rows are validated and written (into a copy that is swapped in).
-    Returns the ids of the added rows.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+    layer_name
+        One of `schema.LAYER_NAMES`.
+    rows
+        New rows with the layer's columns; instants with a time zone.
+
+    Returns
+    -------
+    list of int
+        The ids of the added rows.
+
+    Raises
+    ------
+    WerkwijzerError
+        Every problem in the rows, each naming its row and column; nothing is saved.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import geopandas as gpd, pandas as pd
+    >>> from shapely.geometry import Point
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> rows = gpd.GeoDataFrame({
+    ...     "observed_at": [pd.Timestamp("2026-09-11 21:30", tz="Europe/Amsterdam")],
+    ...     "group": ["youth"], "count": [6], "activity": ["hanging_out"]},
+    ...     geometry=[Point(4.677, 52.493)], crs="EPSG:4326")
+    >>> append_rows(path, "observations", rows)
+    [1]
     """
     path = Path(path)
     get_workspace_info(path)

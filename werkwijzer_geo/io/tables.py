@@ -14,7 +14,7 @@ import pandas as pd
 import pyogrio
 from openpyxl.utils.exceptions import InvalidFileException
 
-from ._errors import WerkwijzerError
+from werkwijzer_geo._errors import WerkwijzerError
 
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx")
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg")

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import schema as s
-from .metric import ATTR, get_metric_crs, to_degrees, to_metric
+from werkwijzer_geo import schema as s
+from werkwijzer_geo.metric import ATTR, get_metric_crs, to_degrees, to_metric
 
 DEFAULT_CELL_M = 50
 

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import schema as s
+from werkwijzer_geo import schema as s
+
 from .aggregate import get_metric_xy
 
 CLUSTER_M = 30  # sightings closer than about this (through each other) are one place

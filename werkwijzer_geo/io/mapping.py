@@ -9,9 +9,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import labels
-from . import schema as s
-from ._errors import WerkwijzerError
+from werkwijzer_geo import labels
+from werkwijzer_geo import schema as s
+from werkwijzer_geo._errors import WerkwijzerError
+
 from .parsing import DATE_ORDERS
 
 # Coordinates are not layer columns but can be mapped like them.

@@ -11,11 +11,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import _errors as pc
-from . import labels
-from . import schema as s
-from ._errors import ProblemCollector, WerkwijzerError
-from .logbook import LOG
+from werkwijzer_geo import _errors as pc
+from werkwijzer_geo import labels
+from werkwijzer_geo import schema as s
+from werkwijzer_geo._errors import ProblemCollector, WerkwijzerError
+from werkwijzer_geo.logbook import LOG
+from werkwijzer_geo.metric import choose_metric_crs
+from werkwijzer_geo.schema import Kind
+from werkwijzer_geo.validate import validate_layer
+
 from .mapping import (
     COORDINATE_TARGETS,
     LAT,
@@ -29,7 +33,6 @@ from .mapping import (
     normalise_name,
     suggest_code,
 )
-from .metric import choose_metric_crs
 from .parsing import (
     is_blank,
     looks_like_rd,
@@ -39,7 +42,6 @@ from .parsing import (
     parse_instants,
     to_numbers,
 )
-from .schema import Kind
 from .storage import (
     append_rows,
     backup_workspace,
@@ -48,7 +50,6 @@ from .storage import (
     read_layer,
 )
 from .tables import SourceTable, read_source_table
-from .validate import validate_layer
 
 FAR_OUTSIDE_M = 1000.0
 MAX_LINES = 50

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import labels
+from werkwijzer_geo import labels
 
 UNKNOWN_COLOUR = "#d9d9d9"
 

@@ -15,21 +15,22 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from . import labels
-from . import patterns as pt
-from . import schema as s
-from ._errors import WerkwijzerError
-from .aggregate import aggregate_to_grid
-from .maps import AGGREGATE_ABOVE
-from .metric import RD_NEW, choose_for_layers
-from .public import (
+from werkwijzer_geo import labels
+from werkwijzer_geo import schema as s
+from werkwijzer_geo._errors import WerkwijzerError
+from werkwijzer_geo.analysis import patterns as pt
+from werkwijzer_geo.analysis.aggregate import aggregate_to_grid
+from werkwijzer_geo.analysis.public import (
     MIN_PUBLIC_COUNT,
     PUBLIC_CELL_M,
     get_public_week,
     keep_public_moments,
     make_public_layers,
 )
-from .selection import select_layers
+from werkwijzer_geo.analysis.selection import select_layers
+from werkwijzer_geo.metric import RD_NEW, choose_for_layers
+
+from .maps import AGGREGATE_ABOVE
 
 FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 FONT_BOLD = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans-Bold.ttf"

@@ -20,12 +20,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import labels
-from . import schema as s
-from .metric import choose_metric_crs, to_degrees, to_metric
+from werkwijzer_geo import labels
+from werkwijzer_geo import schema as s
+from werkwijzer_geo.io.storage import localise_layer
+from werkwijzer_geo.metric import choose_metric_crs, to_degrees, to_metric
+from werkwijzer_geo.timefilter import hours_between
+
 from .patterns import PatternSettings, build_report
-from .storage import localise_layer
-from .timefilter import hours_between
 
 HELD_OUT_SEEDS = tuple(range(100, 120))
 CENTRES = {"Beverwijk": (4.677, 52.493, "Europe/Amsterdam"),

@@ -19,9 +19,10 @@ import xyzservices.providers as xyz
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from . import labels
-from . import schema as s
-from .aggregate import DEFAULT_CELL_M, aggregate_to_grid
+from werkwijzer_geo import labels
+from werkwijzer_geo import schema as s
+from werkwijzer_geo.analysis.aggregate import DEFAULT_CELL_M, aggregate_to_grid
+
 from .assets import DEFAULT_URL_PREFIX, get_map_css, get_map_js
 
 # Above this many observations in a selection, the map shows grid cells, not points.
@@ -443,7 +444,7 @@ def build_public_groups(public: Mapping, visible: Iterable[str]) -> list[folium.
     if s.SPOTS in visible:
         add(s.SPOTS, _public_spot_features(public[s.SPOTS]))
     if s.OBSERVATIONS in visible:
-        from .public import PUBLIC_CELL_M
+        from werkwijzer_geo.analysis.public import PUBLIC_CELL_M
 
         add(s.OBSERVATIONS, build_grid_features(public["cells"], PUBLIC_CELL_M, public=True))
     return groups

@@ -7,12 +7,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import labels
-from . import schema as s
+from werkwijzer_geo import labels
+from werkwijzer_geo import schema as s
+from werkwijzer_geo.metric import to_degrees
+from werkwijzer_geo.timefilter import TimeFilter
+
 from .aggregate import aggregate_to_grid, get_metric_xy
-from .metric import to_degrees
 from .selection import select_layers
-from .timefilter import TimeFilter
 
 PUBLIC_CELL_M = 50  # never finer than this
 MIN_PUBLIC_COUNT = 5  # any group count below this in a cell is not shown
@@ -126,7 +127,30 @@ def count_story_themes(stories: pd.DataFrame) -> pd.Series:
 def make_public_layers(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFilter,
                        ) -> dict[str, gpd.GeoDataFrame | pd.Series]:
     """The public selection of a workspace under a filter: everything a residents' evening or a
-    public export may contain, and nothing else."""
+    public export may contain, and nothing else.
+
+    Parameters
+    ----------
+    layers
+        The workspace's layers.
+    time_filter
+        The scene's or export's hours, weekdays and dates.
+
+    Returns
+    -------
+    dict
+        "cells" (people per 50 m cell and group, from moments of 5 or more only), the
+        places and outline, hangouts as cells, spots and experiments without notes, and
+        "themes" (story themes with their counts); never a note, name or observer.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> from werkwijzer_geo.timefilter import TimeFilter
+    >>> public = make_public_layers(read_demo_layers(seed=3), TimeFilter())
+    >>> bool((public["cells"]["persons"] >= MIN_PUBLIC_COUNT).all())
+    True
+    """
     selected = select_layers(layers, time_filter)
     return {
         "cells": make_public_cells(selected[s.OBSERVATIONS]),

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import schema as s
-from ._errors import WerkwijzerError
-from .metric import choose_metric_crs
-from .storage import read_layer, rewrite_layer
+from werkwijzer_geo import schema as s
+from werkwijzer_geo._errors import WerkwijzerError
+from werkwijzer_geo.io.storage import read_layer, rewrite_layer
+from werkwijzer_geo.metric import choose_metric_crs
 
 DERIVED_NOTE = "Afgeleid uit waarnemingen"
 

@@ -13,10 +13,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import labels
-from . import schema as s
+from werkwijzer_geo import labels
+from werkwijzer_geo import schema as s
+from werkwijzer_geo.validate import find_outside_date_range
+
 from .storage import read_layers
-from .validate import find_outside_date_range
 
 
 @dataclass(frozen=True)

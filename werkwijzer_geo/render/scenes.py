@@ -8,13 +8,11 @@ from dataclasses import asdict, dataclass, fields
 
 import pandas as pd
 
-from . import labels
-from . import schema as s
-from ._errors import WerkwijzerError
-from .storage import read_table, write_table
-from .timefilter import (
-    TimeFilter,
-)
+from werkwijzer_geo import labels
+from werkwijzer_geo import schema as s
+from werkwijzer_geo._errors import WerkwijzerError
+from werkwijzer_geo.io.storage import read_table, write_table
+from werkwijzer_geo.timefilter import TimeFilter
 
 SCENES_TABLE = "scenes"
 SCENE_LAYERS = (s.OBSERVATIONS, s.HANGOUTS, s.SPOTS, s.EXPERIMENTS)

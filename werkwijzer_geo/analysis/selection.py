@@ -8,9 +8,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import labels
-from . import schema as s
-from .timefilter import TimeFilter, hours_between, parse_weekdays
+from werkwijzer_geo import labels
+from werkwijzer_geo import schema as s
+from werkwijzer_geo.timefilter import TimeFilter, hours_between, parse_weekdays
 
 
 def get_round_slots(rounds: pd.DataFrame) -> pd.DataFrame:
@@ -119,7 +119,29 @@ def select_experiments(experiments: gpd.GeoDataFrame, time_filter: TimeFilter,
 
 def select_layers(layers: Mapping[str, gpd.GeoDataFrame], time_filter: TimeFilter,
                   ) -> dict[str, gpd.GeoDataFrame]:
-    """Every layer through the time filter; outline and places are always kept."""
+    """Every layer through the time filter; outline and places are always kept.
+
+    Parameters
+    ----------
+    layers
+        Layers as `storage.read_layers` gives them (with local hour, weekday and date).
+    time_filter
+        Hours, weekdays and dates to keep.
+
+    Returns
+    -------
+    dict
+        The same layer names, each with only its rows in the filter.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> from werkwijzer_geo.timefilter import TimeFilter
+    >>> layers = read_demo_layers(seed=3)
+    >>> evening = select_layers(layers, TimeFilter.from_text(hours="21-2"))
+    >>> set(evening["observations"]["local_hour"]) <= {21, 22, 23, 0, 1}
+    True
+    """
     selectors = {
         s.OBSERVATIONS: select_timed,
         s.ROUNDS: select_rounds,

@@ -12,8 +12,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from . import schema as s
-from ._errors import WerkwijzerError
+from werkwijzer_geo import schema as s
+from werkwijzer_geo._errors import WerkwijzerError
+
 from .parsing import describe_dst_problem
 from .storage import append_rows, get_workspace_info, rewrite_layer
 

@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import labels
-from . import schema as s
-from .metric import choose_metric_crs
+from werkwijzer_geo import labels
+from werkwijzer_geo import schema as s
+from werkwijzer_geo.metric import choose_metric_crs
+from werkwijzer_geo.timefilter import TimeFilter, hours_between
+
 from .placing import PlaceIndex, locate_places
 from .selection import get_round_slots, select_timed
-from .timefilter import TimeFilter, hours_between
 
 # Rows of one round, place and group this close in time are one moment: their counts add up.
 SAME_MOMENT = pd.Timedelta(minutes=5)
@@ -787,7 +788,31 @@ def describe_not_observed(effort: pd.DataFrame, time_filter: TimeFilter) -> list
 
 def build_report(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFilter | None = None,
                  settings: PatternSettings = PatternSettings()) -> PatternReport:
-    """Effort, presence and every finding for the workspace's layers under the filter."""
+    """Effort, presence and every finding for the workspace's layers under the filter.
+
+    Parameters
+    ----------
+    layers
+        The workspace's layers as `storage.read_layers` gives them (at least rounds,
+        observations and places; hangouts when there are).
+    time_filter
+        Which hours, weekdays and dates count (default: everything).
+    settings
+        The thresholds for a pattern.
+
+    Returns
+    -------
+    PatternReport
+        Effort, patterns (strongest first), presence gaps, claims, the busiest hours and
+        the hours nobody looked; `to_dict()` gives the JSON of docs/patterns-json.md.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> report = build_report(read_demo_layers(seed=3))
+    >>> any(p.group == "youth" and p.place == "Europaplein" for p in report.patterns)
+    True
+    """
     time_filter = time_filter or TimeFilter()
     rounds, observations = layers[s.ROUNDS], layers[s.OBSERVATIONS]
     all_slots = get_covered_slots(rounds, time_filter)

@@ -1,0 +1,6 @@
+"""What the observations say: selections under a time filter, grids in metres, places,
+rounds derived from sessions, patterns read against effort, effects of experiments, the
+public (aggregated) view, and the evaluation of the pattern finder."""
+
+__all__ = ["aggregate", "effects", "evaluation", "patterns", "placing", "public", "selection",
+           "sessions"]
