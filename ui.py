@@ -182,12 +182,20 @@ def layer_label(name: str) -> str:
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^\"'])")
 
 
+# Markdown also links bare addresses (http://..., www...., name@host): an invisible word
+# joiner inside each keeps the text as typed and makes no link to someone else's site.
+_BARE_LINK = re.compile(r"(?i)(https?|ftp|mailto)(?=:)|(www)(?=\.)|(?<=[\w.+-])(@)(?=[\w-])")
+WORD_JOINER = "\u2060"
+
+
 def plain(text: object) -> str:
     """User text (or a sentence that holds some) made safe for any Streamlit element that
-    renders Markdown: shown literally, nothing fetched, nothing formatted."""
+    renders Markdown: shown literally, nothing fetched, nothing formatted, nothing linked."""
     if text is None:
         return ""
     value = str(text).replace("\x00", "")
+    value = _BARE_LINK.sub(lambda m: (m.group(1) or m.group(2) or "") + WORD_JOINER
+                           + (m.group(3) or ""), value)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", value).replace("\n", "  \n")
 
 

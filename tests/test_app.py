@@ -28,7 +28,8 @@ def _app(monkeypatch, db: Path | None, tmp_path: Path) -> AppTest:
 
 def _shown(markdown: str) -> str:
     """What a person reads of escaped Markdown (see ui.plain)."""
-    return re.sub(r"\\(.)", r"\1", markdown).replace("  \n", "\n")
+    text = re.sub(r"\\(.)", r"\1", markdown).replace("  \n", "\n")
+    return text.replace(ui.WORD_JOINER, "")
 
 
 def _assert_no_crash(at: AppTest) -> None:

@@ -122,9 +122,16 @@ def test_every_page_shows_hostile_text_literally(monkeypatch, tmp_path, hostile,
 def test_plain_shows_the_text_and_nothing_else():
     text = "![x](http://a/b.png) <img src=x> $x$ :red[y] **b** 1. `c` {{7*7}}\nregel"
     escaped = ui.plain(text)
-    assert re.sub(r"\\(.)", r"\1", escaped).replace("  \n", "\n") == text
+    assert re.sub(r"\\(.)", r"\1", escaped).replace("  \n", "\n").replace(
+        ui.WORD_JOINER, "") == text
     assert not re.search(r"(?<!\\)[<>\[\]()$*`!:{}]", escaped)  # each one escaped
     assert ui.plain("a\x00b") == "ab"
+    # Bare addresses stay as typed but are no link: http, www and e-mail are broken by an
+    # invisible word joiner where Markdown would start its autolink.
+    for bare in ("http://127.0.0.9/x", "HTTPS://127.0.0.9", "www.127.0.0.9.nl", "jan@evil.nl"):
+        escaped = ui.plain(f"zie {bare} nu")
+        assert ui.WORD_JOINER in escaped
+        assert re.sub(r"\\(.)", r"\1", escaped).replace(ui.WORD_JOINER, "") == f"zie {bare} nu"
 
 
 @pytest.mark.parametrize("mode", ["Een dag afspelen", "Voorbereiden"])
