@@ -284,6 +284,17 @@ def test_rd_new_coordinates_are_detected(workspace_copy, tmp_path):
                                                                                    abs=0.001)
 
 
+def test_rd_new_row_without_x_is_named_as_having_no_place(workspace_copy, tmp_path):
+    # pyproj turns a missing coordinate into infinity; the row must say it has no place.
+    text = _csv("11-09-2026 21:30;jongeren;6;rondhangen;106763;500841",
+                "11-09-2026 21:40;jongeren;6;rondhangen;;500841",
+                header="tijdstip;groep;aantal;activiteit;x;y")
+    with pytest.raises(WerkwijzerError) as caught:
+        plan_import(workspace_copy, _write(tmp_path, "rd.csv", text), s.OBSERVATIONS)
+    (line,) = caught.value.problems
+    assert line.startswith("Rij 3, kolom 'geometry'") and "ontbreekt" in line
+
+
 def test_kobo_export_with_field_latitude_and_longitude(workspace_copy, tmp_path):
     text = ("start;groep;aantal;activiteit;_plek_latitude;_plek_longitude;_uuid\n"
             "2026-09-11T21:30:00.000+02:00;youth;6;hanging_out;52.493;4.677;a1b2\n")

@@ -134,14 +134,48 @@ ATTRIBUTION_CBS = "Buurtgrens: CBS/Kadaster, wijk- en buurtkaart 2024"
 
 
 def format_date(value) -> str:
-    """Dutch date text, dd-mm-jjjj; empty for a missing value."""
+    """Dutch date text, dd-mm-jjjj; empty for a missing value.
+
+    Parameters
+    ----------
+    value
+        A date, datetime or pandas Timestamp; None or NaT for none.
+
+    Returns
+    -------
+    str
+        'dd-mm-jjjj' (years before 1000 keep their zeros), or "".
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> format_date(dt.date(2026, 9, 4)), format_date(None)
+    ('04-09-2026', '')
+    """
     if value is None or value != value:
         return ""
     return f"{value.day:02d}-{value.month:02d}-{value.year:04d}"  # strftime drops year zeros
 
 
 def format_datetime(value) -> str:
-    """Dutch date and 24-hour time, with the weekday: 'vr 12-09-2026 21:30'."""
+    """Dutch date and 24-hour time, with the weekday: 'vr 12-09-2026 21:30'.
+
+    Parameters
+    ----------
+    value
+        A datetime or Timestamp, already in the zone to show; None or NaT for none.
+
+    Returns
+    -------
+    str
+        Short weekday, dd-mm-jjjj and uu:mm, or "".
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> format_datetime(dt.datetime(2026, 9, 12, 21, 30))
+    'za 12-09-2026 21:30'
+    """
     if value is None or value != value:
         return ""
     return f"{WEEKDAY_SHORT[value.weekday()]} {value.strftime('%d-%m-%Y %H:%M')}"
@@ -150,15 +184,25 @@ def format_datetime(value) -> str:
 def format_number(value: float, decimals: int | None = None) -> str:
     """A number the Dutch way: a point between thousands, a comma before decimals.
 
-    Whole numbers get no decimals unless `decimals` is given: `format_number(1234567)` is
-    '1.234.567', `format_number(2.25, 1)` is '2,2' (rounded half to even, as Python does).
+    Parameters
+    ----------
+    value
+        The number.
+    decimals
+        Decimals to show; default none for a whole number and one otherwise (rounded half
+        to even, as Python does).
+
+    Returns
+    -------
+    str
+        The number as Dutch text.
 
     Examples
     --------
     >>> format_number(9007199254740992)
     '9.007.199.254.740.992'
-    >>> format_number(0.5, 1)
-    '0,5'
+    >>> format_number(0.5, 1), format_number(1234.5)
+    ('0,5', '1.234,5')
     """
     if decimals is None:
         decimals = 0 if float(value).is_integer() else 1
@@ -167,15 +211,42 @@ def format_number(value: float, decimals: int | None = None) -> str:
 
 
 def format_hours(start_hour: int, end_hour: int) -> str:
-    """An hour window as text, '21:00-02:00'."""
+    """An hour window as text, '21:00-02:00'.
+
+    Parameters
+    ----------
+    start_hour, end_hour
+        Clock hours; `end_hour` may be 24 or smaller than `start_hour` (past midnight).
+
+    Returns
+    -------
+    str
+        'uu:00-uu:00'.
+
+    Examples
+    --------
+    >>> format_hours(21, 2), format_hours(9, 24)
+    ('21:00-02:00', '09:00-00:00')
+    """
     return f"{start_hour % 24:02d}:00-{end_hour % 24:02d}:00"
 
 
 def format_weekdays(weekdays, *, long: bool = False, sentence: bool = False) -> str:
     """Weekdays (numbers, 0 = Monday, or codes such as 'fri') in Dutch, in week order.
 
-    Short names by default ('vr, za'); `long` writes them out and joins the last with 'en'
-    ('vrijdag en zaterdag'); `sentence` starts with a capital, to open a sentence.
+    Parameters
+    ----------
+    weekdays
+        Weekday numbers or codes, in any order.
+    long
+        Write them out and join the last with 'en' ('vrijdag en zaterdag').
+    sentence
+        Start with a capital, to open a sentence.
+
+    Returns
+    -------
+    str
+        Short names by default: 'vr, za'.
 
     Examples
     --------
@@ -213,7 +284,27 @@ _KIND_LABELS_BY_LAYER = {
 
 
 def get_code_labels(layer_name: str, column_name: str) -> dict:
-    """Code -> Dutch label for a coded column of a layer (empty when not coded)."""
+    """Code -> Dutch label for a coded column of a layer (empty when not coded).
+
+    Parameters
+    ----------
+    layer_name
+        The layer: `kind` means another list per layer (spots, places, events).
+    column_name
+        The column.
+
+    Returns
+    -------
+    dict
+        Code -> Dutch label, in the order of `schema`'s codes.
+
+    Examples
+    --------
+    >>> get_code_labels("spots", "kind")["litter"]
+    'Zwerfvuil'
+    >>> get_code_labels("observations", "note")
+    {}
+    """
     if column_name == "kind":
         return dict(_KIND_LABELS_BY_LAYER.get(layer_name, {}))
     return dict(_CODE_LABELS_BY_COLUMN.get(column_name, {}))

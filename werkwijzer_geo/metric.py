@@ -61,13 +61,50 @@ def choose_metric_crs(frames: Iterable[gpd.GeoSeries | gpd.GeoDataFrame]) -> str
 
 
 def get_metric_crs(frame: gpd.GeoSeries | gpd.GeoDataFrame) -> str:
-    """The metric CRS of a frame: its workspace's (when read from one), else its own."""
+    """The metric CRS of a frame: its workspace's (when read from one), else its own.
+
+    Parameters
+    ----------
+    frame
+        A layer or geometries in EPSG:4326.
+
+    Returns
+    -------
+    str
+        An EPSG code in metres.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> get_metric_crs(gpd.GeoSeries([Point(-122.38, 47.67)], crs="EPSG:4326"))
+    'EPSG:32610'
+    """
     return frame.attrs.get(ATTR) or choose_metric_crs([frame])
 
 
 def choose_for_layers(layers: dict) -> str:
     """One metric CRS for a set of layers: the workspace's, else from the boundary, places,
-    then the point layers."""
+    then the point layers.
+
+    Parameters
+    ----------
+    layers
+        Layer name -> GeoDataFrame, as read from a workspace.
+
+    Returns
+    -------
+    str
+        An EPSG code in metres.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> choose_for_layers({"places": gpd.GeoDataFrame(
+    ...     geometry=[Point(4.677, 52.493)], crs="EPSG:4326")})
+    'EPSG:28992'
+    """
     for frame in layers.values():
         if getattr(frame, "attrs", {}).get(ATTR):
             return frame.attrs[ATTR]
@@ -81,10 +118,48 @@ def _transformer(source: str, target: str) -> Transformer:
 
 
 def to_metric(lon: np.ndarray, lat: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
-    """Degrees (EPSG:4326) to metres in `crs`."""
+    """Degrees (EPSG:4326) to metres in `crs`.
+
+    Parameters
+    ----------
+    lon, lat
+        Longitudes and latitudes.
+    crs
+        The metric CRS (see `choose_metric_crs`).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        x and y in metres.
+
+    Examples
+    --------
+    >>> x, y = to_metric([4.677], [52.493], RD_NEW)
+    >>> round(float(x[0])), round(float(y[0]))
+    (106767, 500825)
+    """
     return _transformer(s.STORAGE_CRS, crs).transform(lon, lat)
 
 
 def to_degrees(x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
-    """Metres in `crs` to longitude and latitude (EPSG:4326)."""
+    """Metres in `crs` to longitude and latitude (EPSG:4326).
+
+    Parameters
+    ----------
+    x, y
+        Coordinates in metres.
+    crs
+        Their CRS.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Longitudes and latitudes.
+
+    Examples
+    --------
+    >>> lon, lat = to_degrees([155000.0], [463000.0], RD_NEW)  # Amersfoort, RD's origin
+    >>> round(float(lon[0]), 3), round(float(lat[0]), 3)
+    (5.387, 52.155)
+    """
     return _transformer(crs, s.STORAGE_CRS).transform(x, y)

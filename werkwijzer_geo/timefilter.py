@@ -58,6 +58,16 @@ def hours_between(start: int, end: int) -> list[int]:
     """The clock hours from `start` up to (not including) `end`, past midnight when `end` is
     smaller; the whole day when they are the same hour.
 
+    Parameters
+    ----------
+    start, end
+        Clock hours (end may be 24 or more, as in the sidebar's 06:00-06:00 day).
+
+    Returns
+    -------
+    list of int
+        The hours 0-23 in order from `start`.
+
     Examples
     --------
     >>> hours_between(21, 2)
@@ -69,7 +79,28 @@ def hours_between(start: int, end: int) -> list[int]:
 
 
 def parse_hours(text: str) -> HourRange:
-    """Parse '21-2' or '21:00-02:00' into an HourRange."""
+    """Parse '21-2' or '21:00-02:00' into an HourRange.
+
+    Parameters
+    ----------
+    text
+        From-to in whole hours.
+
+    Returns
+    -------
+    HourRange
+        The range; 21-2 runs past midnight.
+
+    Raises
+    ------
+    WerkwijzerError
+        In Dutch, when the text is not two whole hours.
+
+    Examples
+    --------
+    >>> parse_hours("21:00-02:00").get_hours()
+    [21, 22, 23, 0, 1]
+    """
     parts = text.replace(" ", "").split("-")
     try:
         start, end = (int(part.split(":")[0]) for part in parts)
@@ -81,7 +112,28 @@ def parse_hours(text: str) -> HourRange:
 
 
 def parse_weekdays(text: str) -> frozenset[int]:
-    """Parse 'fri,sat' (English or Dutch short names) into weekday numbers, 0 = Monday."""
+    """Parse 'fri,sat' (English or Dutch short names) into weekday numbers, 0 = Monday.
+
+    Parameters
+    ----------
+    text
+        Names separated by commas (or semicolons), any case.
+
+    Returns
+    -------
+    frozenset of int
+        The weekdays.
+
+    Raises
+    ------
+    WerkwijzerError
+        Naming every word that is no weekday.
+
+    Examples
+    --------
+    >>> sorted(parse_weekdays("vr, ZA"))
+    [4, 5]
+    """
     names = {code: day for day, code in enumerate(labels.WEEKDAY_CODES)}
     names.update({short: day for day, short in enumerate(labels.WEEKDAY_SHORT)})
     days = set()
@@ -104,7 +156,23 @@ def parse_weekdays(text: str) -> frozenset[int]:
 
 
 def to_weekday_codes(days: frozenset[int] | set[int]) -> str:
-    """Weekday numbers as the stored text, 'fri,sat'."""
+    """Weekday numbers as the stored text, 'fri,sat'.
+
+    Parameters
+    ----------
+    days
+        Weekday numbers, 0 = Monday, in any order.
+
+    Returns
+    -------
+    str
+        Codes in week order, separated by commas.
+
+    Examples
+    --------
+    >>> to_weekday_codes({5, 4})
+    'fri,sat'
+    """
     return ",".join(labels.WEEKDAY_CODES[day] for day in sorted(days))
 
 
@@ -181,7 +249,30 @@ class TimeFilter:
 
 
 def add_local_time(frame: pd.DataFrame, column: str, tz: str) -> pd.DataFrame:
-    """Return a copy with the instant `column` in zone `tz` and its local hour, weekday, date."""
+    """Return a copy with the instant `column` in zone `tz` and its local hour, weekday, date.
+
+    Parameters
+    ----------
+    frame
+        A table with an instant column (any zone, or UTC).
+    column
+        That column's name.
+    tz
+        The zone to count hours and weekdays in.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy, `column` in `tz`, with `local_hour`, `local_weekday` (0 = Monday) and
+        `local_date`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"at": [pd.Timestamp("2026-09-11 19:30", tz="UTC")]})
+    >>> add_local_time(frame, "at", "Europe/Amsterdam")["local_hour"].tolist()
+    [21]
+    """
     result = frame.copy()
     local = pd.to_datetime(result[column], utc=True).dt.tz_convert(tz)
     result[column] = local
@@ -192,7 +283,30 @@ def add_local_time(frame: pd.DataFrame, column: str, tz: str) -> pd.DataFrame:
 
 
 def parse_date(text: str, *, what: str) -> dt.date:
-    """Parse YYYY-MM-DD or dd-mm-jjjj into a date, with a Dutch error naming `what`."""
+    """Parse YYYY-MM-DD or dd-mm-jjjj into a date, with a Dutch error naming `what`.
+
+    Parameters
+    ----------
+    text
+        The date as typed.
+    what
+        How the field is called in the error ('--from', 'Van').
+
+    Returns
+    -------
+    datetime.date
+        The date.
+
+    Raises
+    ------
+    WerkwijzerError
+        When the text is no existing date in either spelling.
+
+    Examples
+    --------
+    >>> parse_date("05-06-2026", what="Van")
+    datetime.date(2026, 6, 5)
+    """
     for pattern in ("%Y-%m-%d", "%d-%m-%Y"):
         try:
             return dt.datetime.strptime(text.strip(), pattern).date()

@@ -45,7 +45,23 @@ _TO_WGS84 = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True)
 
 
 def is_blank(value: object) -> bool:
-    """Empty cell: None, NaN, NaT or only spaces."""
+    """Empty cell: None, NaN, NaT or only spaces.
+
+    Parameters
+    ----------
+    value
+        A cell as a file gave it.
+
+    Returns
+    -------
+    bool
+        Whether the cell holds nothing.
+
+    Examples
+    --------
+    >>> is_blank("  "), is_blank(float("nan")), is_blank("0")
+    (True, True, False)
+    """
     if value is None:
         return True
     if isinstance(value, str):
@@ -84,6 +100,30 @@ def to_numbers(values: pd.Series, *, dutch: bool = True, grouping: bool = True,
     '1.000,5'); when none does, from the file (Dutch: comma, '1.000' is a thousand; other
     files: a '1.000' could be one or a thousand and is a problem, never a guess). With
     `grouping` off (coordinates) a point or comma is always the decimal mark.
+
+    Parameters
+    ----------
+    values
+        The column's cells.
+    dutch
+        Whether the file is Dutch (see `importer.looks_dutch`).
+    grouping
+        Whether thousands separators can occur (counts: yes; coordinates: no).
+
+    Returns
+    -------
+    tuple
+        The numbers (float, NaN where blank or unreadable) and a list of (position, Dutch
+        text) problems.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> numbers, problems = to_numbers(pd.Series(["1.000", "2,5", ""]))
+    >>> numbers.tolist()[:2], problems
+    ([1000.0, 2.5], [])
+    >>> to_numbers(pd.Series(["1.000"]), dutch=False)[1][0][0]
+    0
     """
     text = values.map(lambda v: None if is_blank(v) else str(v).strip())
     problems: list[Problem] = []
@@ -151,6 +191,30 @@ def decide_date_order(cells: pd.Series, *, dutch: bool, order: str | None = None
     date fits both ways is read day-first when the file is Dutch (`dutch`); otherwise it is
     a problem that asks for the choice. `order` (DAY_FIRST or MONTH_FIRST) is that choice:
     cells that contradict it become problems where they are read.
+
+    Parameters
+    ----------
+    cells
+        The column's text cells.
+    dutch
+        Whether the file is Dutch.
+    order
+        The person's choice, DAY_FIRST or MONTH_FIRST, or None to decide from the cells.
+
+    Returns
+    -------
+    tuple
+        The order to read in, and (position, Dutch text) problems (empty when decided).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> decide_date_order(pd.Series(["05/06/2026", "05/13/2026"]), dutch=False)
+    ('mm-dd-jjjj', [])
+    >>> decide_date_order(pd.Series(["05-06-2026"]), dutch=True)
+    ('dd-mm-jjjj', [])
+    >>> decide_date_order(pd.Series(["05/06/2026"]), dutch=False)[1][0][0]
+    0
     """
     if order is not None:
         if order not in DATE_ORDERS:
@@ -211,6 +275,30 @@ def parse_instants(values: pd.Series, tz: str, *, dutch: bool = True,
     whole column (`decide_date_order`, with `dutch` and `order`). A local time that does not
     exist (the spring-forward gap) or exists twice (the autumn overlap) is a problem, not a
     guess.
+
+    Parameters
+    ----------
+    values
+        The column's cells (text, datetimes or Excel serials).
+    tz
+        The zone of times written without an offset.
+    dutch, order
+        See `decide_date_order`.
+
+    Returns
+    -------
+    tuple
+        The moments (datetime64[ms, UTC], NaT where blank or unreadable) and a list of
+        (position, Dutch text) problems.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> moments, problems = parse_instants(pd.Series(["11-09-2026 21:30"]), "Europe/Amsterdam")
+    >>> str(moments.iloc[0]), problems
+    ('2026-09-11 19:30:00+00:00', [])
+    >>> parse_instants(pd.Series(["29-03-2026 02:30"]), "Europe/Amsterdam")[1][0][1][:14]
+    'bestaat niet i'
     """
     values = values.reset_index(drop=True)
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ms, UTC]")
@@ -270,7 +358,28 @@ def describe_dst_problem(naive: pd.Timestamp, tz: str, *,
                          overlap_advice: str = "Voeg +02:00 (zomertijd) of +01:00 (wintertijd) "
                                                "toe") -> str:
     """Why a wall-clock time cannot be placed in `tz` (the spring gap or the autumn overlap),
-    with what to do about it."""
+    with what to do about it.
+
+    Parameters
+    ----------
+    naive
+        The wall-clock time, without zone.
+    tz
+        The zone it was meant in.
+    gap_advice, overlap_advice
+        What to tell the person for each case.
+
+    Returns
+    -------
+    str
+        A Dutch sentence part.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> describe_dst_problem(pd.Timestamp("2026-10-25 02:30"), "Europe/Amsterdam")[:24]
+    'komt twee keer voor in E'
+    """
     if pd.isna(pd.Timestamp(naive).tz_localize(tz, ambiguous=True, nonexistent="NaT")):
         return f"bestaat niet in {tz}: de klok sprong toen een uur vooruit. {gap_advice}"
     return f"komt twee keer voor in {tz} (de klok ging een uur terug). {overlap_advice}"
@@ -279,7 +388,28 @@ def describe_dst_problem(naive: pd.Timestamp, tz: str, *,
 def parse_dates(values: pd.Series, *, dutch: bool = True, order: str | None = None,
                 ) -> tuple[pd.Series, list[Problem]]:
     """Calendar dates from cells: ISO, dd-mm-jjjj (or mm-dd-jjjj, decided for the whole
-    column as in `parse_instants`), Excel date cells and serial numbers."""
+    column as in `parse_instants`), Excel date cells and serial numbers.
+
+    Parameters
+    ----------
+    values
+        The column's cells.
+    dutch, order
+        See `decide_date_order`.
+
+    Returns
+    -------
+    tuple
+        The dates (datetime64[ms], NaT where blank or unreadable) and a list of
+        (position, Dutch text) problems.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> dates, problems = parse_dates(pd.Series(["05-06-2026", "2026-06-07", "46000"]))
+    >>> [str(d.date()) for d in dates], problems
+    (['2026-06-05', '2026-06-07', '2025-12-09'], [])
+    """
     values = values.reset_index(drop=True)
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ms]")
     problems: list[Problem] = []
@@ -313,7 +443,25 @@ def parse_dates(values: pd.Series, *, dutch: bool = True, order: str | None = No
 
 
 def parse_geolocation(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """KoboToolbox `_geolocation` cells, '[52.49, 4.67]' or '52.49 4.67 0 5', into lat and lon."""
+    """KoboToolbox `_geolocation` cells, '[52.49, 4.67]' or '52.49 4.67 0 5', into lat and lon.
+
+    Parameters
+    ----------
+    values
+        The cells.
+
+    Returns
+    -------
+    tuple of pandas.Series
+        Latitudes and longitudes (NaN where a cell holds no two numbers).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lat, lon = parse_geolocation(pd.Series(["[52.49, 4.67]", "52.5 4.6 0 5"]))
+    >>> lat.tolist(), lon.tolist()
+    ([52.49, 52.5], [4.67, 4.6])
+    """
     lat, lon = [], []
     for value in values:
         numbers = re.findall(r"-?\d+(?:\.\d+)?", "" if is_blank(value) else str(value))
@@ -323,7 +471,24 @@ def parse_geolocation(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def looks_like_rd(x: np.ndarray, y: np.ndarray) -> bool:
-    """Whether coordinates are RD New metres rather than degrees (most of them)."""
+    """Whether coordinates are RD New metres rather than degrees (most of them).
+
+    Parameters
+    ----------
+    x, y
+        The two coordinate columns as numbers.
+
+    Returns
+    -------
+    bool
+        True when most pairs lie in RD New's range for the Netherlands.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> looks_like_rd(np.array([104056.0]), np.array([500007.0]))
+    True
+    """
     valid = ~(np.isnan(x) | np.isnan(y))
     if not valid.any():
         return False
@@ -332,10 +497,30 @@ def looks_like_rd(x: np.ndarray, y: np.ndarray) -> bool:
 
 
 def make_points(x: np.ndarray, y: np.ndarray, *, rd: bool) -> np.ndarray:
-    """Points in WGS84 from lon/lat degrees or RD New metres; missing where either is."""
+    """Points in WGS84 from lon/lat degrees or RD New metres; missing where either is.
+
+    Parameters
+    ----------
+    x, y
+        Longitude and latitude, or RD x and y.
+    rd
+        Whether they are RD New metres.
+
+    Returns
+    -------
+    numpy.ndarray
+        shapely Points in EPSG:4326 (None where a coordinate is missing).
+
+    Examples
+    --------
+    >>> points = make_points([155000.0, float("nan")], [463000.0, 1.0], rd=True)
+    >>> round(points[0].x, 3), points[1] is None
+    (5.387, True)
+    """
+    # Missing before projecting: pyproj turns a NaN into infinity, a point nowhere.
+    missing = ~(np.isfinite(np.asarray(x, dtype=float)) & np.isfinite(np.asarray(y, dtype=float)))
     if rd:
         x, y = _TO_WGS84.transform(x, y)
     points = shapely.points(x, y)
-    missing = np.isnan(np.asarray(x, dtype=float)) | np.isnan(np.asarray(y, dtype=float))
     points[missing] = None
     return points
