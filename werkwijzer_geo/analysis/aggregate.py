@@ -16,7 +16,28 @@ DEFAULT_CELL_M = 50
 
 def add_metric_xy(points: gpd.GeoDataFrame, crs: str | None = None) -> gpd.GeoDataFrame:
     """Return a copy with the points' metric coordinates in `metric_x` and `metric_y`, in
-    `crs` (default: the frame's own, see `metric.get_metric_crs`), remembered in its attrs."""
+    `crs` (default: the frame's own, see `metric.get_metric_crs`), remembered in its attrs.
+
+    Parameters
+    ----------
+    points
+        A point layer in EPSG:4326.
+    crs
+        The metric CRS to use.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy with `metric_x`, `metric_y` (NaN where a row has no point).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> frame = add_metric_xy(gpd.GeoDataFrame(geometry=[Point(4.677, 52.493)], crs="EPSG:4326"))
+    >>> round(float(frame["metric_x"].iloc[0])), frame.attrs["metric_crs"]
+    (106767, 'EPSG:28992')
+    """
     crs = crs or get_metric_crs(points)
     result = points.copy()
     x, y = to_metric(shapely.get_x(points.geometry.to_numpy()),
@@ -28,7 +49,27 @@ def add_metric_xy(points: gpd.GeoDataFrame, crs: str | None = None) -> gpd.GeoDa
 
 def get_metric_xy(points: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, str]:
     """Metric coordinates of points and their CRS: from `add_metric_xy` when loaded with
-    them, else computed."""
+    them, else computed.
+
+    Parameters
+    ----------
+    points
+        A point layer in EPSG:4326.
+
+    Returns
+    -------
+    tuple
+        x and y in metres (numpy arrays) and the CRS they are in.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> x, y, crs = get_metric_xy(gpd.GeoDataFrame(geometry=[Point(-71.06, 42.36)],
+    ...                                            crs="EPSG:4326"))
+    >>> crs, round(float(x[0]))
+    ('EPSG:32619', 330357)
+    """
     crs = points.attrs.get(ATTR)
     if crs and s.METRIC_X in points.columns:
         return points[s.METRIC_X].to_numpy(), points[s.METRIC_Y].to_numpy(), crs

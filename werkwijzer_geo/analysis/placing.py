@@ -114,6 +114,33 @@ def locate_places(observations: gpd.GeoDataFrame, places: gpd.GeoDataFrame,
     drawn place, then the hangout area, it lies in; else the group of sightings within
     about CLUSTER_M metres of each other, named after the nearest drawn place ("bij
     Europaplein (40 m noord)") or by its coordinates.
+
+    Parameters
+    ----------
+    observations
+        The observations layer (all of it: a filter must not move a place).
+    places
+        Drawn places (polygons with a name).
+    hangouts
+        Hangouts; those drawn as an area are places too.
+
+    Returns
+    -------
+    PlaceIndex
+        `names`: the place of each observation (same index); `locations`: per place its
+        (lat, lon), a drawn area's inner point or the middle of the sightings.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> sightings = gpd.GeoDataFrame({"place": [None, None, None]}, geometry=[
+    ...     Point(4.6770, 52.4930), Point(4.6772, 52.4931), Point(4.6900, 52.4990)],
+    ...     crs="EPSG:4326")
+    >>> no_places = gpd.GeoDataFrame({"name": []}, geometry=[], crs="EPSG:4326")
+    >>> index = locate_places(sightings, no_places)
+    >>> index.names.iloc[0] == index.names.iloc[1] != index.names.iloc[2]
+    True
     """
     names = pd.Series([None] * len(observations), index=observations.index, dtype=object)
     locations: dict[str, tuple[float, float]] = {}

@@ -34,6 +34,36 @@ def derive_rounds(observations: gpd.GeoDataFrame, gap_minutes: int) -> gpd.GeoDa
     When most sightings name their place (a counter's file: one count at one location at a
     time), sessions are found per place, and each round gets the area it looked at (around
     that session's sightings), so it says nothing about places it did not look at.
+
+    Parameters
+    ----------
+    observations
+        The observations layer.
+    gap_minutes
+        A pause longer than this starts a new round (at least 1).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        `started_at`, `ended_at` (whole clock hours around the session), `observers`,
+        `note` (starting with DERIVED_NOTE) and the area, or no geometry.
+
+    Raises
+    ------
+    WerkwijzerError
+        When there is nothing to derive from, or the pause is under a minute.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd
+    >>> from shapely.geometry import Point
+    >>> moments = pd.to_datetime(["2026-09-11 21:10", "2026-09-11 21:40",
+    ...                           "2026-09-12 10:05"]).tz_localize("Europe/Amsterdam")
+    >>> sightings = gpd.GeoDataFrame({"observed_at": moments, "place": [None] * 3},
+    ...                              geometry=[Point(4.677, 52.493)] * 3, crs="EPSG:4326")
+    >>> rounds = derive_rounds(sightings, 60)
+    >>> [str(t.tz_convert("Europe/Amsterdam").time()) for t in rounds["started_at"]]
+    ['21:00:00', '10:00:00']
     """
     if gap_minutes < 1:
         raise WerkwijzerError("De pauze tussen twee rondes is minstens 1 minuut.")
@@ -80,7 +110,32 @@ def _area_around(points: list, crs: str) -> shapely.Polygon | None:
 
 def store_derived_rounds(path: str | os.PathLike, gap_minutes: int) -> int:
     """Derive rounds from the workspace's observations and save them, in place of rounds
-    derived before (rounds the team recorded stay). Returns how many were stored."""
+    derived before (rounds the team recorded stay).
+
+    Parameters
+    ----------
+    path
+        The workspace.
+    gap_minutes
+        See `derive_rounds`.
+
+    Returns
+    -------
+    int
+        How many rounds were stored.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from werkwijzer_geo.demo import create_demo_workspace
+    >>> from werkwijzer_geo.io.storage import read_layer
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "demo.gpkg"
+    >>> _ = create_demo_workspace(path)
+    >>> recorded = len(read_layer(path, "rounds"))
+    >>> made = store_derived_rounds(path, 30)
+    >>> len(read_layer(path, "rounds")) == recorded + made
+    True
+    """
     derived = derive_rounds(read_layer(path, s.OBSERVATIONS), gap_minutes)
 
     def replace(rounds: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

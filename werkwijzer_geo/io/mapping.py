@@ -103,7 +103,23 @@ _EXTRA_CODE_ALIASES = {
 
 
 def normalise_name(name: str) -> str:
-    """Column names compared loosely: lower case, no accents, no spaces or punctuation."""
+    """Column names compared loosely: lower case, no accents, no spaces or punctuation.
+
+    Parameters
+    ----------
+    name
+        A column name or cell value.
+
+    Returns
+    -------
+    str
+        Only a-z and 0-9.
+
+    Examples
+    --------
+    >>> normalise_name("Activiteit (wat?)"), normalise_name("Één")
+    ('activiteitwat', 'een')
+    """
     text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
@@ -111,6 +127,18 @@ def normalise_name(name: str) -> str:
 def suggest_code(layer_name: str, column: str, value: object) -> str | None:
     """The code a misspelt value most likely means ('rondhangne' -> 'hanging_out'), or None
     when nothing is close.
+
+    Parameters
+    ----------
+    layer_name, column
+        The coded column.
+    value
+        The value a file had.
+
+    Returns
+    -------
+    str or None
+        The nearest code among the codes, their Dutch labels and known words.
 
     Examples
     --------
@@ -126,7 +154,24 @@ def suggest_code(layer_name: str, column: str, value: object) -> str | None:
 
 
 def get_code_aliases(layer_name: str, column: str) -> dict[str, str]:
-    """Known words for each code of a column: the code, its Dutch label, common synonyms."""
+    """Known words for each code of a column: the code, its Dutch label, common synonyms.
+
+    Parameters
+    ----------
+    layer_name, column
+        The coded column.
+
+    Returns
+    -------
+    dict
+        Normalised word (see `normalise_name`) -> code.
+
+    Examples
+    --------
+    >>> aliases = get_code_aliases("observations", "activity")
+    >>> aliases["chillen"], aliases["rondhangen"], aliases["hangingout"]
+    ('hanging_out', 'hanging_out', 'hanging_out')
+    """
     label_map = labels.get_code_labels(layer_name, column)
     aliases = {}
     for code, label in label_map.items():
@@ -224,7 +269,29 @@ class ImportMapping:
 
 
 def parse_cli_mapping(maps: list[str], values: list[str], defaults: list[str]) -> ImportMapping:
-    """`--map TARGET=SOURCE`, `--values COLUMN:SOURCE_VALUE=CODE`, `--default COLUMN=VALUE`."""
+    """`--map TARGET=SOURCE`, `--values COLUMN:SOURCE_VALUE=CODE`, `--default COLUMN=VALUE`.
+
+    Parameters
+    ----------
+    maps, values, defaults
+        The options as given, each a list of strings.
+
+    Returns
+    -------
+    ImportMapping
+        The mapping they describe.
+
+    Raises
+    ------
+    WerkwijzerError
+        One line per option that does not have its form.
+
+    Examples
+    --------
+    >>> mapping = parse_cli_mapping(["observed_at=Tijd"], ['group:"hang"=youth'], ["count=1"])
+    >>> mapping.columns, mapping.values, mapping.defaults
+    ({'observed_at': 'Tijd'}, {'group': {'hang': 'youth'}}, {'count': '1'})
+    """
     problems = []
     mapping = ImportMapping()
     for item in maps:
@@ -254,7 +321,27 @@ def parse_cli_mapping(maps: list[str], values: list[str], defaults: list[str]) -
 
 
 def find_personal_columns(layer_name: str, source_columns: list[str]) -> list[str]:
-    """File columns that look meant for people's names, addresses or contact details."""
+    """File columns that look meant for people's names, addresses or contact details.
+
+    Parameters
+    ----------
+    layer_name
+        The target layer: on places and projects `naam` is a place's name, not a person's.
+    source_columns
+        The file's column names.
+
+    Returns
+    -------
+    list of str
+        The columns to refuse.
+
+    Examples
+    --------
+    >>> find_personal_columns("observations", ["Tijd", "Naam", "E-mail"])
+    ['Naam', 'E-mail']
+    >>> find_personal_columns("places", ["Naam"])
+    []
+    """
     personal = {normalise_name(name) for name in PERSONAL_COLUMNS}
     if layer_name in _NAMED_LAYERS:
         personal -= {"naam", "name"}
@@ -262,7 +349,25 @@ def find_personal_columns(layer_name: str, source_columns: list[str]) -> list[st
 
 
 def auto_map_columns(layer_name: str, source_columns: list[str]) -> dict[str, str]:
-    """Match file columns to layer columns (and coordinates) by Dutch and English aliases."""
+    """Match file columns to layer columns (and coordinates) by Dutch and English aliases.
+
+    Parameters
+    ----------
+    layer_name
+        The target layer.
+    source_columns
+        The file's column names.
+
+    Returns
+    -------
+    dict
+        Layer column (or lat, lon, x, y) -> file column.
+
+    Examples
+    --------
+    >>> auto_map_columns("observations", ["Tijdstip", "Groep", "Aantal", "lat", "lon"])
+    {'observed_at': 'Tijdstip', 'group': 'Groep', 'count': 'Aantal', 'lat': 'lat', 'lon': 'lon'}
+    """
     layer = s.get_layer(layer_name)
     by_name = {normalise_name(column): column for column in source_columns}
     targets = [*layer.column_names, *COORDINATE_TARGETS]

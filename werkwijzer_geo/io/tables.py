@@ -59,7 +59,35 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def read_csv_table(path: Path) -> SourceTable:
-    """A CSV with comma, semicolon or tab; UTF-8 with or without BOM, or cp1252."""
+    """A CSV with comma, semicolon or tab; UTF-8 with or without BOM, or cp1252.
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    SourceTable
+        Text cells as written, the row numbers a spreadsheet shows (first data row 2),
+        encoding and delimiter.
+
+    Raises
+    ------
+    WerkwijzerError
+        For an empty file, unreadable characters, a row with more cells than the header, or a
+        cell over MAX_CELL_CHARS.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
+    >>> lines = ["tijd;groep", "21:30;jongeren", "", "22:00;ouderen"]
+    >>> _ = path.write_text(chr(10).join(lines), encoding="cp1252")
+    >>> table = read_csv_table(path)
+    >>> table.delimiter, table.row_numbers.tolist(), table.frame["groep"].tolist()
+    (';', [2, 4], ['jongeren', 'ouderen'])
+    """
     text, encoding = _decode(path.read_bytes(), path.name)
     if not text.strip():
         raise WerkwijzerError(f"{path.name}: het bestand is leeg.")
@@ -105,7 +133,34 @@ def _unique_names(header: list[str]) -> list[str]:
 
 
 def read_xlsx_table(path: Path, *, sheet: str | None = None) -> SourceTable:
-    """The first (or named) sheet of an Excel workbook; dates stay dates, serials stay numbers."""
+    """The first (or named) sheet of an Excel workbook; dates stay dates, serials stay numbers.
+
+    Parameters
+    ----------
+    path
+        The workbook (checked to be a zip that does not unpack past MAX_XLSX_UNPACKED_MB).
+    sheet
+        The sheet's name; default the first.
+
+    Returns
+    -------
+    SourceTable
+        The cells as Excel holds them, with spreadsheet row numbers.
+
+    Raises
+    ------
+    WerkwijzerError
+        When the file is no workbook, too large unpacked, the sheet is missing or empty.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, openpyxl
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.xlsx"
+    >>> book = openpyxl.Workbook(); book.active.append(["groep"]); book.active.append(["jongeren"])
+    >>> book.save(path)
+    >>> read_xlsx_table(path).frame["groep"].tolist()
+    ['jongeren']
+    """
     _check_xlsx_container(path)
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl",
@@ -144,7 +199,31 @@ def _check_xlsx_container(path: Path) -> None:
 
 
 def list_source_layers(path: Path) -> list[str]:
-    """The layers in a GeoPackage (or the one layer of a GeoJSON file)."""
+    """The layers in a GeoPackage (or the one layer of a GeoJSON file).
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    list of str
+        Layer names.
+
+    Raises
+    ------
+    WerkwijzerError
+        When GDAL cannot read the file as a map file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.geojson"
+    >>> _ = path.write_text('{"type": "FeatureCollection", "features": []}')
+    >>> list_source_layers(path)
+    ['a']
+    """
     try:
         return [str(row[0]) for row in pyogrio.list_layers(path)]
     except pyogrio.errors.DataSourceError as error:
@@ -152,7 +231,37 @@ def list_source_layers(path: Path) -> list[str]:
 
 
 def read_vector_table(path: Path, *, layer: str | None = None) -> SourceTable:
-    """A GeoJSON or GeoPackage layer: attributes plus geometry (reprojected to WGS84 later)."""
+    """A GeoJSON or GeoPackage layer: attributes plus geometry (reprojected to WGS84 later).
+
+    Parameters
+    ----------
+    path
+        The file.
+    layer
+        The layer's name; needed when the file has several.
+
+    Returns
+    -------
+    SourceTable
+        Attributes as objects, the geometry (EPSG:4326 assumed when the file names no CRS)
+        and row numbers from 1.
+
+    Raises
+    ------
+    WerkwijzerError
+        When the file has several layers and none was chosen, or cannot be read.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, json
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.geojson"
+    >>> _ = path.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+    ...     "type": "Feature", "properties": {"naam": "Plein"},
+    ...     "geometry": {"type": "Point", "coordinates": [4.677, 52.493]}}]}))
+    >>> table = read_vector_table(path)
+    >>> table.frame["naam"].tolist(), table.geometry.iloc[0].x
+    (['Plein'], 4.677)
+    """
     layers = list_source_layers(path)
     if layer is None and len(layers) > 1:
         raise WerkwijzerError(f"{path.name} heeft {len(layers)} lagen: {', '.join(layers)}. "
@@ -174,7 +283,34 @@ def read_vector_table(path: Path, *, layer: str | None = None) -> SourceTable:
 
 def read_source_table(path: str | Path, *, sheet: str | None = None,
                       layer: str | None = None) -> SourceTable:
-    """Read any supported file by its suffix."""
+    """Read any supported file by its suffix.
+
+    Parameters
+    ----------
+    path
+        A .csv, .txt, .xlsx, .geojson, .json or .gpkg file of at most MAX_FILE_MB.
+    sheet
+        For a workbook: the sheet.
+    layer
+        For a GeoPackage: the layer.
+
+    Returns
+    -------
+    SourceTable
+        The file's rows as they came.
+
+    Raises
+    ------
+    WerkwijzerError
+        When the file is missing, too large, of another type or unreadable.
+
+    Examples
+    --------
+    >>> read_source_table("geen-bestand.csv")
+    Traceback (most recent call last):
+    ...
+    werkwijzer_geo._errors.WerkwijzerError: Bestand geen-bestand.csv bestaat niet.
+    """
     path = Path(path)
     if not path.exists():
         raise WerkwijzerError(f"Bestand {path} bestaat niet.")
