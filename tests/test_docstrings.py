@@ -37,7 +37,7 @@ def _public_functions_without_parameters_section() -> list[str]:
 
 # Every public function gets numpydoc (Parameters, Returns, an Example); until all have it,
 # the number without may only go down. Lower this when you add some.
-FUNCTIONS_WITHOUT_NUMPYDOC = 132
+FUNCTIONS_WITHOUT_NUMPYDOC = 107
 
 
 def test_numpydoc_only_grows():

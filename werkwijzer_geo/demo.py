@@ -7,6 +7,7 @@ analysis can be checked against what the demo was built with.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -567,6 +568,12 @@ def read_demo_layers(*, seed: int = DEFAULT_SEED) -> dict[str, gpd.GeoDataFrame]
     >>> int(layers["observations"]["local_hour"].max()) <= 23
     True
     """
+    return {name: frame.copy() for name, frame in _read_demo_layers(seed).items()}
+
+
+@functools.lru_cache(maxsize=2)
+def _read_demo_layers(seed: int) -> dict[str, gpd.GeoDataFrame]:
+    # Cached: every docstring example starts from it; callers get copies.
     layers = build_demo_layers(seed=seed)
     crs = choose_metric_crs([layers[s.BOUNDARY]])
     return {name: localise_layer(name, validate_layer(name, frame, max_messages=None), TZ,

@@ -29,8 +29,29 @@ def find_hotspots(spots: gpd.GeoDataFrame, *, cell_m: float = HOTSPOT_CELL_M,
     """Cells of `cell_m` metres (in the metric CRS) with at least `min_spots` reports, most
     first.
 
-    Columns: cell_x, cell_y (metric corner), lat, lon (cell centre), spots, open, one column per
-    kind, and `repeats` (reports within 25 m and 28 days of an earlier one of the same kind).
+    Parameters
+    ----------
+    spots
+        The spots layer (or a selection).
+    cell_m
+        The cell size in metres.
+    min_spots
+        The fewest reports a hotspot has.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: cell_x, cell_y (metric corner), lat, lon (cell centre), spots, open, one
+        column per kind, and `repeats` (reports within 25 m and 28 days of an earlier one of
+        the same kind).
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> hotspots = find_hotspots(read_demo_layers(seed=3)["spots"])
+    >>> counts = hotspots["spots"]
+    >>> bool((counts >= HOTSPOT_MIN_SPOTS).all()), counts.is_monotonic_decreasing
+    (True, True)
     """
     if spots.empty:
         return pd.DataFrame(columns=["cell_x", "cell_y", "lat", "lon", "spots", "open",
@@ -57,8 +78,26 @@ def find_hotspots(spots: gpd.GeoDataFrame, *, cell_m: float = HOTSPOT_CELL_M,
 def mark_repeats(spots: gpd.GeoDataFrame) -> pd.Series:
     """Whether each report follows an earlier one of the same kind within 25 m and 28 days.
 
-    Pairs within 25 m come from an STRtree query (`dwithin` in the metric CRS), so a year
-    of reports takes milliseconds instead of a pass over every earlier report per report.
+    Pairs within 25 m come from an STRtree query (`dwithin` in the metric CRS), so a year of
+    reports takes milliseconds instead of a pass over every earlier report per report.
+
+    Parameters
+    ----------
+    spots
+        The spots layer (or a selection).
+
+    Returns
+    -------
+    pandas.Series
+        True for a repeat, with the spots' index.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> spots = read_demo_layers(seed=3)["spots"]
+    >>> repeats = mark_repeats(spots)
+    >>> repeats.index.equals(spots.index), bool(repeats.iloc[0])
+    (True, False)
     """
     repeat = pd.Series(False, index=spots.index)
     if spots.empty:
@@ -77,7 +116,25 @@ def mark_repeats(spots: gpd.GeoDataFrame) -> pd.Series:
 
 
 def summarise_resolution(spots: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Per kind: reports, still open, resolved, median days to resolve."""
+    """Per kind: reports, still open, resolved, median days to resolve.
+
+    Parameters
+    ----------
+    spots
+        The spots layer (or a selection).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by kind: reports, open, resolved, median_days.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> summary = summarise_resolution(read_demo_layers(seed=3)["spots"])
+    >>> bool((summary["reports"] == summary["open"] + summary["resolved"]).all())
+    True
+    """
     days = (spots[s.RESOLVED_AT] - spots[s.REPORTED_AT]).dt.total_seconds() / 86400
     frame = pd.DataFrame({s.KIND: spots[s.KIND], "open": spots[s.RESOLVED_AT].isna(),
                           "days": days})
@@ -90,7 +147,25 @@ def summarise_resolution(spots: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def get_weekly_trend(spots: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Reports per week (rows: Monday of the week) and kind (columns)."""
+    """Reports per week (rows: Monday of the week) and kind (columns).
+
+    Parameters
+    ----------
+    spots
+        The spots layer (or a selection).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Counts, 0 where a week had none of a kind.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> trend = get_weekly_trend(read_demo_layers(seed=3)["spots"])
+    >>> {day.weekday() for day in trend.index}
+    {0}
+    """
     if spots.empty:
         return pd.DataFrame()
     week = spots[s.LOCAL_DATE] - pd.to_timedelta(spots[s.LOCAL_DATE].dt.day_of_week, unit="D")
@@ -165,7 +240,31 @@ def measure_experiment(experiment: pd.Series, observations: gpd.GeoDataFrame,
                        rounds: gpd.GeoDataFrame, spots: gpd.GeoDataFrame,
                        ) -> ExperimentEffect:
     """Compare before and during (and after) inside `radius_m` with the rest of the
-    neighbourhood, normalised by the rounds in each period."""
+    neighbourhood, normalised by the rounds in each period.
+
+    Parameters
+    ----------
+    experiment
+        One row of the experiments layer.
+    observations, rounds, spots
+        The workspace's layers.
+
+    Returns
+    -------
+    ExperimentEffect
+        Periods, rounds per period, per group people per round inside and elsewhere with a
+        verdict, reports per week inside, and a Dutch sentence ("te weinig rondes om iets te
+        zeggen" when fewer than EFFECT_MIN_ROUNDS fell before or during).
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> effect = measure_experiment(layers["experiments"].iloc[0], layers["observations"],
+    ...                             layers["rounds"], layers["spots"])
+    >>> effect.rounds_before >= EFFECT_MIN_ROUNDS, effect.verdict.startswith(effect.name)
+    (True, True)
+    """
     start = pd.Timestamp(experiment[s.START_DATE])
     last_data = rounds[s.LOCAL_DATE].max() if len(rounds) else start
     first_data = rounds[s.LOCAL_DATE].min() if len(rounds) else start
@@ -260,7 +359,29 @@ def _experiment_sentence(name: str, radius: float, effects: list[GroupEffect], e
 def measure_experiments(experiments: gpd.GeoDataFrame, observations: gpd.GeoDataFrame,
                         rounds: gpd.GeoDataFrame, spots: gpd.GeoDataFrame,
                         ) -> list[ExperimentEffect]:
-    """`measure_experiment` for each experiment or action that has started."""
+    """`measure_experiment` for each experiment or action that has started.
+
+    Parameters
+    ----------
+    experiments
+        The experiments layer (or a selection).
+    observations, rounds, spots
+        The workspace's layers.
+
+    Returns
+    -------
+    list of ExperimentEffect
+        One per experiment that started (planned ones are left out).
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> effects = measure_experiments(layers["experiments"], layers["observations"],
+    ...                               layers["rounds"], layers["spots"])
+    >>> len(effects) >= 1
+    True
+    """
     today = rounds[s.LOCAL_DATE].max() if len(rounds) else None
     return [measure_experiment(row, observations, rounds, spots)
             for _, row in experiments.iterrows()

@@ -27,10 +27,31 @@ def keep_public_moments(observations: gpd.GeoDataFrame, *, cell_m: float = PUBLI
     cell, one group, one local date and one clock hour, and it is kept only when it holds at
     least `min_count` people.
 
-    Every public number (a scene, an hour of a played-back day, the week chart, an export)
-    is a sum over whole moments: filters cut on dates, weekdays and whole hours, never
-    inside one. So each public number is a sum of kept moments of 5 or more, and no
-    difference between two of them can contain a moment that was left out.
+    Every public number (a scene, an hour of a played-back day, the week chart, an export) is
+    a sum over whole moments: filters cut on dates, weekdays and whole hours, never inside
+    one. So each public number is a sum of counts of `min_count` or more, and no difference
+    of two of them can single out a smaller group.
+
+    Parameters
+    ----------
+    observations
+        The observations layer (or a selection of it).
+    cell_m
+        The public cell size in metres (in the metric CRS).
+    min_count
+        The fewest people a moment may show.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The rows of those moments.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> observations = read_demo_layers(seed=3)["observations"]
+    >>> 0 < len(keep_public_moments(observations)) < len(observations)
+    True
     """
     if observations.empty:
         return observations
@@ -50,7 +71,27 @@ def make_public_cells(observations: gpd.GeoDataFrame, *, cell_m: float = PUBLIC_
                       min_count: int = MIN_PUBLIC_COUNT) -> gpd.GeoDataFrame:
     """People per 50 m cell and group, counted only from moments of `min_count` or more
     people (see `keep_public_moments`), so no published number holds a hidden one and none
-    can be found by subtracting shown numbers."""
+    can be found by subtracting shown numbers.
+
+    Parameters
+    ----------
+    observations
+        The observations layer (or a selection of it).
+    cell_m, min_count
+        See `keep_public_moments`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per cell and group: `group`, `persons` and the cell's square.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> cells = make_public_cells(read_demo_layers(seed=3)["observations"])
+    >>> bool((cells["persons"] >= MIN_PUBLIC_COUNT).all())
+    True
+    """
     if cell_m < PUBLIC_CELL_M:
         raise ValueError(f"public cells are at least {PUBLIC_CELL_M} m")
     cells = aggregate_to_grid(keep_public_moments(observations, cell_m=cell_m,
@@ -70,8 +111,28 @@ def make_public_cells(observations: gpd.GeoDataFrame, *, cell_m: float = PUBLIC_
 
 def make_public_hangouts(hangouts: gpd.GeoDataFrame, *, cell_m: float = PUBLIC_CELL_M,
                          min_count: int = MIN_PUBLIC_COUNT) -> gpd.GeoDataFrame:
-    """Hangouts as cells: group, days and hours, summed size; names and notes never shown
-    (a name is typed by the team and may name a person), cells under `min_count` hidden."""
+    """Hangouts as cells: group, days and hours, summed size; names and notes never shown (a
+    name is typed by the team and may name a person), cells under `min_count` hidden.
+
+    Parameters
+    ----------
+    hangouts
+        The hangouts layer (or a selection).
+    cell_m, min_count
+        See `keep_public_moments`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per cell, group, days and hours, without `name` or `note`.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> public = make_public_hangouts(read_demo_layers(seed=3)["hangouts"])
+    >>> "name" in public.columns or "note" in public.columns
+    False
+    """
     if hangouts.empty:
         return gpd.GeoDataFrame(columns=[s.GROUP, s.WEEKDAYS, s.START_HOUR, s.END_HOUR,
                                          s.SIZE], geometry=[], crs=s.STORAGE_CRS)
@@ -94,7 +155,24 @@ def make_public_hangouts(hangouts: gpd.GeoDataFrame, *, cell_m: float = PUBLIC_C
 
 
 def make_public_spots(spots: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Litter and graffiti: kind, severity, the dates (no times) and whether still open."""
+    """Litter and graffiti: kind, severity, the dates (no times) and whether still open.
+
+    Parameters
+    ----------
+    spots
+        The spots layer (or a selection).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Without notes and without times of day.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> "note" in make_public_spots(read_demo_layers(seed=3)["spots"]).columns
+    False
+    """
     public = gpd.GeoDataFrame({
         s.KIND: spots[s.KIND].to_numpy(),
         s.SEVERITY: spots[s.SEVERITY].to_numpy(),
@@ -106,20 +184,72 @@ def make_public_spots(spots: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def make_public_experiments(experiments: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Experiments and actions by name, kind, object, period and status; no goal, evaluation
-    or owner text (free text, and an owner may be a person)."""
+    or owner text (free text, and an owner may be a person).
+
+    Parameters
+    ----------
+    experiments
+        The experiments layer (or a selection).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Without `goal`, `evaluation` and `owner`.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> public = make_public_experiments(read_demo_layers(seed=3)["experiments"])
+    >>> {"goal", "evaluation", "owner"} & set(public.columns)
+    set()
+    """
     keep = [s.ID, s.NAME, s.STEP, s.OBJECT, s.START_DATE, s.END_DATE, s.STATUS, s.RADIUS_M]
     return gpd.GeoDataFrame(experiments[keep].copy(), geometry=experiments.geometry.to_numpy(),
                             crs=s.STORAGE_CRS)
 
 
 def make_public_places(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Places with their names and kinds, without notes."""
+    """Places with their names and kinds, without notes.
+
+    Parameters
+    ----------
+    places
+        The places layer.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        `name`, `kind` and the outline.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> "Europaplein" in make_public_places(read_demo_layers(seed=3)["places"])["name"].tolist()
+    True
+    """
     return gpd.GeoDataFrame(places[[s.ID, s.NAME, s.KIND]].copy(),
                             geometry=places.geometry.to_numpy(), crs=s.STORAGE_CRS)
 
 
 def count_story_themes(stories: pd.DataFrame) -> pd.Series:
-    """Stories only as themes: how often each theme was heard (no text, no source, no date)."""
+    """Stories only as themes: how often each theme was heard (no text, no source, no date).
+
+    Parameters
+    ----------
+    stories
+        The stories layer (or a selection); `themes` holds comma-separated themes.
+
+    Returns
+    -------
+    pandas.Series
+        Theme -> count, most heard first.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> count_story_themes(pd.DataFrame({"themes": ["veiligheid, afval", "afval"]})).to_dict()
+    {'afval': 2, 'veiligheid': 1}
+    """
     themes = stories[s.THEMES].dropna().str.split(",").explode().str.strip()
     return themes[themes != ""].value_counts()
 
@@ -166,7 +296,27 @@ def make_public_layers(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFil
 def get_public_week(observations: gpd.GeoDataFrame, *, group: str | None = None,
                     ) -> pd.DataFrame:
     """People seen per weekday (rows, Monday first) and hour (columns), added up over the
-    selection, from public moments only; NaN where nothing may be shown."""
+    selection, from public moments only; NaN where nothing may be shown.
+
+    Parameters
+    ----------
+    observations
+        The observations layer (or a selection).
+    group
+        Only this group; default all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        7 x 24.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> week = get_public_week(read_demo_layers(seed=3)["observations"], group="youth")
+    >>> week.shape, bool(week.loc[4, 22] >= MIN_PUBLIC_COUNT)
+    ((7, 24), True)
+    """
     kept = keep_public_moments(observations)
     if group is not None:
         kept = kept[kept[s.GROUP] == group]
@@ -181,7 +331,24 @@ DAYTIME = range(6, 18)
 
 def describe_public_effort(rounds: gpd.GeoDataFrame) -> str:
     """When the team looked, only as coarse as residents may know it: how many rounds began
-    in the daytime (06-18 uur) and how many in the evening or night."""
+    in the daytime (06-18 uur) and how many in the evening or night.
+
+    Parameters
+    ----------
+    rounds
+        The rounds layer (or a selection).
+
+    Returns
+    -------
+    str
+        One Dutch sentence.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> describe_public_effort(read_demo_layers(seed=3)["rounds"])[:25]
+    'Het buurtteam liep 80 ron'
+    """
     if rounds.empty:
         return "Het buurtteam liep in deze periode geen rondes."
     daytime = int(rounds[s.LOCAL_HOUR].isin(DAYTIME).sum())
@@ -191,7 +358,24 @@ def describe_public_effort(rounds: gpd.GeoDataFrame) -> str:
 
 
 def describe_public(public: dict) -> str:
-    """A line for residents: how many people in the shown cells (hidden counts excluded)."""
+    """A line for residents: how many people in the shown cells (hidden counts excluded).
+
+    Parameters
+    ----------
+    public
+        What `make_public_layers` returned.
+
+    Returns
+    -------
+    str
+        Dutch sentences, the count with thousands separated by points.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> describe_public({"cells": gpd.GeoDataFrame({"persons": [1200, 34]})})[:40]
+    '1.234 mensen gezien in de getoonde vakke'
+    """
     persons = int(public["cells"]["persons"].sum()) if len(public["cells"]) else 0
     shown = labels.format_number(persons)
     return (f"{shown} mensen gezien in de getoonde vakken van {PUBLIC_CELL_M} m (opgeteld). "

@@ -16,7 +16,22 @@ from werkwijzer_geo.timefilter import TimeFilter, hours_between, parse_weekdays
 def get_round_slots(rounds: pd.DataFrame) -> pd.DataFrame:
     """One row per round and local clock hour it covered (at least 15 minutes of it).
 
-    Columns: round id, local_date (of that hour), local_weekday, local_hour.
+    Parameters
+    ----------
+    rounds
+        The rounds layer (a running round, without an end, counts one hour).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: round id, local_date (of that hour), local_weekday, local_hour.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> slots = get_round_slots(read_demo_layers(seed=3)["rounds"])
+    >>> sorted(slots.columns)
+    ['local_date', 'local_hour', 'local_weekday', 'round_id']
     """
     if rounds.empty:
         return pd.DataFrame({s.ROUND_ID: pd.Series([], dtype="Int64"),
@@ -47,7 +62,28 @@ def get_round_slots(rounds: pd.DataFrame) -> pd.DataFrame:
 
 
 def select_timed(frame: pd.DataFrame, time_filter: TimeFilter) -> pd.DataFrame:
-    """Rows whose local moment (hour, weekday, date) passes the filter."""
+    """Rows whose local moment (hour, weekday, date) passes the filter.
+
+    Parameters
+    ----------
+    frame
+        A table with `local_hour`, `local_weekday` and `local_date`.
+    time_filter
+        The filter.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows that pass (same type as `frame`).
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> observations = read_demo_layers(seed=3)["observations"]
+    >>> friday = select_timed(observations, TimeFilter.from_text(weekdays="fri"))
+    >>> friday["local_weekday"].unique().tolist()
+    [4]
+    """
     if time_filter.is_everything() or frame.empty:
         return frame
     keep = time_filter.matches(frame[s.LOCAL_HOUR].to_numpy(dtype=int),
@@ -57,7 +93,27 @@ def select_timed(frame: pd.DataFrame, time_filter: TimeFilter) -> pd.DataFrame:
 
 
 def select_rounds(rounds: gpd.GeoDataFrame, time_filter: TimeFilter) -> gpd.GeoDataFrame:
-    """Rounds that covered at least one hour the filter lets through."""
+    """Rounds that covered at least one hour the filter lets through.
+
+    Parameters
+    ----------
+    rounds
+        The rounds layer.
+    time_filter
+        The filter.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Those rounds.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> rounds = read_demo_layers(seed=3)["rounds"]
+    >>> 0 < len(select_rounds(rounds, TimeFilter.from_text(hours="21-2"))) < len(rounds)
+    True
+    """
     if time_filter.is_everything() or rounds.empty:
         return rounds
     slots = select_timed(get_round_slots(rounds), time_filter)
@@ -66,7 +122,27 @@ def select_rounds(rounds: gpd.GeoDataFrame, time_filter: TimeFilter) -> gpd.GeoD
 
 def select_spots(spots: gpd.GeoDataFrame, time_filter: TimeFilter) -> gpd.GeoDataFrame:
     """Spots that were open at some moment of the date range (hours and days do not apply:
-    litter found in the morning was dropped at some other hour)."""
+    litter found in the morning was dropped at some other hour).
+
+    Parameters
+    ----------
+    spots
+        The spots layer.
+    time_filter
+        The filter; only its dates count.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Spots reported before the range ended and not resolved before it began.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> spots = read_demo_layers(seed=3)["spots"]
+    >>> len(select_spots(spots, TimeFilter.from_text(hours="3-4"))) == len(spots)
+    True
+    """
     keep = np.ones(len(spots), dtype=bool)
     if time_filter.date_to is not None:
         keep &= (spots[s.LOCAL_DATE] <= pd.Timestamp(time_filter.date_to)).to_numpy(dtype=bool)
@@ -87,7 +163,27 @@ def _dates_overlap(first: pd.Series, last: pd.Series, time_filter: TimeFilter) -
 
 
 def select_hangouts(hangouts: gpd.GeoDataFrame, time_filter: TimeFilter) -> gpd.GeoDataFrame:
-    """Hangouts in use on a chosen weekday, in a chosen hour, within the date range."""
+    """Hangouts in use on a chosen weekday, in a chosen hour, within the date range.
+
+    Parameters
+    ----------
+    hangouts
+        The hangouts layer (weekdays, start and end hour, since and until).
+    time_filter
+        The filter.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Those hangouts.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> hangouts = read_demo_layers(seed=3)["hangouts"]
+    >>> len(select_hangouts(hangouts, TimeFilter.from_text(hours="3-4", weekdays="tue")))
+    0
+    """
     keep = _dates_overlap(hangouts[s.SINCE], hangouts[s.UNTIL], time_filter)
     wanted_hours = set(time_filter.hours.get_hours())
     for position, row in enumerate(hangouts.itertuples(index=False)):
@@ -106,13 +202,54 @@ def _hour_window(start: int, end: int) -> list[int]:
 
 
 def select_dated(frame: gpd.GeoDataFrame, time_filter: TimeFilter) -> gpd.GeoDataFrame:
-    """Events and stories within the date range."""
+    """Events and stories within the date range.
+
+    Parameters
+    ----------
+    frame
+        The events or stories layer (a `date` column).
+    time_filter
+        The filter; only its dates count.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The rows dated within the range.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> events = read_demo_layers(seed=3)["events"]
+    >>> len(select_dated(events, TimeFilter(date_to=dt.date(1999, 1, 1))))
+    0
+    """
     return frame[time_filter.dates_match(frame[s.DATE])]
 
 
 def select_experiments(experiments: gpd.GeoDataFrame, time_filter: TimeFilter,
                        ) -> gpd.GeoDataFrame:
-    """Experiments and actions that ran (or are planned) during the date range."""
+    """Experiments and actions that ran (or are planned) during the date range.
+
+    Parameters
+    ----------
+    experiments
+        The experiments layer.
+    time_filter
+        The filter; only its dates count.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Those whose start and end (open-ended when empty) overlap the range.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> experiments = read_demo_layers(seed=3)["experiments"]
+    >>> len(select_experiments(experiments, TimeFilter())) == len(experiments)
+    True
+    """
     return experiments[_dates_overlap(experiments[s.START_DATE], experiments[s.END_DATE],
                                       time_filter)]
 
@@ -159,9 +296,27 @@ def select_layers(layers: Mapping[str, gpd.GeoDataFrame], time_filter: TimeFilte
 
 def get_data_period(layers: Mapping[str, gpd.GeoDataFrame],
                     ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """First and last local date of anything dated that happened (rounds, observations, spots,
-    events, stories); None for an empty workspace. Experiments and hangouts are periods and
-    may lie in the future, so they do not stretch it."""
+    """First and last local date of anything dated that happened (rounds, observations,
+    spots, events, stories); None for an empty workspace. Experiments and hangouts are
+    periods and may lie in the future, so they do not stretch it.
+
+    Parameters
+    ----------
+    layers
+        The workspace's layers.
+
+    Returns
+    -------
+    tuple of pandas.Timestamp or None
+        (first, last) local dates.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> first, last = get_data_period(read_demo_layers(seed=3))
+    >>> str(first.date()), str(last.date())
+    ('2026-08-31', '2026-11-22')
+    """
     dates = []
     for name, column in ((s.OBSERVATIONS, s.LOCAL_DATE), (s.ROUNDS, s.LOCAL_DATE),
                          (s.SPOTS, s.LOCAL_DATE), (s.EVENTS, s.DATE), (s.STORIES, s.DATE)):
@@ -178,7 +333,24 @@ def _plural(count: int, one: str, many: str) -> str:
 
 
 def describe_selection(selected: Mapping[str, gpd.GeoDataFrame]) -> str:
-    """The line of counts under the map: '312 waarnemingen (1.204 personen), 41 rondes ...'."""
+    """The line of counts under the map: '312 waarnemingen (1.204 personen), 41 rondes ...'.
+
+    Parameters
+    ----------
+    selected
+        Layers after `select_layers`.
+
+    Returns
+    -------
+    str
+        Counts in Dutch, with thousands separated by points.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> describe_selection(read_demo_layers(seed=3)).split(",")[0].endswith("personen)")
+    True
+    """
     observations = selected.get(s.OBSERVATIONS)
     rounds = selected.get(s.ROUNDS)
     parts = []
