@@ -135,7 +135,28 @@ def _attach_by_area(observations: pd.DataFrame, rounds: gpd.GeoDataFrame) -> pd.
 def get_place_coverage(rounds: gpd.GeoDataFrame, locations: dict[str, tuple[float, float]],
                        ) -> dict[str, set[int]] | None:
     """Per place the rounds that looked there: a round with an area or route only near it.
-    None when no round has one: every round looked everywhere."""
+    None when no round has one: every round looked everywhere.
+
+    Parameters
+    ----------
+    rounds
+        The rounds layer; a route reaches ROUTE_MARGIN_M, an area AREA_MARGIN_M.
+    locations
+        Place -> (lat, lon), as `placing.PlaceIndex.locations`.
+
+    Returns
+    -------
+    dict or None
+        Place -> the ids of the rounds that looked there.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> coverage = get_place_coverage(layers["rounds"], {"Europaplein": (52.4930, 4.6770)})
+    >>> len(coverage["Europaplein"]) == len(layers["rounds"])
+    True
+    """
     if rounds.empty or not _has_areas(rounds):
         return None
     reach = _round_reach(rounds).to_numpy()
@@ -150,7 +171,28 @@ def get_place_coverage(rounds: gpd.GeoDataFrame, locations: dict[str, tuple[floa
 
 def scope_slots(slots: pd.DataFrame, coverage: dict[str, set[int]] | None) -> pd.DataFrame:
     """Covered slots per place (a `place_key` column) when rounds looked only at some places;
-    unchanged when every round looked everywhere."""
+    unchanged when every round looked everywhere.
+
+    Parameters
+    ----------
+    slots
+        From `get_covered_slots`.
+    coverage
+        From `get_place_coverage`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The slots, once per place each round looked at.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> slots = get_covered_slots(layers["rounds"])
+    >>> scope_slots(slots, None) is slots
+    True
+    """
     if coverage is None:
         return slots
     parts = [slots[slots[s.ROUND_ID].isin(ids)].assign(**{PLACE_KEY: place})
@@ -166,19 +208,79 @@ def _for_place(slots: pd.DataFrame, place: str) -> pd.DataFrame:
 def get_covered_slots(rounds: gpd.GeoDataFrame, time_filter: TimeFilter | None = None,
                       ) -> pd.DataFrame:
     """Which round covered which local date and hour (see `selection.get_round_slots`),
-    within the filter."""
+    within the filter.
+
+    Parameters
+    ----------
+    rounds
+        The rounds layer.
+    time_filter
+        The filter; default everything.
+
+    Returns
+    -------
+    pandas.DataFrame
+        round_id, local_date, local_weekday, local_hour.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> evening = get_covered_slots(layers["rounds"], TimeFilter.from_text(hours="21-2"))
+    >>> sorted(set(evening["local_hour"]) - {21, 22, 23, 0, 1})
+    []
+    """
     return select_timed(get_round_slots(rounds), time_filter or TimeFilter())
 
 
 def get_effort_from_slots(slots: pd.DataFrame) -> pd.DataFrame:
-    """Rounds per weekday (rows 0-6) and hour (columns 0-23); NaN where nobody looked."""
+    """Rounds per weekday (rows 0-6) and hour (columns 0-23); NaN where nobody looked.
+
+    Parameters
+    ----------
+    slots
+        From `get_covered_slots`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        7 x 24 counts of distinct rounds.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> effort = get_effort_from_slots(get_covered_slots(layers["rounds"]))
+    >>> effort.shape, bool(effort.isna().any().any())
+    ((7, 24), True)
+    """
     table = slots.groupby([s.LOCAL_WEEKDAY, s.LOCAL_HOUR])[s.ROUND_ID].nunique().unstack()
     table = table.reindex(index=range(7), columns=range(24)).astype(float)
     return table.where(table > 0)
 
 
 def get_effort(rounds: gpd.GeoDataFrame, time_filter: TimeFilter | None = None) -> pd.DataFrame:
-    """Rounds per weekday (rows 0-6) and hour (columns 0-23); NaN where nobody looked."""
+    """Rounds per weekday (rows 0-6) and hour (columns 0-23); NaN where nobody looked.
+
+    Parameters
+    ----------
+    rounds
+        The rounds layer.
+    time_filter
+        The filter; default everything.
+
+    Returns
+    -------
+    pandas.DataFrame
+        7 x 24, as `get_effort_from_slots`.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> int(get_effort(layers["rounds"]).loc[4, 22])  # Friday 22:00
+    12
+    """
     return get_effort_from_slots(get_covered_slots(rounds, time_filter))
 
 
@@ -187,11 +289,34 @@ def get_presence(observations: gpd.GeoDataFrame, rounds: gpd.GeoDataFrame,
                  ) -> pd.DataFrame:
     """One row per (round, place, group, hour): who was where in which round.
 
-    Columns: round_id, place_key, group, local_weekday, local_hour, local_date, count.
     Counting rules: rows of one round, place and group within `SAME_MOMENT` of each other
     are one moment and add up (a file with a row per person); of the moments in one round
     and hour the largest counts (the same people seen again are not added). Observations in
     an hour their round did not cover are left out: they say nothing about how often.
+
+    Parameters
+    ----------
+    observations, rounds
+        The layers.
+    places
+        The places layer, or a `PlaceIndex` already made for these observations.
+    time_filter
+        The filter; default everything.
+
+    Returns
+    -------
+    pandas.DataFrame
+        round_id, place_key, group, local_weekday, local_hour, local_date, count.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> slots = get_covered_slots(layers["rounds"])
+    >>> presence = get_presence(layers["observations"], layers["rounds"], layers["places"])
+    >>> youth = presence[(presence["group"] == "youth") & (presence["place_key"] == "Europaplein")]
+    >>> int(youth["round_id"].nunique()) > 10
+    True
     """
     rows = _covered_rows(observations, rounds, places, time_filter)
     return _largest_moment(rows, [s.ROUND_ID, PLACE_KEY, s.GROUP])
@@ -204,6 +329,24 @@ def get_everyone(observations: gpd.GeoDataFrame, rounds: gpd.GeoDataFrame,
 
     The same rules as `get_presence`, with the groups of one moment together: the groups'
     own largest moments may lie minutes apart, and added up they would count too many.
+
+    Parameters
+    ----------
+    observations, rounds, places, time_filter
+        As for `get_presence`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        round_id, place_key, local_weekday, local_hour, local_date, count.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> everyone = get_everyone(layers["observations"], layers["rounds"], layers["places"])
+    >>> "group" in everyone.columns
+    False
     """
     rows = _covered_rows(observations, rounds, places, time_filter)
     return _largest_moment(rows, [s.ROUND_ID, PLACE_KEY])
@@ -255,8 +398,32 @@ def _largest_moment(frame: pd.DataFrame, series: list[str]) -> pd.DataFrame:
 def get_typical_week(presence: pd.DataFrame, effort: pd.DataFrame, *, group: str | None = None,
                      place: str | None = None) -> pd.DataFrame:
     """Share of covering rounds with the group (and/or at the place) per weekday x hour.
-
     NaN where no round covered the slot.
+
+    Parameters
+    ----------
+    presence
+        From `get_presence`.
+    effort
+        From `get_effort`, for the same selection.
+    group, place
+        Only this group, only this place; default all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        7 x 24 shares from 0 to 1.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> slots = get_covered_slots(layers["rounds"])
+    >>> presence = get_presence(layers["observations"], layers["rounds"], layers["places"])
+    >>> week = get_typical_week(presence, get_effort(layers["rounds"]), group="youth",
+    ...                         place="Europaplein")
+    >>> bool(week.loc[4, 22] >= 0.6)  # Friday 22:00
+    True
     """
     chosen = presence
     if group is not None:
@@ -337,8 +504,33 @@ def find_patterns(presence: pd.DataFrame, slots: pd.DataFrame,
                   locations: dict[str, tuple[float, float]] | None = None) -> list[Pattern]:
     """Group-at-place windows seen in a high share of covering rounds, on several dates.
 
-    `slots` are the covered slots of the same selection (`get_covered_slots`); `locations`
-    gives each place's (lat, lon) for the result.
+    Parameters
+    ----------
+    presence
+        From `get_presence`.
+    slots
+        The covered slots of the same selection (`get_covered_slots`, scoped per place by
+        `scope_slots` when rounds have areas).
+    settings
+        The thresholds.
+    locations
+        Each place's (lat, lon), for the result.
+
+    Returns
+    -------
+    list of Pattern
+        Kinds "regular" and "always", highest share first.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> slots = get_covered_slots(layers["rounds"])
+    >>> presence = get_presence(layers["observations"], layers["rounds"], layers["places"])
+    >>> found = find_patterns(presence, slots)
+    >>> [(p.weekdays, p.start_hour, p.end_hour) for p in found
+    ...  if p.group == "youth" and p.place == "Europaplein"]
+    [(['fri', 'sat'], 21, 23)]
     """
     if presence.empty:
         return []
@@ -445,7 +637,27 @@ def find_busier_windows(presence: pd.DataFrame, slots: pd.DataFrame,
                         ) -> list[Pattern]:
     """Windows where a group's people per covering round at a place are clearly above that
     place's own level at the other hours observed: the peaks of a place where people always
-    are, not every hour the team walked."""
+    are, not every hour the team walked.
+
+    Parameters
+    ----------
+    presence, slots, settings, locations
+        As for `find_patterns`.
+
+    Returns
+    -------
+    list of Pattern
+        Kind "busier", with `rate_ratio` and its one-sided 95% lower bound above 1.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> slots = get_covered_slots(layers["rounds"])
+    >>> presence = get_presence(layers["observations"], layers["rounds"], layers["places"])
+    >>> all(p.rate_ratio_low > 1 for p in find_busier_windows(presence, slots))
+    True
+    """
     if presence.empty or slots.empty:
         return []
     found = []
@@ -503,7 +715,30 @@ def _measure_busier(presence: pd.DataFrame, units: pd.DataFrame, place: str, gro
 def rank_patterns(patterns: list[Pattern], presence: pd.DataFrame) -> list[Pattern]:
     """Strongest first: how surely the group is there (the share's lower bound), times how
     many people it brings; a peak also by how surely it is busier. A busier window that
-    repeats a regular one is said in the regular one's sentence instead."""
+    repeats a regular one is said in the regular one's sentence instead.
+
+    Parameters
+    ----------
+    patterns
+        Regular, always and busier patterns together.
+    presence
+        From `get_presence`.
+
+    Returns
+    -------
+    list of Pattern
+        Each with its `score`, highest first.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> slots = get_covered_slots(layers["rounds"])
+    >>> presence = get_presence(layers["observations"], layers["rounds"], layers["places"])
+    >>> ranked = rank_patterns(find_patterns(presence, slots), presence)
+    >>> [p.score for p in ranked] == sorted((p.score for p in ranked), reverse=True)
+    True
+    """
     regular = {(p.place, p.group, tuple(p.weekdays), p.start_hour, p.end_hour): p
                for p in patterns if p.kind == "regular"}
     kept = []
@@ -590,9 +825,35 @@ def find_busiest_hours(everyone: pd.DataFrame, presence: pd.DataFrame, slots: pd
                        locations: dict[str, tuple[float, float]] | None = None,
                        top: int = BUSIEST_COUNT) -> list[BusyHour]:
     """The place x weekday x hour with the most people (all groups) per covering round,
-    busiest first. Named also when too few dates carry a pattern (a counting study that came
-    once), and then said so: the busiest hours of a file are never silent. `everyone` is
-    `get_everyone`'s table, `presence` the same selection's, for the largest group.
+    busiest first. Named also when too few dates carry a pattern (a counting study that
+    came once), and then said so: the busiest hours of a file are never silent.
+
+    Parameters
+    ----------
+    everyone
+        From `get_everyone`.
+    presence
+        From `get_presence`, for the same selection (for the largest group).
+    slots, settings, locations
+        As for `find_patterns`.
+    top
+        How many to name.
+
+    Returns
+    -------
+    list of BusyHour
+        Busiest first; `recurs` says whether enough rounds and dates carry it.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> slots = get_covered_slots(layers["rounds"])
+    >>> presence = get_presence(layers["observations"], layers["rounds"], layers["places"])
+    >>> everyone = get_everyone(layers["observations"], layers["rounds"], layers["places"])
+    >>> busiest = find_busiest_hours(everyone, presence, slots, top=3)
+    >>> len(busiest), busiest[0].people_per_round >= busiest[-1].people_per_round
+    (3, True)
     """
     if everyone.empty or slots.empty:
         return []
@@ -657,7 +918,28 @@ def find_presence_gaps(presence: pd.DataFrame, slots: pd.DataFrame,
                        ) -> list[PresenceGap]:
     """Windows where youths are a pattern at a place (same thresholds as patterns) and
     professionals were seen at that place in at most `max_professional_share` of the rounds
-    that covered the window."""
+    that covered the window.
+
+    Parameters
+    ----------
+    presence, slots, settings, locations
+        As for `find_patterns`.
+
+    Returns
+    -------
+    list of PresenceGap
+        With the rounds that covered the window, had youths, and had professionals.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> slots = get_covered_slots(layers["rounds"])
+    >>> presence = get_presence(layers["observations"], layers["rounds"], layers["places"])
+    >>> gaps = find_presence_gaps(presence, slots)
+    >>> all(g.rounds_with_professionals <= 0.1 * g.rounds_covering for g in gaps)
+    True
+    """
     youth = find_patterns(presence[presence[s.GROUP] == YOUTH], slots, settings, locations)
     pros = presence[presence[s.GROUP] == s.PROFESSIONALS]
     gaps = []
@@ -702,7 +984,30 @@ class Claim:
 
 def find_claims(presence: pd.DataFrame, settings: PatternSettings = PatternSettings(),
                 ) -> list[Claim]:
-    """Per place and slot the share of each group's people; flag dominance."""
+    """Per place and slot the share of each group's people; flag dominance.
+
+    Parameters
+    ----------
+    presence
+        From `get_presence`.
+    settings
+        `claim_share` (the share that counts as having a place to itself) and `min_dates`.
+
+    Returns
+    -------
+    list of Claim
+        Places where one group has most of the people at some hours and others come at
+        other hours.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> slots = get_covered_slots(layers["rounds"])
+    >>> presence = get_presence(layers["observations"], layers["rounds"], layers["places"])
+    >>> any(c.group == "youth" and c.place == "Europaplein" for c in find_claims(presence))
+    True
+    """
     if presence.empty:
         return []
     persons = presence.groupby([PLACE_KEY, s.LOCAL_WEEKDAY, s.LOCAL_HOUR, s.GROUP])[
@@ -775,8 +1080,29 @@ NO_ROUNDS = ("Geen rondes in deze selectie: zonder rondes weet Buurtkaart niet w
 
 
 def describe_not_observed(effort: pd.DataFrame, time_filter: TimeFilter) -> list[str]:
-    """Per weekday of the filter, the hours of the filter no round covered: 'vrijdag
-    00-08, 12-13 uur'. Those hours are unknown, not quiet."""
+    """Per weekday of the filter, the hours of the filter no round covered: 'vrijdag 00-08,
+    12-13 uur'. Those hours are unknown, not quiet.
+
+    Parameters
+    ----------
+    effort
+        From `get_effort`.
+    time_filter
+        The filter whose hours and weekdays are asked about.
+
+    Returns
+    -------
+    list of str
+        One Dutch line per weekday with unobserved hours.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> describe_not_observed(get_effort(layers["rounds"]), TimeFilter.from_text(
+    ...     hours="3-5", weekdays="tue"))
+    ['dinsdag 03-05 uur']
+    """
     lines = []
     for day in sorted(time_filter.weekdays):
         hours = [h for h in time_filter.hours.get_hours() if np.isnan(effort.loc[day, h])]
@@ -843,8 +1169,31 @@ def select_pattern_observations(observations: gpd.GeoDataFrame, pattern: Pattern
     """The observations behind a pattern: its group, place, weekdays and hours (after
     midnight with the evening before); `within` limits them to a selection's rows.
 
-    `observations` is the whole layer and `places` the report's, so places are the ones the
-    pattern was found at.
+    Parameters
+    ----------
+    observations
+        The whole observations layer.
+    pattern
+        A pattern of `places`' report.
+    places
+        The report's `PlaceIndex`, so places are the ones the pattern was found at.
+    within
+        Only these rows (a selection's index).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Those observations, for the map.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> report = build_report(layers)
+    >>> behind = select_pattern_observations(layers["observations"], report.patterns[0],
+    ...                                      report.places)
+    >>> set(behind["group"]) == {report.patterns[0].group}
+    True
     """
     days = [labels.WEEKDAY_CODES.index(code) for code in pattern.weekdays]
     hours = _window_hours(pattern.start_hour, pattern.end_hour)
