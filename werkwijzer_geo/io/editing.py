@@ -40,14 +40,83 @@ def _missing_ids(frame: pd.DataFrame, ids: list[int], layer_name: str) -> None:
 
 
 def add_rows(path: str | os.PathLike, layer_name: str, rows: gpd.GeoDataFrame) -> Change:
-    """Save new rows; the change remembers their ids so it can be undone."""
+    """Save new rows; the change remembers their ids so it can be undone.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+    layer_name
+        The layer.
+    rows
+        New rows (ids left empty).
+
+    Returns
+    -------
+    Change
+        With the added ids and a Dutch description.
+
+    Raises
+    ------
+    WerkwijzerError
+        Every problem in the rows; nothing is saved then.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from shapely.geometry import Point
+    >>> from werkwijzer_geo.io.storage import create_workspace, read_layer
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> spot = make_row("spots", Point(4.677, 52.493), {
+    ...     "kind": "litter", "severity": 2, "reported_at": pd.Timestamp(
+    ...         "2026-09-11 21:30", tz="Europe/Amsterdam")})
+    >>> change = add_rows(path, "spots", spot)
+    >>> change.added_ids, change.description
+    ([1], '1 rij(en) toegevoegd aan zwerfvuil en graffiti')
+    """
     ids = append_rows(path, layer_name, rows)
     label = s.get_layer(layer_name).label.lower()
     return Change(layer_name, f"{len(ids)} rij(en) toegevoegd aan {label}", added_ids=ids)
 
 
 def update_rows(path: str | os.PathLike, layer_name: str, changes: pd.DataFrame) -> Change:
-    """Set attribute values per id (`changes` has an id column and the columns to change)."""
+    """Set attribute values per id (`changes` has an id column and the columns to change).
+
+    Parameters
+    ----------
+    path
+        The workspace.
+    layer_name
+        The layer.
+    changes
+        One row per id to change, with only the columns that change.
+
+    Returns
+    -------
+    Change
+        With the rows as they were, for undo.
+
+    Raises
+    ------
+    WerkwijzerError
+        For an id that is gone, or a value the layer does not take (rows named by id).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from shapely.geometry import Point
+    >>> from werkwijzer_geo.io.storage import create_workspace, read_layer
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> spot = make_row("spots", Point(4.677, 52.493), {
+    ...     "kind": "litter", "severity": 2, "reported_at": pd.Timestamp(
+    ...         "2026-09-11 21:30", tz="Europe/Amsterdam")})
+    >>> _ = add_rows(path, "spots", spot)
+    >>> _ = update_rows(path, "spots", pd.DataFrame({"id": [1], "severity": [3]}))
+    >>> read_layer(path, "spots")["severity"].tolist()
+    [3]
+    """
     ids = changes[s.ID].astype(int).tolist()
     columns = [c for c in changes.columns if c != s.ID]
     geometry_change = s.GEOMETRY in columns
@@ -77,13 +146,80 @@ def update_rows(path: str | os.PathLike, layer_name: str, changes: pd.DataFrame)
 
 def move_point(path: str | os.PathLike, layer_name: str, row_id: int, lon: float,
                lat: float) -> Change:
-    """Put a point somewhere else."""
+    """Put a point somewhere else.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+    layer_name
+        A point layer.
+    row_id
+        The row's id.
+    lon, lat
+        The new place in degrees.
+
+    Returns
+    -------
+    Change
+        With the row as it was, for undo.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from shapely.geometry import Point
+    >>> from werkwijzer_geo.io.storage import create_workspace, read_layer
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> spot = make_row("spots", Point(4.677, 52.493), {
+    ...     "kind": "litter", "severity": 2, "reported_at": pd.Timestamp(
+    ...         "2026-09-11 21:30", tz="Europe/Amsterdam")})
+    >>> _ = add_rows(path, "spots", spot)
+    >>> _ = move_point(path, "spots", 1, 4.678, 52.494)
+    >>> read_layer(path, "spots").geometry.iloc[0].x
+    4.678
+    """
     changes = pd.DataFrame({s.ID: [row_id], s.GEOMETRY: [shapely.Point(lon, lat)]})
     return update_rows(path, layer_name, changes)
 
 
 def delete_rows(path: str | os.PathLike, layer_name: str, ids: list[int]) -> Change:
-    """Remove rows by id; the change keeps them so undo can put them back."""
+    """Remove rows by id; the change keeps them so undo can put them back.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+    layer_name
+        The layer.
+    ids
+        The ids to remove.
+
+    Returns
+    -------
+    Change
+        With the removed rows.
+
+    Raises
+    ------
+    WerkwijzerError
+        When an id is not (or no longer) there.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from shapely.geometry import Point
+    >>> from werkwijzer_geo.io.storage import create_workspace, read_layer
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> spot = make_row("spots", Point(4.677, 52.493), {
+    ...     "kind": "litter", "severity": 2, "reported_at": pd.Timestamp(
+    ...         "2026-09-11 21:30", tz="Europe/Amsterdam")})
+    >>> _ = add_rows(path, "spots", spot)
+    >>> change = delete_rows(path, "spots", [1])
+    >>> len(read_layer(path, "spots")), len(change.previous_rows)
+    (0, 1)
+    """
     def modify(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         _missing_ids(frame, ids, layer_name)
         return frame[~frame[s.ID].isin(ids)]
@@ -94,7 +230,36 @@ def delete_rows(path: str | os.PathLike, layer_name: str, ids: list[int]) -> Cha
 
 
 def undo_change(path: str | os.PathLike, change: Change) -> None:
-    """Undo one change: remove what it added, put back rows as they were before it."""
+    """Undo one change: remove what it added, put back rows as they were before it.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+    change
+        What `add_rows`, `update_rows`, `move_point`, `delete_rows` or `finish_round`
+        returned.
+
+    Raises
+    ------
+    WerkwijzerError
+        When someone else changed those rows since (nothing is undone then).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from shapely.geometry import Point
+    >>> from werkwijzer_geo.io.storage import create_workspace, read_layer
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> spot = make_row("spots", Point(4.677, 52.493), {
+    ...     "kind": "litter", "severity": 2, "reported_at": pd.Timestamp(
+    ...         "2026-09-11 21:30", tz="Europe/Amsterdam")})
+    >>> _ = add_rows(path, "spots", spot)
+    >>> undo_change(path, delete_rows(path, "spots", [1]))
+    >>> read_layer(path, "spots")["id"].tolist()
+    [1]
+    """
     restore = change.previous_rows
     restore_ids = [] if restore is None else restore[s.ID].astype(int).tolist()
 
@@ -110,7 +275,31 @@ def undo_change(path: str | os.PathLike, change: Change) -> None:
 
 def start_round(path: str | os.PathLike, *, observers: str = "",
                 started_at: pd.Timestamp | None = None) -> int:
-    """Record that the team went out now; returns the round's id."""
+    """Record that the team went out now; returns the round's id.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+    observers
+        Initials or a count ("JB, AK" or "2").
+    started_at
+        When; default now.
+
+    Returns
+    -------
+    int
+        The new round's id.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from werkwijzer_geo.io.storage import create_workspace
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> start_round(path, observers="JB")
+    1
+    """
     tz = get_workspace_info(path).tz
     begin = started_at if started_at is not None else pd.Timestamp.now(tz=tz).floor("min")
     no_end = pd.Series([pd.NaT], dtype="datetime64[ms, UTC]")
@@ -122,7 +311,31 @@ def start_round(path: str | os.PathLike, *, observers: str = "",
 
 def get_running_round(rounds: pd.DataFrame, *, now: pd.Timestamp | None = None,
                       ) -> pd.Series | None:
-    """The newest round without an end that started less than 12 hours ago, if any."""
+    """The newest round without an end that started less than 12 hours ago, if any.
+
+    Parameters
+    ----------
+    rounds
+        The rounds layer.
+    now
+        The moment to ask at; default now.
+
+    Returns
+    -------
+    pandas.Series or None
+        That round's row.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> rounds = gpd.GeoDataFrame({"id": [1], "ended_at": [pd.NaT], "started_at": [
+    ...     pd.Timestamp("2026-09-11 21:00", tz="Europe/Amsterdam")]})
+    >>> int(get_running_round(rounds, now=pd.Timestamp("2026-09-11 23:00",
+    ...                                                 tz="Europe/Amsterdam"))["id"])
+    1
+    >>> get_running_round(rounds, now=pd.Timestamp("2026-09-12 12:00", tz="UTC")) is None
+    True
+    """
     running = rounds[rounds[s.ENDED_AT].isna()]
     if running.empty:
         return None
@@ -135,14 +348,72 @@ def get_running_round(rounds: pd.DataFrame, *, now: pd.Timestamp | None = None,
 
 def finish_round(path: str | os.PathLike, round_id: int, *,
                  ended_at: pd.Timestamp | None = None) -> Change:
-    """Close a running round now (or at `ended_at`)."""
+    """Close a running round now (or at `ended_at`).
+
+    Parameters
+    ----------
+    path
+        The workspace.
+    round_id
+        The running round.
+    ended_at
+        When; default now.
+
+    Returns
+    -------
+    Change
+        With the round as it was, for undo.
+
+    Raises
+    ------
+    WerkwijzerError
+        When the round is gone or already finished.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from werkwijzer_geo.io.storage import create_workspace, read_layer
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> round_id = start_round(path)
+    >>> _ = finish_round(path, round_id)
+    >>> read_layer(path, "rounds")["ended_at"].notna().tolist()
+    [True]
+    """
     tz = get_workspace_info(path).tz
     end = ended_at if ended_at is not None else pd.Timestamp.now(tz=tz).ceil("min")
     return update_rows(path, s.ROUNDS, pd.DataFrame({s.ID: [round_id], s.ENDED_AT: [end]}))
 
 
 def make_row(layer_name: str, geometry: shapely.Geometry, values: dict) -> gpd.GeoDataFrame:
-    """One new row from form values (column -> value) and a shape; id left empty."""
+    """One new row from form values (column -> value) and a shape; id left empty.
+
+    Parameters
+    ----------
+    layer_name
+        The layer.
+    geometry
+        The point or area (EPSG:4326).
+    values
+        Column -> value as the form gave it.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row with the given columns (no id: storage numbers it).
+
+    Raises
+    ------
+    WerkwijzerError
+        When a value is for a column the layer does not have.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> row = make_row("spots", Point(4.677, 52.493), {"kind": "graffiti"})
+    >>> row["kind"].tolist(), "id" in row.columns
+    (['graffiti'], False)
+    """
     layer = s.get_layer(layer_name)
     unknown = set(values) - set(layer.column_names)
     if unknown:
@@ -153,7 +424,28 @@ def make_row(layer_name: str, geometry: shapely.Geometry, values: dict) -> gpd.G
 
 
 def make_polygon(corners: list[tuple[float, float]]) -> shapely.Polygon:
-    """A drawn area from the corners tapped on the map (lon, lat), in order."""
+    """A drawn area from the corners tapped on the map (lon, lat), in order.
+
+    Parameters
+    ----------
+    corners
+        Three or more (lon, lat) pairs, around the area.
+
+    Returns
+    -------
+    shapely.Polygon
+        The closed area.
+
+    Raises
+    ------
+    WerkwijzerError
+        With fewer than three corners, or when the edges cross.
+
+    Examples
+    --------
+    >>> make_polygon([(4.0, 52.0), (4.1, 52.0), (4.1, 52.1)]).is_valid
+    True
+    """
     if len(corners) < 3:
         raise WerkwijzerError(f"Een vlak heeft minstens 3 hoeken; je tikte er {len(corners)}. "
                               "Tik nog een hoek op de kaart.")
@@ -166,7 +458,27 @@ def make_polygon(corners: list[tuple[float, float]]) -> shapely.Polygon:
 
 def get_changed_rows(original: pd.DataFrame, edited: pd.DataFrame) -> pd.DataFrame:
     """The rows of an edited attribute table that differ from the original, keyed by id,
-    with only the columns that changed somewhere."""
+    with only the columns that changed somewhere.
+
+    Parameters
+    ----------
+    original
+        The table as shown.
+    edited
+        The same table after editing (same rows and order).
+
+    Returns
+    -------
+    pandas.DataFrame
+        `id` and the changed columns, one row per changed id.
+
+    Examples
+    --------
+    >>> before = pd.DataFrame({"id": [1, 2], "note": ["a", "b"], "severity": [1, 2]})
+    >>> after = before.assign(note=["a", "c"])
+    >>> get_changed_rows(before, after).to_dict("records")
+    [{'id': 2, 'note': 'c'}]
+    """
     before = original.set_index(s.ID)
     after = edited.set_index(s.ID).reindex(before.index)
     columns = [c for c in after.columns if c in before.columns]
@@ -185,7 +497,35 @@ def get_changed_rows(original: pd.DataFrame, edited: pd.DataFrame) -> pd.DataFra
 def make_local_instant(day: dt.date, clock: dt.time, tz: str, *, what: str = "Tijdstip",
                        ) -> pd.Timestamp:
     """A date and a wall-clock time in `tz` as one moment; the DST gap and overlap are
-    refused with a Dutch message instead of guessed."""
+    refused with a Dutch message instead of guessed.
+
+    Parameters
+    ----------
+    day
+        The date picked.
+    clock
+        The time picked.
+    tz
+        The workspace's zone.
+    what
+        How the field is called in an error.
+
+    Returns
+    -------
+    pandas.Timestamp
+        The moment, in `tz`.
+
+    Raises
+    ------
+    WerkwijzerError
+        For 02:30 on the night the clocks go forward, or twice-existing times in autumn.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> str(make_local_instant(dt.date(2026, 6, 5), dt.time(21, 30), "Europe/Amsterdam"))
+    '2026-06-05 21:30:00+02:00'
+    """
     naive = pd.Timestamp.combine(day, clock)
     try:
         return naive.tz_localize(tz, ambiguous="raise", nonexistent="raise")
@@ -198,6 +538,22 @@ def make_local_instant(day: dt.date, clock: dt.time, tz: str, *, what: str = "Ti
 
 def make_safe_file_name(name: str) -> str:
     """An uploaded file's name, kept recognisable for messages, that cannot leave its folder
-    or hide itself (no separators, no leading dot)."""
+    or hide itself (no separators, no leading dot).
+
+    Parameters
+    ----------
+    name
+        The name the browser sent.
+
+    Returns
+    -------
+    str
+        A name safe to write in a private temporary folder.
+
+    Examples
+    --------
+    >>> make_safe_file_name("../../etc/.passwd.csv")
+    'passwd.csv'
+    """
     safe = re.sub(r"[^\w.\- ]", "_", Path(name).name).lstrip(". ")
     return safe[-120:] or "upload"

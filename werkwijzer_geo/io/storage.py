@@ -88,7 +88,28 @@ def _fsync(path: Path) -> None:
 
 
 def check_time_zone(tz: str) -> str:
-    """Return `tz` when it names a known time zone; else a Dutch error."""
+    """Return `tz` when it names a known time zone; else a Dutch error.
+
+    Parameters
+    ----------
+    tz
+        An IANA zone name.
+
+    Returns
+    -------
+    str
+        The same name.
+
+    Raises
+    ------
+    WerkwijzerError
+        When the zone is unknown.
+
+    Examples
+    --------
+    >>> check_time_zone("America/Los_Angeles")
+    'America/Los_Angeles'
+    """
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
@@ -276,7 +297,31 @@ def create_workspace(
 
 
 def get_workspace_info(path: str | os.PathLike) -> WorkspaceInfo:
-    """Read the workspace's own information; a clear error when it is not a workspace."""
+    """Read the workspace's own information; a clear error when it is not a workspace.
+
+    Parameters
+    ----------
+    path
+        The GeoPackage.
+
+    Returns
+    -------
+    WorkspaceInfo
+        Name, time zone, version, whether it is the demo, and its metric CRS.
+
+    Raises
+    ------
+    WerkwijzerError
+        When the file is missing, unreadable, or another GeoPackage.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> get_workspace_info(path).tz
+    'Europe/Amsterdam'
+    """
     path = Path(path)
     if not path.exists():
         raise WerkwijzerError(f"Werkruimte {path} bestaat niet. Maak hem met "
@@ -428,9 +473,35 @@ def _read_stored_layer(path: Path, layer_name: str, *, shown_name: str) -> gpd.G
 
 def localise_layer(layer_name: str, frame: gpd.GeoDataFrame, tz: str, *,
                    metric_crs: str | None = None) -> gpd.GeoDataFrame:
-    """A canonical table as reading gives it: instants in `tz`, local hour, weekday and date,
-    and metric coordinates for point layers (in `metric_crs`, default chosen from the
-    frame, see `metric`), the CRS remembered in the frame's attrs."""
+    """A canonical table as reading gives it: instants in `tz`, local hour, weekday and
+    date, and metric coordinates for point layers (in `metric_crs`, default chosen from the
+    frame, see `metric`), the CRS remembered in the frame's attrs.
+
+    Parameters
+    ----------
+    layer_name
+        The layer the table is of.
+    frame
+        The table, instants with a zone.
+    tz
+        The zone to count hours in.
+    metric_crs
+        The workspace's metric CRS.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy as `read_layer` would give it.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd
+    >>> from shapely.geometry import Point
+    >>> frame = gpd.GeoDataFrame({"observed_at": [pd.Timestamp("2026-09-11 19:30", tz="UTC")]},
+    ...                          geometry=[Point(4.677, 52.493)], crs="EPSG:4326")
+    >>> localise_layer("observations", frame, "Europe/Amsterdam")["local_hour"].tolist()
+    [21]
+    """
     layer = schema.get_layer(layer_name)
     frame = frame.copy()
     for column in layer.columns:
@@ -447,7 +518,28 @@ def localise_layer(layer_name: str, frame: gpd.GeoDataFrame, tz: str, *,
 
 def read_layers(path: str | os.PathLike, layer_names: tuple[str, ...] = schema.LAYER_NAMES,
                 ) -> dict[str, gpd.GeoDataFrame]:
-    """Read several layers at once, all from one saved version of the file."""
+    """Read several layers at once, all from one saved version of the file.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+    layer_names
+        Which layers; default all.
+
+    Returns
+    -------
+    dict
+        Layer name -> GeoDataFrame, as `read_layer` gives each.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> sorted(read_layers(path, ("spots", "rounds")))
+    ['rounds', 'spots']
+    """
     path = Path(path)
 
     def read(pinned: Path) -> dict[str, gpd.GeoDataFrame]:
@@ -465,7 +557,29 @@ def read_layers(path: str | os.PathLike, layer_names: tuple[str, ...] = schema.L
 
 
 def write_layers(path: str | os.PathLike, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
-    """Replace whole layers, all or nothing: validated first, then swapped in together."""
+    """Replace whole layers, all or nothing: validated first, then swapped in together.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+    layers
+        Layer name -> its complete new rows.
+
+    Raises
+    ------
+    WerkwijzerError
+        Every problem in any layer; nothing is saved then.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> write_layers(path, {"spots": read_layer(path, "spots")})
+    >>> len(read_layer(path, "spots"))
+    0
+    """
     path = Path(path)
     get_workspace_info(path)
     checked = {name: validate_layer(name, frame) for name, frame in layers.items()}
@@ -477,10 +591,36 @@ def write_layers(path: str | os.PathLike, layers: Mapping[str, gpd.GeoDataFrame]
 
 def rewrite_layer(path: str | os.PathLike, layer_name: str,
                   modify: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
-    """Read a layer, change it with `modify`, check it and save it, all inside the write lock,
-    so a change never overwrites what someone else saved a moment before.
+    """Read a layer, change it with `modify`, check it and save it, all inside the write
+    lock, so a change never overwrites what someone else saved a moment before.
 
-    Returns the layer as it was before the change.
+    Parameters
+    ----------
+    path
+        The workspace.
+    layer_name
+        The layer.
+    modify
+        Takes the layer as it is now, returns it as it should be.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The layer as it was before the change.
+
+    Raises
+    ------
+    WerkwijzerError
+        Every problem in the changed layer, rows named by id; nothing is saved then.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> before = rewrite_layer(path, "places", lambda places: places)
+    >>> len(before)
+    0
     """
     path = Path(path)
     info = get_workspace_info(path)
@@ -578,7 +718,26 @@ def _assign_ids(max_id: int, new: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def get_modified_ns(path: str | os.PathLike) -> int:
-    """The workspace file's modification time, for cache keys."""
+    """The workspace file's modification time, for cache keys.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+
+    Returns
+    -------
+    int
+        Nanoseconds; changes with every save.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> get_modified_ns(path) > 0
+    True
+    """
     return Path(path).stat().st_mtime_ns
 
 
@@ -586,13 +745,51 @@ BACKUPS_KEPT = 20
 
 
 def get_backup_dir(path: str | os.PathLike) -> Path:
-    """Where a workspace's backups live: beside it, in `<name>.backups/`."""
+    """Where a workspace's backups live: beside it, in `<name>.backups/`.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (not made here).
+
+    Examples
+    --------
+    >>> get_backup_dir("/data/buurt.gpkg").as_posix()
+    '/data/buurt.backups'
+    """
     path = Path(path)
     return path.with_name(path.stem + ".backups")
 
 
 def backup_workspace(path: str | os.PathLike, *, label: str = "voor-import") -> Path:
-    """Copy the workspace with SQLite's online backup API; keeps the newest BACKUPS_KEPT."""
+    """Copy the workspace with SQLite's online backup API; keeps the newest BACKUPS_KEPT.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+    label
+        Why, in the file name ("voor-import", "voor-terugzetten").
+
+    Returns
+    -------
+    pathlib.Path
+        The backup.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> backup = backup_workspace(path)
+    >>> backup.parent == get_backup_dir(path), backup.stem.endswith("voor-import")
+    (True, True)
+    """
     path = Path(path)
     get_workspace_info(path)
     folder = get_backup_dir(path)
@@ -618,7 +815,26 @@ def backup_workspace(path: str | os.PathLike, *, label: str = "voor-import") -> 
 
 
 def list_backups(path: str | os.PathLike) -> list[Path]:
-    """The workspace's backups, newest first."""
+    """The workspace's backups, newest first.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The backups.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> list_backups(path)
+    []
+    """
     folder = get_backup_dir(path)
     if not folder.exists():
         return []
@@ -628,7 +844,31 @@ def list_backups(path: str | os.PathLike) -> list[Path]:
 def restore_backup(path: str | os.PathLike, backup: str | os.PathLike) -> Path:
     """Put a backup back ("terugzetten"); the current state is backed up first.
 
-    Returns the backup made of the state that was replaced.
+    Parameters
+    ----------
+    path
+        The workspace.
+    backup
+        One of `list_backups(path)`.
+
+    Returns
+    -------
+    pathlib.Path
+        The backup made of the state that was replaced.
+
+    Raises
+    ------
+    WerkwijzerError
+        When `backup` is not a workspace.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> backup = backup_workspace(path)
+    >>> restore_backup(path, backup).stem.endswith("voor-terugzetten")
+    True
     """
     path, backup = Path(path), Path(backup)
     get_workspace_info(backup)  # refuse anything that is not a workspace
@@ -640,7 +880,28 @@ def restore_backup(path: str | os.PathLike, backup: str | os.PathLike) -> Path:
 
 
 def read_table(path: str | os.PathLike, name: str) -> pd.DataFrame | None:
-    """A table without geometry that is not a layer (such as scenes); None when absent."""
+    """A table without geometry that is not a layer (such as scenes); None when absent.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+    name
+        The table.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Its rows.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> read_table(path, "scenes") is None
+    True
+    """
     path = Path(path)
     get_workspace_info(path)
     if name not in {str(row[0]) for row in pyogrio.list_layers(path)}:
@@ -649,7 +910,32 @@ def read_table(path: str | os.PathLike, name: str) -> pd.DataFrame | None:
 
 
 def write_table(path: str | os.PathLike, name: str, frame: pd.DataFrame) -> None:
-    """Replace a table without geometry, copy-on-write like every save."""
+    """Replace a table without geometry, copy-on-write like every save.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+    name
+        The table; a layer's name is refused.
+    frame
+        Its complete new rows.
+
+    Raises
+    ------
+    WerkwijzerError
+        When `name` is a layer or the workspace's information table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> write_table(path, "notes_per_week", pd.DataFrame({"week": [1], "n": [3]}))
+    >>> read_table(path, "notes_per_week")["n"].tolist()
+    [3]
+    """
     if name in schema.LAYERS or name == INFO_TABLE:
         raise WerkwijzerError(f"'{name}' is een laag van de werkruimte, geen losse tabel.")
     path = Path(path)
