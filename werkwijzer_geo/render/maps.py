@@ -76,8 +76,30 @@ def to_script_json(value: object) -> str:
 
     branca renders a map's script once more as a Jinja2 template, so `{{`, `{%` or `{#` in a
     place name or note would run on the server. Inside JSON strings every brace, and every
-    character HTML or Jinja gives meaning to, is written as a \\u escape: the browser reads
-    the same text, the template engine sees none of its syntax.
+    character HTML or Jinja gives meaning to, is written as a `\\u` escape; the browser reads
+    the same text.
+
+    Parameters
+    ----------
+    value
+        Anything `json.dumps` takes.
+
+    Returns
+    -------
+    str
+        JSON without `{{`, `{%`, `{#`, `<` or `&` inside strings.
+
+    Raises
+    ------
+    ValueError
+        Should template syntax turn up anyway.
+
+    Examples
+    --------
+    >>> import json
+    >>> text = to_script_json({"name": "{{7*7}}"})
+    >>> "{{" in text, json.loads(text)["name"]
+    (False, '{{7*7}}')
     """
     text = json.dumps(value, ensure_ascii=False, allow_nan=False)
     text = _JSON_STRING.sub(
@@ -177,7 +199,23 @@ def _all_coordinates(data: dict) -> np.ndarray:
 
 
 def escape_text(value: object) -> str:
-    """User text made safe for a tooltip: HTML-escaped, backticks neutralised."""
+    """User text made safe for a tooltip: HTML-escaped, backticks neutralised.
+
+    Parameters
+    ----------
+    value
+        The text (None is "").
+
+    Returns
+    -------
+    str
+        Escaped text.
+
+    Examples
+    --------
+    >>> escape_text("<b>Plein</b> & `x`")
+    '&lt;b&gt;Plein&lt;/b&gt; &amp; &#96;x&#96;'
+    """
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return ""
     return html.escape(str(value), quote=True).replace("`", "&#96;")
@@ -220,7 +258,27 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def build_observation_features(observations: gpd.GeoDataFrame) -> dict:
-    """Each observation a circle coloured by group, sized by count."""
+    """Each observation a circle coloured by group, sized by count.
+
+    Parameters
+    ----------
+    frame
+        The observations layer (or a selection of it), in EPSG:4326.
+
+    Returns
+    -------
+    dict
+        A GeoJSON FeatureCollection whose features carry their style and a Dutch tooltip
+        (user text HTML-escaped).
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> collection = build_observation_features(layers["observations"])
+    >>> len(collection['features']) == len(layers['observations'])
+    True
+    """
     tips, styles = [], []
     for row in _records(observations):
         group = row[s.GROUP]
@@ -242,7 +300,31 @@ def build_observation_features(observations: gpd.GeoDataFrame) -> dict:
 
 def build_grid_features(cells: gpd.GeoDataFrame, cell_m: float, *, public: bool = False,
                         ) -> dict:
-    """Grid cells coloured by the group with most persons; stronger where more people."""
+    """Grid cells coloured by the group with most persons; stronger where more people.
+
+    Parameters
+    ----------
+    cells
+        From `aggregate.aggregate_to_grid` (or the public cells).
+    cell_m
+        The cell size, for the tooltip.
+    public
+        Cells for residents: no per-group detail beyond what the cells hold.
+
+    Returns
+    -------
+    dict
+        A GeoJSON FeatureCollection of squares.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.analysis.aggregate import aggregate_to_grid
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> cells = aggregate_to_grid(layers["observations"], cell_m=50)
+    >>> len(build_grid_features(cells, 50)["features"]) == len(cells)
+    True
+    """
     tips, styles = [], []
     most = float(cells["persons"].max()) if len(cells) else 1.0
     for row in _records(cells):
@@ -262,7 +344,27 @@ def build_grid_features(cells: gpd.GeoDataFrame, cell_m: float, *, public: bool 
 
 
 def build_hangout_features(hangouts: gpd.GeoDataFrame) -> dict:
-    """Hangouts, dashed in the colour of their group."""
+    """Hangouts, dashed in the colour of their group.
+
+    Parameters
+    ----------
+    frame
+        The hangouts layer (or a selection of it), in EPSG:4326.
+
+    Returns
+    -------
+    dict
+        A GeoJSON FeatureCollection whose features carry their style and a Dutch tooltip
+        (user text HTML-escaped).
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> collection = build_hangout_features(layers["hangouts"])
+    >>> len(collection['features']) == len(layers['hangouts'])
+    True
+    """
     tips, styles = [], []
     for row in _records(hangouts):
         group = row[s.GROUP]
@@ -284,7 +386,27 @@ def build_hangout_features(hangouts: gpd.GeoDataFrame) -> dict:
 
 
 def build_spot_features(spots: gpd.GeoDataFrame) -> dict:
-    """Litter, graffiti and the like: filled while open, hollow once resolved."""
+    """Litter, graffiti and the like: filled while open, hollow once resolved.
+
+    Parameters
+    ----------
+    frame
+        The spots layer (or a selection of it), in EPSG:4326.
+
+    Returns
+    -------
+    dict
+        A GeoJSON FeatureCollection whose features carry their style and a Dutch tooltip
+        (user text HTML-escaped).
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> collection = build_spot_features(layers["spots"])
+    >>> len(collection['features']) == len(layers['spots'])
+    True
+    """
     tips, styles = [], []
     for row in _records(spots):
         kind = row[s.KIND]
@@ -317,7 +439,27 @@ def _experiment_period_radius(row: dict) -> tuple[str, float]:
 
 
 def build_experiment_features(experiments: gpd.GeoDataFrame) -> dict:
-    """Each experiment or action with the circle of its `radius_m`."""
+    """Each experiment or action with the circle of its `radius_m`.
+
+    Parameters
+    ----------
+    frame
+        The experiments layer (or a selection of it), in EPSG:4326.
+
+    Returns
+    -------
+    dict
+        A GeoJSON FeatureCollection whose features carry their style and a Dutch tooltip
+        (user text HTML-escaped).
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> collection = build_experiment_features(layers["experiments"])
+    >>> len(collection['features']) >= len(layers['experiments'])
+    True
+    """
     tips, styles = [], []
     for row in _records(experiments):
         period, radius = _experiment_period_radius(row)
@@ -337,7 +479,27 @@ def build_experiment_features(experiments: gpd.GeoDataFrame) -> dict:
 
 
 def build_round_features(rounds: gpd.GeoDataFrame) -> dict:
-    """The routes walked (rounds without a route are not drawn)."""
+    """The routes walked (rounds without a route are not drawn).
+
+    Parameters
+    ----------
+    frame
+        The rounds layer (or a selection of it), in EPSG:4326.
+
+    Returns
+    -------
+    dict
+        A GeoJSON FeatureCollection whose features carry their style and a Dutch tooltip
+        (user text HTML-escaped).
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> collection = build_round_features(layers["rounds"])
+    >>> len(collection['features']) <= len(layers['rounds'])
+    True
+    """
     tips, styles = [], []
     for row in _records(rounds):
         lines = [("einde", labels.format_datetime(row[s.ENDED_AT])),
@@ -349,7 +511,27 @@ def build_round_features(rounds: gpd.GeoDataFrame) -> dict:
 
 
 def build_event_features(events: gpd.GeoDataFrame) -> dict:
-    """Dated events from the timeline."""
+    """Dated events from the timeline.
+
+    Parameters
+    ----------
+    frame
+        The events layer (or a selection of it), in EPSG:4326.
+
+    Returns
+    -------
+    dict
+        A GeoJSON FeatureCollection whose features carry their style and a Dutch tooltip
+        (user text HTML-escaped).
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> collection = build_event_features(layers["events"])
+    >>> len(collection['features']) == len(layers['events'])
+    True
+    """
     tips, styles = [], []
     for row in _records(events):
         lines = [("datum", labels.format_date(row[s.DATE])),
@@ -362,7 +544,27 @@ def build_event_features(events: gpd.GeoDataFrame) -> dict:
 
 
 def build_story_features(stories: gpd.GeoDataFrame) -> dict:
-    """Stories from residents, youths and others."""
+    """Stories from residents, youths and others.
+
+    Parameters
+    ----------
+    frame
+        The stories layer (or a selection of it), in EPSG:4326.
+
+    Returns
+    -------
+    dict
+        A GeoJSON FeatureCollection whose features carry their style and a Dutch tooltip
+        (user text HTML-escaped).
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> collection = build_story_features(layers["stories"])
+    >>> len(collection['features']) == len(layers['stories'])
+    True
+    """
     tips, styles = [], []
     for row in _records(stories):
         lines = [("datum", labels.format_date(row[s.DATE])), ("thema's", row[s.THEMES]),
@@ -390,6 +592,30 @@ def build_layer_groups(selected: Mapping[str, gpd.GeoDataFrame], visible: Iterab
     """One feature group per visible layer, for `st_folium(feature_group_to_add=...)`.
 
     Observations become grid cells when the selection holds more than `aggregate_above`.
+
+    Parameters
+    ----------
+    selected
+        Layers after `selection.select_layers`.
+    visible
+        The layers to draw, in drawing order.
+    aggregate_above
+        More observations than this are drawn as cells of `cell_m` metres.
+    cell_m
+        The cell size.
+
+    Returns
+    -------
+    list of folium.FeatureGroup
+        One per visible layer that has rows.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> groups = build_layer_groups(layers, ["observations", "spots"], aggregate_above=10)
+    >>> len(groups)
+    2
     """
     groups = []
     for name in DRAW_ORDER:
@@ -410,7 +636,23 @@ def build_layer_groups(selected: Mapping[str, gpd.GeoDataFrame], visible: Iterab
 
 
 def build_sketch_group(corners: list[tuple[float, float]]) -> folium.FeatureGroup:
-    """The area being drawn: its corners and the outline so far."""
+    """The area being drawn: its corners and the outline so far.
+
+    Parameters
+    ----------
+    corners
+        The (lon, lat) corners tapped so far.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        Corner dots and the outline.
+
+    Examples
+    --------
+    >>> build_sketch_group([(4.677, 52.493), (4.678, 52.493)]).layer_name
+    'Tekening'
+    """
     colour = labels.LAYER_COLOURS[s.PLACES]
     ring = [list(c) for c in corners] + ([list(corners[0])] if len(corners) > 2 else [])
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": list(c)},
@@ -428,7 +670,30 @@ def build_sketch_group(corners: list[tuple[float, float]]) -> folium.FeatureGrou
 
 
 def build_public_groups(public: Mapping, visible: Iterable[str]) -> list[folium.FeatureGroup]:
-    """Feature groups for a residents' evening from `public.make_public_layers` only."""
+    """Feature groups for a residents' evening from `public.make_public_layers` only.
+
+    Parameters
+    ----------
+    public
+        What `make_public_layers` returned (cells, never single observations).
+    visible
+        The layers to draw.
+
+    Returns
+    -------
+    list of folium.FeatureGroup
+        One per visible layer.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.analysis.public import make_public_layers
+    >>> from werkwijzer_geo.timefilter import TimeFilter
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> public = make_public_layers(layers, TimeFilter())
+    >>> len(build_public_groups(public, ["observations"]))
+    1
+    """
     visible = set(visible)
     groups = []
 
@@ -487,7 +752,23 @@ def _public_experiment_features(experiments: gpd.GeoDataFrame) -> dict:
 
 
 def build_legend_html(visible: Iterable[str] = MAP_LAYERS) -> str:
-    """The legend's HTML: one colour per group or kind, Dutch labels."""
+    """The legend's HTML: one colour per group or kind, Dutch labels.
+
+    Parameters
+    ----------
+    visible
+        The layers on the map; only their entries are listed.
+
+    Returns
+    -------
+    str
+        HTML of a folded-open legend (fixed labels only, no user text).
+
+    Examples
+    --------
+    >>> "Jongeren" in build_legend_html(["observations"])
+    True
+    """
     visible = set(visible)
 
     def item(colour: str, text: str, shape: str = "round", hollow: bool = False) -> str:
@@ -544,6 +825,32 @@ def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
 
     Scripts and stylesheets load from `url_prefix` on the app's own server. Offline, the
     outline and labelled places still orient the reader.
+
+    Parameters
+    ----------
+    boundary, places
+        The outline and the drawn places.
+    url_prefix
+        Where the app serves Leaflet (`/app/static/vendor/`).
+    tiles
+        Whether to load PDOK's grey base map from the internet.
+    legend_layers
+        The layers the legend lists.
+    large
+        Bigger type, for a projector.
+
+    Returns
+    -------
+    folium.Map
+        Fitted to the outline, north up.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> fmap = build_base_map(layers["boundary"], layers["places"], tiles=False)
+    >>> "cdn" in render_map_html(fmap, []).lower()
+    False
     """
     outline = boundary if len(boundary) else places
     if len(outline):
@@ -569,7 +876,28 @@ def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
 
 
 def render_map_html(fmap: folium.Map, groups: Iterable[folium.FeatureGroup]) -> str:
-    """The whole map as one HTML page (layers included), e.g. to measure its size."""
+    """The whole map as one HTML page (layers included), e.g. to measure its size.
+
+    Parameters
+    ----------
+    fmap
+        From `build_base_map`.
+    groups
+        From `build_layer_groups` or `build_public_groups`.
+
+    Returns
+    -------
+    str
+        The page's HTML.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> html = render_map_html(build_base_map(layers["boundary"], layers["places"]), [])
+    >>> html.startswith("<!DOCTYPE html>")
+    True
+    """
     for group in groups:
         group.add_to(fmap)
     return fmap.get_root().render()
