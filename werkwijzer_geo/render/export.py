@@ -63,7 +63,29 @@ def _check(snapshot: Snapshot) -> None:
 
 def get_tables(layers: dict[str, gpd.GeoDataFrame], snapshot: Snapshot,
                ) -> dict[str, gpd.GeoDataFrame | pd.DataFrame]:
-    """The tables to write, by output name: canonical layers, or the public selection."""
+    """The tables to write, by output name: canonical layers, or the public selection.
+
+    Parameters
+    ----------
+    layers
+        The workspace's layers.
+    snapshot
+        Which layers, the filter, public or not.
+
+    Returns
+    -------
+    dict
+        Output name -> table; a public snapshot holds only `public.make_public_layers`.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> from werkwijzer_geo.timefilter import TimeFilter
+    >>> layers = read_demo_layers(seed=3)
+    >>> tables = get_tables(layers, Snapshot(("observations",), TimeFilter(), public=True))
+    >>> "note" in next(iter(tables.values())).columns
+    False
+    """
     _check(snapshot)
     if snapshot.public:
         public = make_public_layers(layers, snapshot.time_filter)
@@ -85,7 +107,36 @@ def get_tables(layers: dict[str, gpd.GeoDataFrame], snapshot: Snapshot,
 
 
 def get_snapshot_info(workspace: Path, layers: dict, snapshot: Snapshot) -> dict[str, str]:
-    """Filters, data period, when made, app version, public or not."""
+    """Filters, data period, when made, app version, public or not.
+
+    Parameters
+    ----------
+    workspace
+        The workspace (its name is recorded, not the folder).
+    layers
+        The workspace's layers.
+    snapshot
+        What is exported.
+
+    Returns
+    -------
+    dict
+        Key -> Dutch text, the `snapshot_info` table of an export.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> from werkwijzer_geo.timefilter import TimeFilter
+    >>> layers = read_demo_layers(seed=3)
+    >>> import tempfile, pathlib
+    >>> from werkwijzer_geo.io.storage import create_workspace
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path, name="Oosterwijk")
+    >>> info = get_snapshot_info(path, layers, Snapshot(("spots",),
+    ...                          TimeFilter.from_text(hours="21-2")))
+    >>> info["workspace"], info["filter"]
+    ('Oosterwijk', '21:00-02:00, alle dagen')
+    """
     period = get_data_period(select_layers(layers, snapshot.time_filter))
     return {
         "workspace": get_workspace_info(workspace).name,
@@ -121,15 +172,49 @@ def _to_text_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def neutralise_formula(value: object) -> object:
-    """A text cell that Excel would run as a formula gets a leading apostrophe."""
+    """A text cell that Excel would run as a formula gets a leading apostrophe.
+
+    Parameters
+    ----------
+    value
+        A cell.
+
+    Returns
+    -------
+    object
+        The cell, with "'" before =, +, -, @, tab or carriage return at its start.
+
+    Examples
+    --------
+    >>> neutralise_formula('=HYPERLINK("http://x","klik")')[:2], neutralise_formula(5)
+    ("'=", 5)
+    """
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
 
 
 def to_csv_bytes(table: pd.DataFrame) -> bytes:
-    """CSV for Dutch Excel: UTF-8 with BOM, ';', decimal comma, dd-mm-jjjj, no formulas; points
-    as lat/lon columns, other shapes as WKT."""
+    """CSV for Dutch Excel: UTF-8 with BOM, ';', decimal comma, dd-mm-jjjj, no formulas;
+    points as lat/lon columns, other shapes as WKT.
+
+    Parameters
+    ----------
+    table
+        A layer or any table.
+
+    Returns
+    -------
+    bytes
+        The file's content.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> text = to_csv_bytes(pd.DataFrame({"n": [2.5], "t": ["=1+1"]})).decode("utf-8-sig")
+    >>> text.splitlines()
+    ['n;t', "2,5;'=1+1"]
+    """
     frame = _to_text_frame(table)
     if isinstance(table, gpd.GeoDataFrame) and len(table):
         geometry = table.geometry
@@ -144,7 +229,28 @@ def to_csv_bytes(table: pd.DataFrame) -> bytes:
 
 
 def to_geojson_bytes(table: gpd.GeoDataFrame | pd.DataFrame) -> bytes:
-    """GeoJSON (WGS84) with dates and moments as text."""
+    """GeoJSON (WGS84) with dates and moments as text.
+
+    Parameters
+    ----------
+    table
+        A layer (or a table without geometry: features without one).
+
+    Returns
+    -------
+    bytes
+        UTF-8 GeoJSON.
+
+    Examples
+    --------
+    >>> import json
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> from werkwijzer_geo.timefilter import TimeFilter
+    >>> layers = read_demo_layers(seed=3)
+    >>> collection = json.loads(to_geojson_bytes(layers["spots"]))
+    >>> len(collection["features"]) == len(layers["spots"])
+    True
+    """
     frame = _to_text_frame(table)
     geometry = table.geometry.to_numpy() if isinstance(table, gpd.GeoDataFrame) else [
         None] * len(frame)  # a table without places: features without geometry
@@ -193,7 +299,29 @@ def _write_bundle(out: Path, files: dict[str, bytes]) -> Path:
 # ---- maps and reports ----
 
 def build_html_map(layers: dict[str, gpd.GeoDataFrame], snapshot: Snapshot) -> str:
-    """A self-contained interactive map: Leaflet inlined, opens from a USB stick offline."""
+    """A self-contained interactive map: Leaflet inlined, opens from a USB stick offline.
+
+    Parameters
+    ----------
+    layers
+        The workspace's layers.
+    snapshot
+        Which layers, the filter, public or not.
+
+    Returns
+    -------
+    str
+        One HTML page with every script and stylesheet inside it.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> from werkwijzer_geo.timefilter import TimeFilter
+    >>> layers = read_demo_layers(seed=3)
+    >>> html = build_html_map(layers, Snapshot(("spots",), TimeFilter()))
+    >>> "<script src=" in html, "L.map" in html
+    (False, True)
+    """
     visible = [name for name in snapshot.layers if name in maps.MAP_LAYERS]
     if snapshot.public:
         public = make_public_layers(layers, snapshot.time_filter)
@@ -221,8 +349,41 @@ def export_snapshot(workspace: str | Path, snapshot: Snapshot, fmt: str, out: st
                     progress: Progress | None = None) -> Path:
     """Write the snapshot in `fmt` to `out` and log it in the workspace.
 
-    Returns the path written: `out`, or `out` with .zip when GeoJSON or CSV holds several
-    layers.
+    Parameters
+    ----------
+    workspace
+        The workspace.
+    snapshot
+        Which layers, the filter, public or not.
+    fmt
+        One of FORMATS: gpkg, geojson, csv, png, pdf, html.
+    out
+        Where to write.
+    progress
+        Called with (fraction, Dutch message) as the work goes on.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written: `out`, or `out` with .zip when GeoJSON or CSV holds several
+        layers.
+
+    Raises
+    ------
+    WerkwijzerError
+        For an unknown layer or format, or nothing to draw.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from werkwijzer_geo.demo import create_demo_workspace
+    >>> from werkwijzer_geo.timefilter import TimeFilter
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = create_demo_workspace(folder / "demo.gpkg")
+    >>> made = export_snapshot(folder / "demo.gpkg", Snapshot(("spots",), TimeFilter()), "csv",
+    ...                        folder / "spots.csv")
+    >>> made.name, len(read_export_log(folder / "demo.gpkg"))
+    ('spots.csv', 1)
     """
     report = progress or (lambda fraction, message: None)
     workspace, out = Path(workspace), Path(out)
@@ -280,7 +441,31 @@ def _write_format(out: Path, fmt: str, layers: dict, tables: dict, snapshot: Sna
 
 
 def log_export(workspace: Path, snapshot: Snapshot, fmt: str, out: Path) -> None:
-    """Add a line to the workspace's export log."""
+    """Add a line to the workspace's export log.
+
+    Parameters
+    ----------
+    workspace
+        The workspace.
+    snapshot
+        What was exported.
+    fmt
+        The format.
+    out
+        The file written (its name is logged).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from werkwijzer_geo.demo import create_demo_workspace
+    >>> from werkwijzer_geo.timefilter import TimeFilter
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = create_demo_workspace(folder / "demo.gpkg")
+    >>> log_export(folder / "demo.gpkg", Snapshot(("spots",), TimeFilter(), public=True), "pdf",
+    ...            folder / "avond.pdf")
+    >>> read_export_log(folder / "demo.gpkg")["file"].tolist()
+    ['avond.pdf']
+    """
     line = pd.DataFrame({
         "made_at": [dt.datetime.now().astimezone().strftime("%d-%m-%Y %H:%M:%S")],
         "layers": [",".join(snapshot.layers)], "filter": [snapshot.time_filter.to_text()],
@@ -291,7 +476,28 @@ def log_export(workspace: Path, snapshot: Snapshot, fmt: str, out: Path) -> None
 
 
 def read_export_log(workspace: str | Path) -> pd.DataFrame:
-    """Every export made of this workspace, oldest first."""
+    """Every export made of this workspace, oldest first.
+
+    Parameters
+    ----------
+    workspace
+        The workspace.
+
+    Returns
+    -------
+    pandas.DataFrame
+        made_at, layers, filter, format, public, file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from werkwijzer_geo.demo import create_demo_workspace
+    >>> from werkwijzer_geo.timefilter import TimeFilter
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = create_demo_workspace(folder / "demo.gpkg")
+    >>> list(read_export_log(folder / "demo.gpkg").columns)
+    ['made_at', 'layers', 'filter', 'format', 'public', 'file']
+    """
     log = read_table(workspace, EXPORT_LOG)
     return pd.DataFrame(columns=["made_at", "layers", "filter", "format", "public", "file"]) \
         if log is None else log
