@@ -50,7 +50,33 @@ COLUMNS = [field.name for field in fields(Scene)]
 
 
 def check_scenes(scenes: list[Scene]) -> list[Scene]:
-    """Every problem in a list of scenes, named by scene number and column, raised once."""
+    """Every problem in a list of scenes, named by scene number and column, raised once.
+
+    Parameters
+    ----------
+    scenes
+        The scenes in order.
+
+    Returns
+    -------
+    list of Scene
+        The same scenes, when all are fine.
+
+    Raises
+    ------
+    WerkwijzerError
+        One line per problem ("Scène 2, kolom 'hours': ...").
+
+    Examples
+    --------
+    >>> check_scenes([Scene("Avond", hours="21-2")])[0].title
+    'Avond'
+    >>> try:
+    ...     check_scenes([Scene("")])
+    ... except WerkwijzerError as error:
+    ...     print(error.problems[0][:40])
+    Scène 1, kolom 'title': de titel is leeg
+    """
     problems = []
     for number, scene in enumerate(scenes, start=1):
         where = f"Scène {number}"
@@ -82,7 +108,25 @@ def _blank(value: object) -> bool:
 
 def scenes_from_frame(frame: pd.DataFrame) -> list[Scene]:
     """Scenes from a table (as the editor gives it), ordered by its `position` column when it
-    has one (rows without a position last), else in row order; blank rows skipped."""
+    has one (rows without a position last), else in row order; blank rows skipped.
+
+    Parameters
+    ----------
+    frame
+        One row per scene, columns as `to_frame` makes them.
+
+    Returns
+    -------
+    list of Scene
+        In presentation order (not yet checked: see `check_scenes`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"position": [2, 1], "title": ["Nacht", "Middag"]})
+    >>> [scene.title for scene in scenes_from_frame(frame)]
+    ['Middag', 'Nacht']
+    """
     if "position" in frame.columns:
         order = pd.to_numeric(frame["position"], errors="coerce")
         frame = frame.assign(_order=order).sort_values("_order", kind="stable",
@@ -105,7 +149,23 @@ def scenes_from_frame(frame: pd.DataFrame) -> list[Scene]:
 
 
 def to_frame(scenes: list[Scene]) -> pd.DataFrame:
-    """Scenes as a table: `position` (1, 2, ...; change it to reorder) and the columns."""
+    """Scenes as a table: `position` (1, 2, ...; change it to reorder) and the columns.
+
+    Parameters
+    ----------
+    scenes
+        The scenes in order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per scene.
+
+    Examples
+    --------
+    >>> to_frame([Scene("Avond"), Scene("Nacht")])["position"].tolist()
+    [1, 2]
+    """
     frame = pd.DataFrame([asdict(scene) for scene in scenes], columns=COLUMNS).astype(
         {"centre_lat": "Float64", "centre_lon": "Float64", "zoom": "Int64"})
     frame.insert(0, "position", pd.array(range(1, len(frame) + 1), dtype="Int64"))
@@ -113,7 +173,27 @@ def to_frame(scenes: list[Scene]) -> pd.DataFrame:
 
 
 def read_scenes(path: str | os.PathLike) -> list[Scene]:
-    """The workspace's scenes in order; none for a workspace that has no scenes yet."""
+    """The workspace's scenes in order; none for a workspace that has no scenes yet.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+
+    Returns
+    -------
+    list of Scene
+        In presentation order.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from werkwijzer_geo.io.storage import create_workspace
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> read_scenes(path)
+    []
+    """
     frame = read_table(path, SCENES_TABLE)
     if frame is None or frame.empty:
         return []
@@ -123,13 +203,52 @@ def read_scenes(path: str | os.PathLike) -> list[Scene]:
 
 
 def write_scenes(path: str | os.PathLike, scenes: list[Scene]) -> None:
-    """Check and save the scenes in this order."""
+    """Check and save the scenes in this order.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+    scenes
+        The scenes in order.
+
+    Raises
+    ------
+    WerkwijzerError
+        Every problem, see `check_scenes`; nothing is saved then.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from werkwijzer_geo.io.storage import create_workspace
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> write_scenes(path, [Scene("Avond", hours="21-2", weekdays="fri,sat")])
+    >>> read_scenes(path)[0].weekdays
+    'fri,sat'
+    """
     check_scenes(scenes)
     write_table(path, SCENES_TABLE, to_frame(scenes))
 
 
 def describe_scene_filter(scene: Scene) -> str:
-    """The scene's selection in Dutch, for the presenter."""
+    """The scene's selection in Dutch, for the presenter.
+
+    Parameters
+    ----------
+    scene
+        The scene.
+
+    Returns
+    -------
+    str
+        Layers and the filter in Dutch.
+
+    Examples
+    --------
+    >>> describe_scene_filter(Scene("Avond", hours="21-2", weekdays="fri,sat"))
+    'waarnemingen · 21:00-02:00, vr, za'
+    """
     layer_names = ", ".join(labels.LAYER_LABELS[name].lower() for name in scene.get_layers()
                             if name in labels.LAYER_LABELS)
     return f"{layer_names or 'alleen de kaart'} · {scene.to_time_filter().to_text()}"
