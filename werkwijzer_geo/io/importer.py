@@ -258,7 +258,31 @@ _DECIMAL_COMMA = re.compile(r"-?\d+,(\d{1,2}|\d{4,})")
 
 def looks_dutch(table: SourceTable) -> bool:
     """Whether a file writes numbers the Dutch way: saved by Dutch Excel (semicolons), Dutch
-    column names, or a decimal comma that cannot be a thousands separator ('2,5')."""
+    column names, or a decimal comma that cannot be a thousands separator ('2,5').
+
+    Parameters
+    ----------
+    table
+        The file as read.
+
+    Returns
+    -------
+    bool
+        True for a Dutch file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from werkwijzer_geo.io.storage import create_workspace
+    >>> from werkwijzer_geo.io.tables import read_source_table
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = create_workspace(folder / "buurt.gpkg")
+    >>> lines = ["tijdstip;groep;aantal;activiteit;lat;lon",
+    ...          "11-09-2026 21:30;jongeren;6;chillen;52,493;4,677"]
+    >>> _ = (folder / "telling.csv").write_text(chr(10).join(lines), encoding="utf-8")
+    >>> looks_dutch(read_source_table(folder / "telling.csv"))
+    True
+    """
     if table.delimiter == ";":
         return True
     if any(normalise_name(column) in DUTCH_HEADER_WORDS for column in table.frame.columns):
@@ -287,7 +311,37 @@ def _remove_nul_characters(table: SourceTable) -> list[str]:
 def find_personal_data(layer_name: str, rows: gpd.GeoDataFrame, table: SourceTable,
                        ) -> list[str]:
     """Warnings for free text that looks like a phone number, e-mail address or postcode with
-    house number."""
+    house number.
+
+    Parameters
+    ----------
+    layer_name
+        The layer the rows are for.
+    rows
+        The checked rows.
+    table
+        The file, for its row numbers.
+
+    Returns
+    -------
+    list of str
+        One Dutch warning per cell, naming row and column (the text itself is not repeated).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from werkwijzer_geo.io.storage import create_workspace
+    >>> from werkwijzer_geo.io.tables import read_source_table
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = create_workspace(folder / "buurt.gpkg")
+    >>> lines = ["tijdstip;groep;aantal;activiteit;lat;lon",
+    ...          "11-09-2026 21:30;jongeren;6;chillen;52,493;4,677"]
+    >>> _ = (folder / "telling.csv").write_text(chr(10).join(lines), encoding="utf-8")
+    >>> plan = plan_import(folder / "buurt.gpkg", folder / "telling.csv", "observations")
+    >>> plan.rows.loc[0, "note"] = "bel 06-12345678"
+    >>> find_personal_data("observations", plan.rows, plan.source)[0][:36]
+    "Rij 2, kolom 'note': lijkt een telef"
+    """
     warnings = []
     for column in s.FREE_TEXT_COLUMNS & set(s.get_layer(layer_name).column_names):
         for position, text in enumerate(rows[column]):
@@ -316,11 +370,46 @@ def plan_import(
 ) -> ImportPlan:
     """Read and check a file for `layer_name` without writing anything (the dry run).
 
+    Parameters
+    ----------
+    workspace
+        The workspace to import into (its time zone, outline and ids are used).
+    source
+        The file, or a table already read.
+    layer_name
+        The target layer.
+    mapping
+        Columns, values, defaults, time zone and date order; what is not given is
+        recognised from Dutch and English names.
+    sheet, source_layer
+        For a workbook or a GeoPackage: which sheet or layer.
+    progress
+        Called with (fraction, Dutch message) as the work goes on.
+
+    Returns
+    -------
+    ImportPlan
+        The checked rows, the mapping used and warnings to read before saving.
+
     Raises
     ------
     WerkwijzerError
         With one Dutch line per problem, each naming the row (as the file numbers it)
         and the column.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from werkwijzer_geo.io.storage import create_workspace
+    >>> from werkwijzer_geo.io.tables import read_source_table
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = create_workspace(folder / "buurt.gpkg")
+    >>> lines = ["tijdstip;groep;aantal;activiteit;lat;lon",
+    ...          "11-09-2026 21:30;jongeren;6;chillen;52,493;4,677"]
+    >>> _ = (folder / "telling.csv").write_text(chr(10).join(lines), encoding="utf-8")
+    >>> plan = plan_import(folder / "buurt.gpkg", folder / "telling.csv", "observations")
+    >>> plan.rows["activity"].tolist(), plan.mapping.columns["group"]
+    (['hanging_out'], 'groep')
     """
     report = progress or (lambda fraction, message: None)
     workspace = Path(workspace)
@@ -386,7 +475,36 @@ def plan_import(
 
 
 def run_import(workspace: str | Path, plan: ImportPlan) -> ImportPlan:
-    """Write a checked plan: a backup first, then every row in one swap, or nothing."""
+    """Write a checked plan: a backup first, then every row in one swap, or nothing.
+
+    Parameters
+    ----------
+    workspace
+        The workspace the plan was made for.
+    plan
+        From `plan_import`.
+
+    Returns
+    -------
+    ImportPlan
+        The plan, with `backup` set to the copy made before writing.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from werkwijzer_geo.io.storage import create_workspace
+    >>> from werkwijzer_geo.io.tables import read_source_table
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = create_workspace(folder / "buurt.gpkg")
+    >>> lines = ["tijdstip;groep;aantal;activiteit;lat;lon",
+    ...          "11-09-2026 21:30;jongeren;6;chillen;52,493;4,677"]
+    >>> _ = (folder / "telling.csv").write_text(chr(10).join(lines), encoding="utf-8")
+    >>> from werkwijzer_geo.io.storage import read_layer
+    >>> plan = plan_import(folder / "buurt.gpkg", folder / "telling.csv", "observations")
+    >>> done = run_import(folder / "buurt.gpkg", plan)
+    >>> len(read_layer(folder / "buurt.gpkg", "observations")), done.backup.exists()
+    (1, True)
+    """
     backup = backup_workspace(workspace)
     rows = plan.rows if s.ID in plan.mapping.columns else plan.rows.drop(columns=[s.ID])
     append_rows(workspace, plan.layer, rows)
@@ -399,7 +517,36 @@ def run_import(workspace: str | Path, plan: ImportPlan) -> ImportPlan:
 
 def propose_mapping(layer_name: str, table: SourceTable,
                     given: ImportMapping | None = None) -> ImportMapping:
-    """The mapping Buurtkaart would use: recognised columns, then `given` on top."""
+    """The mapping Buurtkaart would use: recognised columns, then `given` on top.
+
+    Parameters
+    ----------
+    layer_name
+        The target layer.
+    table
+        The file as read.
+    given
+        What the person chose (a saved mapping, the command line).
+
+    Returns
+    -------
+    ImportMapping
+        Columns, values, defaults, time zone and date order.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from werkwijzer_geo.io.storage import create_workspace
+    >>> from werkwijzer_geo.io.tables import read_source_table
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = create_workspace(folder / "buurt.gpkg")
+    >>> lines = ["tijdstip;groep;aantal;activiteit;lat;lon",
+    ...          "11-09-2026 21:30;jongeren;6;chillen;52,493;4,677"]
+    >>> _ = (folder / "telling.csv").write_text(chr(10).join(lines), encoding="utf-8")
+    >>> proposal = propose_mapping("observations", read_source_table(folder / "telling.csv"))
+    >>> proposal.columns["observed_at"]
+    'tijdstip'
+    """
     given = given or ImportMapping()
     columns = auto_map_columns(layer_name, list(table.frame.columns))
     columns.update(given.columns)
@@ -408,7 +555,37 @@ def propose_mapping(layer_name: str, table: SourceTable,
 
 def get_unknown_values(layer_name: str, table: SourceTable, mapping: ImportMapping,
                        ) -> dict[str, list[str]]:
-    """Per coded column: the file's values that no alias and no value mapping recognise."""
+    """Per coded column: the file's values that no alias and no value mapping recognise.
+
+    Parameters
+    ----------
+    layer_name
+        The target layer.
+    table
+        The file as read.
+    mapping
+        The mapping in use.
+
+    Returns
+    -------
+    dict
+        Layer column -> unknown values, in the order they appear.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from werkwijzer_geo.io.storage import create_workspace
+    >>> from werkwijzer_geo.io.tables import read_source_table
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = create_workspace(folder / "buurt.gpkg")
+    >>> lines = ["tijdstip;groep;aantal;activiteit;lat;lon",
+    ...          "11-09-2026 21:30;jongeren;6;chillen;52,493;4,677"]
+    >>> _ = (folder / "telling.csv").write_text(chr(10).join(lines), encoding="utf-8")
+    >>> table = read_source_table(folder / "telling.csv")
+    >>> table.frame.loc[0, "activiteit"] = "dansen"
+    >>> get_unknown_values("observations", table, propose_mapping("observations", table))
+    {'activity': ['dansen']}
+    """
     layer = s.get_layer(layer_name)
     unknown = {}
     for column in layer.columns:
