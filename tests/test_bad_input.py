@@ -172,3 +172,18 @@ def test_words_teams_type_are_understood_and_a_typo_gets_the_nearest_code(outlin
     (line,) = caught.value.problems
     assert "Bedoel je 'rondhangen' (hanging_out)?" in line
     assert '--values activity:"rondhangne"=hanging_out' in line
+
+
+@pytest.mark.parametrize("command", [
+    ["patterns", "--db", "{db}"],
+    ["export", "--db", "{db}", "--layers", "spots", "--format", "csv", "--out", "{out}"],
+    ["evaluate-patterns", "--seeds", "x-y"],
+])
+def test_a_missing_workspace_or_bad_option_is_a_dutch_line_not_a_traceback(
+        tmp_path, capsys, command):
+    args = [part.format(db=tmp_path / "bestaat-niet.gpkg", out=tmp_path / "x.csv")
+            for part in command]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("fout: ") and "Traceback" not in err
+    assert not (tmp_path / "bestaat-niet.gpkg").exists()

@@ -31,7 +31,30 @@ from .timefilter import (
 
 
 def read_boundary_file(path: str | Path) -> gpd.GeoDataFrame:
-    """Read a neighbourhood outline (GeoJSON, GeoPackage, Shapefile...) as the boundary layer."""
+    """Read a neighbourhood outline (GeoJSON, GeoPackage, Shapefile...) as the boundary layer.
+
+    Parameters
+    ----------
+    path
+        The file; any CRS (it is reprojected to EPSG:4326).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The outline, with a name.
+
+    Raises
+    ------
+    WerkwijzerError
+        When the file cannot be read or holds no polygon.
+
+    Examples
+    --------
+    >>> import pathlib, werkwijzer_geo
+    >>> outline = pathlib.Path(werkwijzer_geo.__file__).parent.parent / "data"
+    >>> len(read_boundary_file(outline / "oosterwijk_buurtgrens.geojson"))
+    1
+    """
     path = Path(path)
     try:
         frame = gpd.read_file(path)
@@ -184,7 +207,13 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     from .analysis.evaluation import evaluate
 
     first, _, last = args.seeds.partition("-")
-    seeds = tuple(range(int(first), int(last or first) + 1))
+    try:
+        seeds = tuple(range(int(first), int(last or first) + 1))
+    except ValueError:
+        raise WerkwijzerError(f"Seeds '{args.seeds}' zijn niet te lezen. Schrijf van-tot in hele "
+                              "getallen, bijvoorbeeld 100-119.") from None
+    if not seeds:
+        raise WerkwijzerError(f"Seeds '{args.seeds}': de eerste is groter dan de laatste.")
     result = evaluate(seeds)
     print(f"{result['worlds']} werelden (seeds {seeds[0]}-{seeds[-1]}, niet gebruikt om "
           f"drempels te kiezen): {result['planted']} geplant, {result['found']} gevonden.")
@@ -272,7 +301,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; 0 on success, 2 on bad input (one line per problem)."""
+    """Run the command line; 0 on success, 2 on bad input (one line per problem).
+
+    Parameters
+    ----------
+    argv
+        The arguments; default `sys.argv[1:]`.
+
+    Returns
+    -------
+    int
+        The exit status.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stderr(io.StringIO()) as err:
+    ...     status = main(["patterns", "--db", "bestaat-niet.gpkg"])
+    >>> status, err.getvalue().startswith("fout: Werkruimte bestaat-niet.gpkg bestaat niet")
+    (2, True)
+    """
     args = build_parser().parse_args(argv)
     configure_logging()
     try:

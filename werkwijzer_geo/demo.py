@@ -196,7 +196,24 @@ def _local(day: dt.date, hhmm: str, extra_minutes: int = 0) -> pd.Timestamp:
 
 
 def build_rounds(rng: np.random.Generator) -> pd.DataFrame:
-    """Observation rounds: a weekly template, some skipped, a few late nights."""
+    """Observation rounds: a weekly template, some skipped, a few late nights.
+
+    Parameters
+    ----------
+    rng
+        The demo's random generator.
+
+    Returns
+    -------
+    pandas.DataFrame
+        started_at, ended_at (in the demo's zone), observers, note.
+
+    Examples
+    --------
+    >>> rounds = build_rounds(np.random.default_rng(3))
+    >>> bool((rounds["ended_at"] > rounds["started_at"]).all())
+    True
+    """
     rows = []
     for week in range(WEEKS):
         for weekday, start, minutes, chance in ROUND_TEMPLATE:
@@ -299,7 +316,29 @@ def _points_in(places: list[str], near_benches: np.ndarray, rng: np.random.Gener
 
 def build_observations(rounds: pd.DataFrame, rng: np.random.Generator, *,
                        n_observations: int | None = None) -> gpd.GeoDataFrame:
-    """Who the team saw in each round; `n_observations` repeats sightings to reach a size."""
+    """Who the team saw in each round; `n_observations` repeats sightings to reach a size.
+
+    Parameters
+    ----------
+    rounds
+        From `build_rounds`.
+    rng
+        The demo's random generator.
+    n_observations
+        Repeat sightings (moved a little) until there are this many, for benchmarks.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The observations layer's columns, with the planted patterns in them.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(3)
+    >>> observations = build_observations(build_rounds(rng), rng, n_observations=5000)
+    >>> len(observations)
+    5000
+    """
     presences = _draw_presences(rounds, rng)
     sightings = 1
     if n_observations is not None and n_observations > len(presences):
@@ -354,7 +393,23 @@ def _draw_notes(groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def build_spots(rng: np.random.Generator) -> gpd.GeoDataFrame:
-    """Litter at the snack bar and benches (heavier after weekends), graffiti at the tunnel."""
+    """Litter at the snack bar and benches (heavier after weekends), graffiti at the tunnel.
+
+    Parameters
+    ----------
+    rng
+        The demo's random generator.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The spots layer's columns.
+
+    Examples
+    --------
+    >>> {"graffiti", "litter"} <= set(build_spots(np.random.default_rng(3))["kind"])
+    True
+    """
     boxes = _place_boxes()
     sources = (
         ("litter", boxes[SNACK_BAR].centroid, {MON: 0.7, SUN: 0.5, TUE: 0.3}, 0.08, 8),
@@ -583,7 +638,28 @@ def _read_demo_layers(seed: int) -> dict[str, gpd.GeoDataFrame]:
 
 def create_demo_workspace(path: str | Path, *, seed: int = DEFAULT_SEED,
                           n_observations: int | None = None) -> WorkspaceInfo:
-    """Create the demo workspace at `path` (which must not exist yet)."""
+    """Create the demo workspace at `path` (which must not exist yet).
+
+    Parameters
+    ----------
+    path
+        Where the GeoPackage goes.
+    seed
+        Which demo neighbourhood.
+    n_observations
+        Scale the observations up (see `build_observations`).
+
+    Returns
+    -------
+    WorkspaceInfo
+        The new workspace's information (`is_demo` set).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> create_demo_workspace(pathlib.Path(tempfile.mkdtemp()) / "demo.gpkg").is_demo
+    True
+    """
     layers = build_demo_layers(seed=seed, n_observations=n_observations)
     info = create_workspace(path, tz=TZ, name=DEMO_NAME, is_demo=True, layers=layers)
     write_scenes(path, DEMO_SCENES)

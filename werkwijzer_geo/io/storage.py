@@ -391,6 +391,8 @@ def _read_one_version(path: Path, read: Callable[[Path], T]) -> T:
     version; should pinning be impossible, a read that straddled a swap is read again. Only a
     problem found on one unchanging version is reported.
     """
+    if not path.exists():
+        get_workspace_info(path)  # raises the Dutch "bestaat niet" with what to do
     for _ in range(READ_ATTEMPTS):
         before = _get_file_version(path)
         with _pin_version(path) as pinned:
