@@ -232,7 +232,18 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser, with one subcommand per job."""
+    """The argument parser, with one subcommand per job.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        Subcommands init, demo, import, patterns, evaluate-patterns, export and bench.
+
+    Examples
+    --------
+    >>> build_parser().parse_args(["patterns", "--db", "b.gpkg", "--hours", "21-2"]).hours
+    '21-2'
+    """
     parser = argparse.ArgumentParser(prog="python -m werkwijzer_geo",
                                      description="Buurtkaart: werkruimtes maken en meten.")
     commands = parser.add_subparsers(dest="command", required=True)

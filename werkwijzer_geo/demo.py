@@ -168,14 +168,37 @@ def _to_wgs84(geometry: shapely.Geometry) -> shapely.Geometry:
 
 
 def read_demo_boundary() -> gpd.GeoDataFrame:
-    """The outline of Oosterwijk from the CBS/Kadaster buurtkaart, in EPSG:4326."""
+    """The demo's outline: CBS buurt BU03750600 (Oosterwijk, Beverwijk), shipped in data/.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One polygon in EPSG:4326, with its name.
+
+    Examples
+    --------
+    >>> round(read_demo_boundary().geometry.iloc[0].centroid.y, 1)
+    52.5
+    """
     frame = gpd.read_file(BOUNDARY_FILE)
     return gpd.GeoDataFrame({s.NAME: frame["name"]}, geometry=frame.geometry.to_numpy(),
                             crs=s.STORAGE_CRS)
 
 
 def build_places() -> gpd.GeoDataFrame:
-    """The places of the demo, drawn inside the outline."""
+    """The demo's drawn places: the Europaplein, a playground, a school, shops, a snack bar, a
+    park and a tunnel (fictional, inside the real outline).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The places layer's columns.
+
+    Examples
+    --------
+    >>> "Europaplein" in build_places()["name"].tolist()
+    True
+    """
     boxes = _place_boxes()
     return gpd.GeoDataFrame(
         {
@@ -462,7 +485,18 @@ def _area_at(name: str, dx: float, dy: float, half: float) -> shapely.Polygon:
 
 
 def build_hangouts() -> gpd.GeoDataFrame:
-    """The team's own picture of where groups hang out, and when."""
+    """The hangouts the demo team drew, with their days and hours.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The hangouts layer's columns.
+
+    Examples
+    --------
+    >>> "youth" in set(build_hangouts()["group"])
+    True
+    """
     rows = [
         ("Bankjes Europaplein", "youth", "fri,sat", 21, 23, 8, _area_at(SQUARE, 0, 18, 10),
          "Vaste groep, claimt de bankjes."),
@@ -494,7 +528,18 @@ def build_hangouts() -> gpd.GeoDataFrame:
 
 
 def build_experiments() -> gpd.GeoDataFrame:
-    """A container on the square, a weekly coffee table, Christmas lights."""
+    """The demo's actions and experiments: a container on the Europaplein and a coffee table.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The experiments layer's columns.
+
+    Examples
+    --------
+    >>> sorted(build_experiments()["step"].unique().tolist())
+    ['action', 'experiment']
+    """
     rows = [
         ("Zeecontainer op het Europaplein", "experiment", "container", "2026-09-28", "2026-11-08",
          "evaluated", 60.0, _point_at(SQUARE, -20, -5),
@@ -528,7 +573,18 @@ def build_experiments() -> gpd.GeoDataFrame:
 
 
 def build_events() -> gpd.GeoDataFrame:
-    """Dated events for the timeline of step 3."""
+    """Dated events for the timeline (incidents, interventions, neighbourhood events).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The events layer's columns.
+
+    Examples
+    --------
+    >>> len(build_events()) > 0
+    True
+    """
     rows = [
         ("2026-09-05", "Vuurwerk afgestoken bij de bankjes", "incident", -1, SQUARE),
         ("2026-09-14", "Extra boa-inzet op vrijdagavond", "intervention", 0, SQUARE),
@@ -553,7 +609,18 @@ def build_events() -> gpd.GeoDataFrame:
 
 
 def build_stories() -> gpd.GeoDataFrame:
-    """Stories collected in step 2 (themes and text)."""
+    """Stories the team heard, with themes (fictional, no names).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The stories layer's columns.
+
+    Examples
+    --------
+    >>> bool(build_stories()["themes"].notna().all())
+    True
+    """
     rows = [
         ("2026-09-09", "resident", "overlast,geluid", -1,
          "Op vrijdagavond is het tot laat onrustig bij de bankjes.", SQUARE),
@@ -582,7 +649,26 @@ def build_stories() -> gpd.GeoDataFrame:
 
 def build_demo_layers(*, seed: int = DEFAULT_SEED, n_observations: int | None = None,
                       ) -> dict[str, gpd.GeoDataFrame]:
-    """Every layer of the demo neighbourhood, deterministic for `seed`."""
+    """Every layer of the demo neighbourhood, deterministic for `seed`.
+
+    Parameters
+    ----------
+    seed
+        Which twelve weeks.
+    n_observations
+        Scale the observations up (see `build_observations`).
+
+    Returns
+    -------
+    dict
+        Layer name -> GeoDataFrame, as stored (see `read_demo_layers` for as read).
+
+    Examples
+    --------
+    >>> layers = build_demo_layers(seed=3)
+    >>> len(layers["observations"]) == len(build_demo_layers(seed=3)["observations"])
+    True
+    """
     rng = np.random.default_rng(seed)
     rounds = build_rounds(rng)
     observations = build_observations(rounds, rng, n_observations=n_observations)

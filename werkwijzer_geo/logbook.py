@@ -20,7 +20,22 @@ BACKUP_COUNT = 5
 
 
 def get_log_path() -> Path:
-    """Where the log file is (see the module's docstring)."""
+    """Where the log file is (see the module's docstring).
+
+    Returns
+    -------
+    pathlib.Path
+        `$BUURTKAART_LOG`, else `$XDG_STATE_HOME/buurtkaart/buurtkaart.log`.
+
+    Examples
+    --------
+    >>> import os
+    >>> old = os.environ.get(ENV_LOG)
+    >>> os.environ[ENV_LOG] = "/var/log/buurtkaart.log"
+    >>> get_log_path().as_posix()
+    '/var/log/buurtkaart.log'
+    >>> _ = os.environ.pop(ENV_LOG) if old is None else os.environ.update({ENV_LOG: old})
+    """
     configured = os.environ.get(ENV_LOG)
     if configured:
         return Path(configured)
@@ -31,8 +46,26 @@ def get_log_path() -> Path:
 def configure_logging(path: Path | None = None) -> Path | None:
     """Send the `buurtkaart` logger to the log file (once per process and file).
 
-    Returns the file, or None when it cannot be written (the app and the command line work on
-    without a log rather than stop a team).
+    Parameters
+    ----------
+    path
+        The log file; default `get_log_path()`.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The file, or None when it cannot be written (the app and the command line work on
+        without a log rather than stop a team).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "log" / "buurtkaart.log"
+    >>> configure_logging(path) == path, configure_logging(path) == path  # added once
+    (True, True)
+    >>> LOG.info("opgeslagen: test")
+    >>> "opgeslagen: test" in path.read_text(encoding="utf-8")
+    True
     """
     path = path or get_log_path()
     for handler in LOG.handlers:

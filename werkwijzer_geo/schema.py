@@ -80,7 +80,23 @@ YEARS_AHEAD = 10
 
 
 def get_date_range(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
-    """The first and last date a row may carry: 01-01-1990 to ten years from today."""
+    """The first and last date a row may carry: 01-01-1990 to ten years from today.
+
+    Parameters
+    ----------
+    today
+        The day to count from; default today.
+
+    Returns
+    -------
+    tuple of datetime.date
+        (first, last).
+
+    Examples
+    --------
+    >>> get_date_range(dt.date(2026, 11, 28))
+    (datetime.date(1990, 1, 1), datetime.date(2036, 11, 28))
+    """
     today = today or dt.date.today()
     return EARLIEST_DATE, today.replace(year=today.year + YEARS_AHEAD, day=min(today.day, 28))
 DEFAULT_RADIUS_M = 150
@@ -313,7 +329,28 @@ PEOPLE_LAYERS = (OBSERVATIONS, HANGOUTS)
 
 
 def get_layer(name: str) -> Layer:
-    """The layer definition called `name`, with a Dutch error when there is none."""
+    """The layer definition called `name`, with a Dutch error when there is none.
+
+    Parameters
+    ----------
+    name
+        One of LAYER_NAMES.
+
+    Returns
+    -------
+    Layer
+        Its columns, geometry types and time column.
+
+    Raises
+    ------
+    WerkwijzerError
+        Naming the layers that do exist.
+
+    Examples
+    --------
+    >>> get_layer("spots").time_column
+    'reported_at'
+    """
     from ._errors import WerkwijzerError
 
     if name not in LAYERS:

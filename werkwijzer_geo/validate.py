@@ -83,7 +83,27 @@ def _check_code(column: Column, values: pd.Series, present: np.ndarray,
 def find_outside_date_range(dates: pd.Series, *, slack_days: int = 0) -> np.ndarray:
     """Which dates or moments lie before 1990 or more than ten years ahead (see
     `schema.get_date_range`), with `slack_days` of leeway either way; moments are compared
-    by their wall-clock date."""
+    by their wall-clock date.
+
+    Parameters
+    ----------
+    dates
+        Dates or moments (with a zone).
+    slack_days
+        Leeway, for checks that must not flag what an earlier check let through.
+
+    Returns
+    -------
+    numpy.ndarray
+        True where a date is outside.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> find_outside_date_range(pd.Series(pd.to_datetime(["2026-06-05", "1600-01-01"],
+    ...                                                  format="%Y-%m-%d"))).tolist()
+    [False, True]
+    """
     first, last = schema.get_date_range()
     slack = pd.Timedelta(days=slack_days)
     low, high = pd.Timestamp(first) - slack, pd.Timestamp(last) + pd.Timedelta(days=1) + slack
@@ -298,6 +318,19 @@ def validate_layer(
     ------
     WerkwijzerError
         Listing every problem found, one Dutch line each.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> rows = gpd.GeoDataFrame({"kind": ["litter", "confetti"], "severity": [2, 9],
+    ...     "reported_at": [pd.Timestamp("2026-09-11 21:30", tz="Europe/Amsterdam")] * 2},
+    ...     geometry=[Point(4.677, 52.493)] * 2, crs="EPSG:4326")
+    >>> try:
+    ...     validate_layer("spots", rows)
+    ... except WerkwijzerError as error:
+    ...     print([(p.row, p.column, p.code) for p in error.details])
+    [(3, 'kind', 'unknown_value'), (3, 'severity', 'too_large')]
     """
     layer = schema.get_layer(layer_name)
     numbers = np.asarray(row_numbers if row_numbers is not None else np.arange(len(frame)) + 2)
@@ -351,7 +384,24 @@ def _get_geometry(frame: pd.DataFrame) -> gpd.GeoSeries:
 
 
 def make_empty_layer(layer_name: str) -> gpd.GeoDataFrame:
-    """An empty, valid table for the layer, with the right column types."""
+    """An empty, valid table for the layer, with the right column types.
+
+    Parameters
+    ----------
+    layer_name
+        One of `schema.LAYER_NAMES`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        No rows; every column of the layer and a geometry, in EPSG:4326.
+
+    Examples
+    --------
+    >>> empty = make_empty_layer("observations")
+    >>> len(empty), str(empty.crs), "count" in empty.columns
+    (0, 'EPSG:4326', True)
+    """
     layer = schema.get_layer(layer_name)
     empty = pd.DataFrame({column.name: pd.Series([], dtype=object) for column in layer.columns})
     return validate_layer(layer_name, empty)

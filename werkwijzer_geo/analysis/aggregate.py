@@ -95,6 +95,14 @@ def aggregate_to_grid(observations: gpd.GeoDataFrame, *, cell_m: float = DEFAULT
         counts), `records` (observations), `dates` (distinct local dates), `top_group`
         (group with most persons), and a `persons_<group>` column per group; geometry is
         the cell's square in EPSG:4326.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> observations = read_demo_layers(seed=3)["observations"]
+    >>> cells = aggregate_to_grid(observations, cell_m=50)
+    >>> int(cells["persons"].sum()) == int(observations["count"].sum())
+    True
     """
     if observations.empty:
         columns = ["cell_x", "cell_y", "persons", "records", "dates", "top_group"]

@@ -61,7 +61,27 @@ def _find_bad_cells(name: str, frame: gpd.GeoDataFrame) -> dict[str, np.ndarray]
 
 def find_date_problems(layers: Mapping[str, gpd.GeoDataFrame]) -> list[DateProblem]:
     """Every date or moment outside the allowed range, and every required one that is
-    missing, in layers as `storage.read_layers` gives them."""
+    missing, in layers as `storage.read_layers` gives them.
+
+    Parameters
+    ----------
+    layers
+        The workspace's layers.
+
+    Returns
+    -------
+    list of DateProblem
+        Layer, row id, column and value of each; `describe()` gives the Dutch line.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> layers["spots"].loc[layers["spots"].index[0], "reported_at"] = pd.Timestamp(
+    ...     "9999-12-31 12:00", tz="Europe/Amsterdam")
+    >>> [(p.layer, p.column) for p in find_date_problems(layers)]
+    [('spots', 'reported_at')]
+    """
     found = []
     for name, frame in layers.items():
         if name not in s.LAYERS or frame.empty:
@@ -78,7 +98,28 @@ def find_date_problems(layers: Mapping[str, gpd.GeoDataFrame]) -> list[DateProbl
 
 def set_aside_date_problems(layers: Mapping[str, gpd.GeoDataFrame],
                             ) -> tuple[dict[str, gpd.GeoDataFrame], list[DateProblem]]:
-    """The layers without the rows of `find_date_problems`, and those problems."""
+    """The layers without the rows of `find_date_problems`, and those problems.
+
+    Parameters
+    ----------
+    layers
+        The workspace's layers.
+
+    Returns
+    -------
+    tuple
+        The layers (copies where rows were left out) and the problems.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> layers["spots"].loc[layers["spots"].index[0], "reported_at"] = pd.Timestamp(
+    ...     "9999-12-31 12:00", tz="Europe/Amsterdam")
+    >>> usable, problems = set_aside_date_problems(layers)
+    >>> len(layers["spots"]) - len(usable["spots"]), len(problems)
+    (1, 1)
+    """
     problems = find_date_problems(layers)
     clean = dict(layers)
     for name in {problem.layer for problem in problems}:
@@ -88,5 +129,25 @@ def set_aside_date_problems(layers: Mapping[str, gpd.GeoDataFrame],
 
 
 def read_usable_layers(path) -> tuple[dict[str, gpd.GeoDataFrame], list[DateProblem]]:
-    """Every layer of a workspace with unusable rows set aside, and what was set aside."""
+    """Every layer of a workspace with unusable rows set aside, and what was set aside.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+
+    Returns
+    -------
+    tuple
+        As `set_aside_date_problems`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from werkwijzer_geo.io.storage import create_workspace
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> read_usable_layers(path)[1]
+    []
+    """
     return set_aside_date_problems(read_layers(path))

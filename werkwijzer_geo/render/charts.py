@@ -13,7 +13,33 @@ UNKNOWN_COLOUR = "#d9d9d9"
 
 def plot_week_heatmap(table: pd.DataFrame, *, title: str, value_label: str,
                       percent: bool = False, missing_text: str = "niet gekeken") -> go.Figure:
-    """A 7 x 24 table as a heat map; NaN cells (nobody looked) are grey and say so."""
+    """A 7 x 24 table as a heat map; NaN cells (nobody looked) are grey and say so.
+
+    Parameters
+    ----------
+    table
+        Weekdays (rows, Monday first) by hours (columns 0-23).
+    title, value_label
+        Dutch title and the colour bar's label.
+    percent
+        Show shares (0-1) as percentages.
+    missing_text
+        What a grey cell says when hovered.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Weekdays in Dutch, hours 0-23.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> table = pd.DataFrame(np.nan, index=range(7), columns=range(24))
+    >>> table.loc[4, 22] = 9
+    >>> figure = plot_week_heatmap(table, title="Rondes", value_label="rondes")
+    >>> list(figure.data[0].y)[:2]
+    ['maandag', 'dinsdag']
+    """
     values = table.to_numpy(dtype=float)
     shown = np.where(np.isnan(values), None, np.round(values * 100 if percent else values, 0))
     text = [[missing_text if v is None else (f"{v:.0f}%" if percent else f"{v:.0f}")
@@ -31,7 +57,26 @@ def plot_week_heatmap(table: pd.DataFrame, *, title: str, value_label: str,
 
 
 def plot_weekly_trend(trend: pd.DataFrame) -> go.Figure:
-    """Reports per week and kind as lines; weeks as dd-mm-jjjj."""
+    """Reports per week and kind as lines; weeks as dd-mm-jjjj.
+
+    Parameters
+    ----------
+    trend
+        From `effects.get_weekly_trend`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One line per kind, Dutch names.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.analysis.effects import get_weekly_trend
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> figure = plot_weekly_trend(get_weekly_trend(read_demo_layers(seed=3)["spots"]))
+    >>> "Zwerfvuil" in [line.name for line in figure.data]
+    True
+    """
     figure = go.Figure()
     for kind in trend.columns:
         figure.add_trace(go.Scatter(

@@ -56,7 +56,34 @@ def _draw_north_arrow(ax) -> None:
 
 
 def draw_map(ax, layers: dict[str, gpd.GeoDataFrame], snapshot) -> list:
-    """Outline, places and the chosen layers in their legend colours; returns legend handles."""
+    """Outline, places and the chosen layers in their legend colours; returns legend handles.
+
+    Parameters
+    ----------
+    ax
+        A matplotlib Axes (of a `Figure`, never pyplot's global state).
+    layers
+        The workspace's layers.
+    snapshot
+        Which layers and filter; a public one draws only public cells.
+
+    Returns
+    -------
+    list
+        Legend handles, one per drawn group or kind.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> from werkwijzer_geo.render.export import Snapshot
+    >>> from werkwijzer_geo.timefilter import TimeFilter
+    >>> layers = read_demo_layers(seed=3)
+    >>> snapshot = Snapshot(("observations", "spots"), TimeFilter())
+    >>> handles = draw_map(Figure().add_subplot(), layers, snapshot)
+    >>> len(handles) > 0
+    True
+    """
     visible = set(snapshot.layers)
     crs = choose_for_layers(layers)  # RD New in the Netherlands, else the UTM zone: north up
 
@@ -158,7 +185,40 @@ def _group_handles(groups: set[str]) -> list:
 def write_png_map(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
                   info: dict[str, str]) -> None:
     """An A4-landscape map: title, caption with filter and data period, scale bar, north
-    arrow, legend and attribution."""
+    arrow, legend and attribution.
+
+    Parameters
+    ----------
+    out
+        The PNG to write.
+    layers
+        The workspace's layers.
+    snapshot
+        Which layers and filter.
+    info
+        From `export.get_snapshot_info`.
+
+    Raises
+    ------
+    WerkwijzerError
+        When there is nothing to draw.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> from werkwijzer_geo.render.export import Snapshot
+    >>> from werkwijzer_geo.timefilter import TimeFilter
+    >>> layers = read_demo_layers(seed=3)
+    >>> snapshot = Snapshot(("observations", "spots"), TimeFilter())
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "kaart.png"
+    >>> info = {"workspace": "Demo", "filter": "hele dag",
+    ...        "data_period": "31-08-2026 t/m 22-11-2026", "app_version": "0.1.0",
+    ...        "made_at": "28-11-2026 21:00"}
+    >>> write_png_map(out, layers, snapshot, info)
+    >>> out.read_bytes()[:4]
+    b'\x89PNG'
+    """
     # A Figure of its own, not pyplot: Streamlit serves sessions on threads.
     figure = Figure(figsize=(11.7, 8.3), dpi=150)
     ax = figure.subplots()
@@ -218,7 +278,42 @@ def _public_sentence(pattern: pt.Pattern) -> str:
 def write_pdf_report(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
                      info: dict[str, str], *,
                      progress: Callable[[float, str], None] | None = None) -> None:
-    """A PDF: the map, the typical week, what comes back, experiments, snapshot information."""
+    """A PDF: the map, the typical week, what comes back, experiments, snapshot information.
+
+    Parameters
+    ----------
+    out
+        The PDF to write.
+    layers
+        The workspace's layers.
+    snapshot
+        Which layers and filter; a public one holds only public numbers.
+    info
+        From `export.get_snapshot_info`.
+    progress
+        Called with (fraction, Dutch message).
+
+    Raises
+    ------
+    WerkwijzerError
+        When there is nothing to draw.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> from werkwijzer_geo.render.export import Snapshot
+    >>> from werkwijzer_geo.timefilter import TimeFilter
+    >>> layers = read_demo_layers(seed=3)
+    >>> snapshot = Snapshot(("observations", "spots"), TimeFilter())
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "rapport.pdf"
+    >>> info = {"workspace": "Demo", "filter": "hele dag",
+    ...        "data_period": "31-08-2026 t/m 22-11-2026", "app_version": "0.1.0",
+    ...        "made_at": "28-11-2026 21:00"}
+    >>> write_pdf_report(out, layers, snapshot, info)
+    >>> out.read_bytes()[:5]
+    b'%PDF-'
+    """
     report = progress or (lambda fraction, message: None)
     pdf = FPDF(orientation="L", format="A4")
     pdf.add_font("DejaVu", "", str(FONT))
