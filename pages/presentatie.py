@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -22,25 +24,81 @@ from werkwijzer_geo.render import scenes as sc
 from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
 KEY_SCENE, KEY_PLAYING, KEY_HOUR = "scene_index", "playing", "play_hour"
+KEY_VIEW = "presentation_view"
+MODES = ["Presenteren", "Een dag afspelen", "Voorbereiden"]
 
+# For a room: no sidebar, toolbar or header; one title line; the map fills the height below
+# it (the iframe, and the map inside it, see maps.build_base_map(fill=True)); no text under
+# 16 px. st.html holds only this fixed style, never user text.
+PRESENT_STYLE = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stToolbar"], [data-testid="stHeader"], [data-testid="stDecoration"] {
+  display: none !important; }
+.block-container, [data-testid="stMainBlockContainer"] {
+  padding: 0.5rem 1.2rem 0 1.2rem !important; max-width: 100% !important; }
+h1 { font-size: 2.4rem !important; line-height: 1.2 !important; padding: 0.1rem 0 !important;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.stMarkdown p, .stMarkdown li { font-size: 1.45rem; line-height: 1.35; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {
+  font-size: 1.15rem !important; }
+button p, button div { font-size: 1.1rem !important; }
+iframe[title="streamlit_folium.st_folium"] { height: calc(100vh - 5.2rem) !important; }
+.st-key-scene_prev_arrow, .st-key-scene_next_arrow { display: none !important; }
+kbd { display: none !important; }  /* the PageUp/PageDown hints: the presenter knows */
+@media (max-height: 800px) {
+  .stMarkdown p { font-size: 1.2rem; } h1 { font-size: 2rem !important; } }
+.bk-legend { font-size: 1.15rem; line-height: 1.35; }
+.bk-legend summary { font-weight: 600; font-size: 1.2rem; }
+.bk-legend h4 { margin: 0.5rem 0 0.15rem; font-size: 1.15rem; }
+.bk-legend .bk-cols { display: grid; grid-template-columns: auto auto; column-gap: 1rem; }
+.bk-swatch { display: inline-block; width: 1rem; height: 1rem; margin-right: 0.4rem;
+  vertical-align: -0.1rem; border: 1px solid rgba(0,0,0,0.35); }
+.bk-swatch.round { border-radius: 50%; }
+.bk-cards { display: flex; flex-wrap: wrap; gap: 1.2rem; }
+.bk-card { background: #eef5f4; border-left: 0.5rem solid #2B7A78; border-radius: 0.6rem;
+  padding: 1.2rem 1.6rem; min-width: 16rem; }
+.bk-card .bk-theme { font-size: 2.2rem; font-weight: 700; color: #1d4f4d; }
+.bk-card .bk-count { font-size: 1.4rem; color: #333; }
+</style>"""
+# The other modes are for the team at the laptop: the same page, less large.
 STYLE = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stToolbar"], [data-testid="stHeader"] { display: none !important; }
 .block-container { padding-top: 1.2rem; max-width: 100% !important; }
-.stMarkdown p { font-size: 1.6rem; line-height: 1.4; }
-h1 { font-size: 3.2rem !important; }
+.stMarkdown p { font-size: 1.4rem; line-height: 1.4; }
+h1 { font-size: 3rem !important; }
+iframe[title="streamlit_folium.st_folium"] { height: calc(100vh - 12rem) !important; }
 </style>"""
 
 
 def public_map(layers: dict, public: dict, visible: list[str], *, scene: sc.Scene | None,
                key: str) -> None:
+    """The map of a scene: filling the height, fitted to the neighbourhood (or the scene's
+    own view), the legend beside it instead of over the data."""
     base = maps.build_base_map(layers[s.BOUNDARY], public[s.PLACES], tiles=ui.show_tiles(),
-                               legend_layers=visible, large=True)
+                               legend_layers=None, large=True, fill=True)
     centre = None if scene is None or scene.centre_lat is None else (scene.centre_lat,
                                                                      scene.centre_lon)
     st_folium(base, feature_group_to_add=maps.build_public_groups(public, visible),
-              returned_objects=[], use_container_width=True, height=560, key=key,
+              returned_objects=[], use_container_width=True, height=700, key=key,
               center=centre, zoom=scene.zoom if scene is not None and scene.zoom else None)
+
+
+def show_legend(visible: list[str]) -> None:
+    # Fixed Dutch labels and colours only (maps.build_legend_html escapes its text).
+    st.html(f'<div class="bk-legend">{maps.build_legend_html(visible)}</div>')
+
+
+def show_theme_cards(themes) -> None:
+    """Themes as big cards a room can read; the theme words are the team's, escaped."""
+    if not len(themes):
+        st.markdown("Nog geen verhalen met thema's in deze periode.")
+        return
+    cards = "".join(
+        f'<div class="bk-card"><div class="bk-theme">{html.escape(str(theme))}</div>'
+        f'<div class="bk-count">{count} keer gehoord</div></div>'
+        for theme, count in themes.items())
+    st.html(f'<div class="bk-cards">{cards}</div>')
 
 
 def scene_chart(layers: dict, scene: sc.Scene, time_filter: TimeFilter, public: dict) -> None:
@@ -50,50 +108,75 @@ def scene_chart(layers: dict, scene: sc.Scene, time_filter: TimeFilter, public: 
     elif scene.chart == "week":
         week = get_public_week(selected[s.OBSERVATIONS], group="youth")
         st.plotly_chart(charts.plot_week_heatmap(
-            week, title="Jongeren gezien per weekdag en uur (opgeteld)", value_label="mensen",
-            missing_text="niets te tonen"), width="stretch")
+            week, title="Jongeren per dag en uur", value_label="mensen",
+            missing_text="niets te tonen", large=True), width="stretch", theme=None)
         st.caption(f"Alleen momenten met {MIN_PUBLIC_COUNT} of meer jongeren op één plek "
                    "tellen mee.")
     elif scene.chart == "trend":
         trend = get_weekly_trend(selected[s.SPOTS])
         if not trend.empty:
-            st.plotly_chart(charts.plot_weekly_trend(trend), width="stretch")
+            st.plotly_chart(charts.plot_weekly_trend(trend, large=True), width="stretch",
+                            theme=None)
     elif scene.chart == "themes":
-        themes = public["themes"]
-        if len(themes):
-            st.markdown("**Wat we hoorden:** " + " · ".join(ui.plain(t) for t in themes.index))
+        show_theme_cards(public["themes"])
+
+
+def scene_controls(index: int, count: int) -> None:
+    """Vorige / Volgende (also PageUp / PageDown from a presenter's clicker, and the arrow
+    keys), where the scene is, and a discreet way back to the team's view."""
+    state = st.session_state
+    back, forward, where, stop = st.columns([1.5, 1.6, 0.6, 0.9], vertical_alignment="center")
+    if back.button("◀ Vorige", disabled=index == 0, width="stretch", shortcut="PageUp",
+                   key="scene_prev") or st.button("◀", key="scene_prev_arrow",
+                                                   shortcut="Left", disabled=index == 0):
+        state[KEY_SCENE] = index - 1
+        st.rerun()
+    if forward.button("Volgende ▶", disabled=index == count - 1, width="stretch",
+                      shortcut="PageDown", key="scene_next") or st.button(
+                          "▶", key="scene_next_arrow", shortcut="Right",
+                          disabled=index == count - 1):
+        state[KEY_SCENE] = index + 1
+        st.rerun()
+    where.markdown(f"{index + 1} / {count}")
+    if stop.button("Stoppen", type="tertiary", key="stop_presenting",
+                   help="Terug naar voorbereiden; de zaal ziet de knoppen niet."):
+        state[KEY_VIEW] = "Voorbereiden"
+        st.rerun()
 
 
 def present_scenes(layers: dict, scene_list: list[sc.Scene]) -> None:
     state = st.session_state
     if not scene_list:
         st.info("Nog geen scènes. Maak ze bij Voorbereiden.")
+        if st.button("Naar Voorbereiden", key="stop_presenting"):
+            state[KEY_VIEW] = "Voorbereiden"
+            st.rerun()
         return
     index = min(state.get(KEY_SCENE, 0), len(scene_list) - 1)
     scene = scene_list[index]
     time_filter = scene.to_time_filter()
     public = make_public_layers(layers, time_filter)
-    left, middle, right = st.columns([1, 6, 1], vertical_alignment="center")
-    if left.button("◀ Vorige", disabled=index == 0, width="stretch"):
-        state[KEY_SCENE] = index - 1
-        st.rerun()
-    if right.button("Volgende ▶", disabled=index == len(scene_list) - 1, width="stretch"):
-        state[KEY_SCENE] = index + 1
-        st.rerun()
-    middle.caption(f"Scène {index + 1} van {len(scene_list)} · {sc.describe_scene_filter(scene)}")
-    st.title(ui.plain(scene.title))
-    if scene.text:
-        st.markdown(ui.plain(scene.text))
-    if scene.get_layers():
-        map_column, chart_column = st.columns([3, 2]) if scene.chart else (st.container(), None)
+    visible = scene.get_layers()
+    title, controls = st.columns([2.2, 1.8], vertical_alignment="center")
+    title.title(ui.plain(scene.title))
+    with controls:
+        scene_controls(index, len(scene_list))
+    if visible:
+        map_column, side = st.columns([2.3, 1])
         with map_column:
-            public_map(layers, public, scene.get_layers(), scene=scene, key="presentation_map")
-            if s.OBSERVATIONS in scene.get_layers():
-                st.caption(describe_public(public))
-        if chart_column is not None:
-            with chart_column:
+            public_map(layers, public, visible, scene=scene, key="presentation_map")
+        with side:
+            if scene.text:
+                st.markdown(ui.plain(scene.text))
+            st.caption(sc.describe_scene_filter(scene))
+            if scene.chart:
                 scene_chart(layers, scene, time_filter, public)
-    else:
+            show_legend(visible)
+            if s.OBSERVATIONS in visible:
+                st.caption(describe_public(public))
+    else:  # no map: the text, and the chart or the themes, large
+        if scene.text:
+            st.markdown(ui.plain(scene.text))
         scene_chart(layers, scene, time_filter, public)
 
 
@@ -145,16 +228,21 @@ def prepare_scenes(path, scene_list: list[sc.Scene]) -> None:
 
 
 def show_presentation(info, layers) -> None:
-    # A presenter view: no sidebar, no toolbar, large type (st.html, so no raw user text here).
-    st.html(STYLE)
+    state = st.session_state
     path = ui.get_workspace_path()
     scene_list = sc.read_scenes(path)
-    mode = st.segmented_control("Modus", ["Presenteren", "Een dag afspelen", "Voorbereiden"],
-                                default="Presenteren", key="presentation_mode",
-                                label_visibility="collapsed") or "Presenteren"
-    if mode == "Presenteren":
+    view = state.setdefault(KEY_VIEW, "Presenteren")
+    if view == "Presenteren":  # the room sees only the scene; the switch is "Stoppen"
+        st.html(PRESENT_STYLE)
         present_scenes(layers, scene_list)
-    elif mode == "Een dag afspelen":
+        return
+    st.html(STYLE)
+    chosen = st.segmented_control("Modus", MODES, default=view, key="presentation_mode",
+                                  label_visibility="collapsed") or view
+    if chosen != view:
+        state[KEY_VIEW] = chosen
+        st.rerun()
+    if view == "Een dag afspelen":
         play_a_day(layers)
     else:
         prepare_scenes(path, scene_list)

@@ -279,7 +279,8 @@ def test_presentatie_refuses_a_bad_scene_and_keeps_the_old_ones(monkeypatch, tmp
     from werkwijzer_geo.render import scenes
 
     at = _open("pages/presentatie.py", monkeypatch, own_workspace, tmp_path)
-    at.segmented_control(key="presentation_mode").set_value("Voorbereiden").run()
+    at.button(key="stop_presenting").click().run()  # the room never sees the mode switch
+    assert at.segmented_control(key="presentation_mode").value == "Voorbereiden"
     before = scenes.read_scenes(own_workspace)
     frame = scenes.to_frame(before)
     frame.loc[1, "hours"] = "25-3"
@@ -299,6 +300,8 @@ def test_presentatie_refuses_a_bad_scene_and_keeps_the_old_ones(monkeypatch, tmp
 
 def test_presentatie_plays_a_day(monkeypatch, tmp_path, demo_path):
     at = _open("pages/presentatie.py", monkeypatch, demo_path, tmp_path)
+    assert not [g for g in at.main.get("button_group") if g.key == "presentation_mode"]
+    at.button(key="stop_presenting").click().run()
     at.segmented_control(key="presentation_mode").set_value("Een dag afspelen").run()
     assert at.title[0].value == "Vrijdag 07:00"
     at.session_state["play_hour"] = 21

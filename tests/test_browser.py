@@ -363,8 +363,8 @@ def test_presentation_shows_no_notes_no_observers_and_no_small_counts(browser, a
     assert secrets
     scene = 1
     while True:
-        page.get_by_text(re.compile(rf"Scène {scene} van \d")).wait_for(timeout=60_000)
-        total = int(re.search(r"Scène \d+ van (\d+)", page.content()).group(1))
+        page.get_by_text(re.compile(rf"^{scene} / \d+$")).wait_for(timeout=60_000)
+        total = int(re.search(rf">{scene} / (\d+)<", page.content()).group(1))
         text = page.inner_text("body")
         tips = []
         if page.locator('iframe[title="streamlit_folium.st_folium"]').count():
@@ -590,4 +590,99 @@ def test_a_filter_set_on_one_page_holds_on_the_others_and_after_a_reload(browser
     page.screenshot(path=SCREENSHOTS / "filter-over-paginas.png")
     # The menu's icons come from the app's own font, not from Google's servers.
     assert all(TILE_HOST in url for _, url in watch.remote), watch.remote
+    page.close()
+
+
+_PROJECTOR_CHECKS = """() => {
+    const result = {window: [innerWidth, innerHeight], small: []};
+    const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+    if (frame) {
+        const box = frame.getBoundingClientRect();
+        result.map = [box.left, box.top, box.right, box.bottom];
+    }
+    const legend = document.querySelector('.bk-legend');
+    if (legend) {
+        const box = legend.getBoundingClientRect();
+        result.legend = [box.left, box.top, box.right, box.bottom];
+    }
+    for (const el of document.querySelectorAll('body *')) {
+        const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+        if (!own) continue;
+        const style = getComputedStyle(el), box = el.getBoundingClientRect();
+        if (style.visibility === 'hidden' || style.display === 'none' || !box.width) continue;
+        if (parseFloat(style.fontSize) < 16) {
+            result.small.push([el.tagName, style.fontSize, el.textContent.trim().slice(0, 30)]);
+        }
+    }
+    return result;
+}"""
+
+_MAP_CHECKS = """() => {
+    const frame = document.getElementById('map_div').getBoundingClientRect();
+    let outline = null;
+    window.map.eachLayer(l => {
+        if (l.options && l.options.bkLayer === 'boundary' && l.getBounds) { outline = l; }
+    });
+    const sw = window.map.latLngToContainerPoint(outline.getBounds().getSouthWest());
+    const ne = window.map.latLngToContainerPoint(outline.getBounds().getNorthEast());
+    const labels = [...document.querySelectorAll('.bk-place-label')]
+        .filter(el => getComputedStyle(el).visibility !== 'hidden')
+        .map(el => { const b = el.querySelector('span').getBoundingClientRect();
+                     return [b.left, b.top, b.right, b.bottom, el.textContent]; });
+    return {size: [frame.width, frame.height], outline: [sw.x, ne.y, ne.x, sw.y],
+            labels: labels};
+}"""
+
+
+def _overlap(a, b) -> bool:
+    return not (a[2] <= b[0] or a[0] >= b[2] or a[3] <= b[1] or a[1] >= b[3])
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+def test_every_scene_reads_on_a_projector(browser, app_url, size):
+    width, height = size
+    page = browser.new_page(viewport={"width": width, "height": height})
+    watch = Watch(page, online=False)
+    page.goto(f"{app_url}/presentatie")
+    page.get_by_text(re.compile(r"^1 / \d+$")).wait_for(timeout=60_000)
+    # Presenting: the room sees no mode switch and no sidebar.
+    assert page.get_by_text("Voorbereiden", exact=True).count() == 0
+    for scene in range(1, 6):
+        page.get_by_text(re.compile(rf"^{scene} / 5$")).wait_for(timeout=60_000)
+        page.wait_for_selector('iframe[title="streamlit_folium.st_folium"], .bk-card',
+                               timeout=60_000)
+        has_map = page.locator('iframe[title="streamlit_folium.st_folium"]').count() > 0
+        if has_map:
+            frame = _map_frame(page)
+            frame.wait_for_selector(".bk-place-label")
+            page.wait_for_timeout(800)  # the refit and the declutter after the frame's size
+            inside = frame.evaluate(_MAP_CHECKS)
+        else:
+            page.locator(".bk-card").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(500)
+        checks = page.evaluate(_PROJECTOR_CHECKS)
+        where = f"scene {scene} at {width}x{height}"
+        assert not checks["small"], (where, checks["small"][:5])
+        if has_map:
+            left, top, right, bottom = checks["map"]
+            assert bottom - top >= 0.6 * height, where
+            assert top >= 0 and bottom <= height + 1 and left >= 0 and right <= width, where
+            map_w, map_h = inside["size"]
+            x0, y0, x1, y1 = inside["outline"]
+            assert min(x1 - x0, y1 - y0) >= 0.6 * min(map_w, map_h) or (
+                (y1 - y0) >= 0.6 * map_h), (where, inside["outline"], inside["size"])
+            assert x0 >= -1 and y0 >= -1 and x1 <= map_w + 1 and y1 <= map_h + 1, where
+            labels = inside["labels"]
+            assert len(labels) >= 3, where
+            clashes = [(a[4], b[4]) for i, a in enumerate(labels) for b in labels[i + 1:]
+                       if _overlap(a, b)]
+            assert not clashes, (where, clashes)
+            if "legend" in checks:  # beside the map, never over the outline
+                assert not _overlap(checks["legend"], checks["map"]), where
+        page.screenshot(path=SCREENSHOTS / f"projector-{width}-{scene}.png")
+        if scene < 5:
+            page.keyboard.press("PageDown")  # what a presenter's clicker sends
+    page.keyboard.press("ArrowLeft")
+    page.get_by_text(re.compile(r"^4 / 5$")).wait_for(timeout=30_000)
+    assert all(kind == "image" for kind, _ in watch.remote), watch.remote
     page.close()

@@ -139,6 +139,7 @@ def test_presentation_modes_run_with_hostile_text(monkeypatch, tmp_path, hostile
     workspace, _, sentinel = hostile
     at = _app(monkeypatch, workspace, tmp_path).run()
     at.switch_page("pages/presentatie.py").run()
+    at.button(key="stop_presenting").click().run()
     next(b for b in at.get("button_group") if b.key == "presentation_mode").set_value(mode).run()
     if mode == "Voorbereiden":
         assert at.subheader[0].value == "Scènes voorbereiden"

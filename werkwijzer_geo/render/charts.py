@@ -12,7 +12,8 @@ UNKNOWN_COLOUR = "#d9d9d9"
 
 
 def plot_week_heatmap(table: pd.DataFrame, *, title: str, value_label: str,
-                      percent: bool = False, missing_text: str = "niet gekeken") -> go.Figure:
+                      percent: bool = False, missing_text: str = "niet gekeken",
+                      large: bool = False) -> go.Figure:
     """A 7 x 24 table as a heat map; NaN cells (nobody looked) are grey and say so.
 
     Parameters
@@ -25,6 +26,8 @@ def plot_week_heatmap(table: pd.DataFrame, *, title: str, value_label: str,
         Show shares (0-1) as percentages.
     missing_text
         What a grey cell says when hovered.
+    large
+        Type for a projector: at least 18 px.
 
     Returns
     -------
@@ -53,16 +56,39 @@ def plot_week_heatmap(table: pd.DataFrame, *, title: str, value_label: str,
                          margin={"l": 10, "r": 10, "t": 50, "b": 10},
                          xaxis={"title": "uur", "dtick": 1},
                          yaxis={"autorange": "reversed"})
+    if large:
+        _make_large(figure, height=400)
+        figure.update_xaxes(dtick=3)  # every third hour: 18 px labels need the room
     return figure
 
 
-def plot_weekly_trend(trend: pd.DataFrame) -> go.Figure:
+LARGE_FONT = 18
+
+
+def _make_large(figure: go.Figure, *, height: int) -> None:
+    # Every text named: a theme (Streamlit's) may otherwise bring its own smaller sizes.
+    figure.update_layout(font={"size": LARGE_FONT}, title_font={"size": LARGE_FONT + 4},
+                         height=height, margin={"l": 10, "r": 10, "t": 60, "b": 10},
+                         legend={"font": {"size": LARGE_FONT}},
+                         hoverlabel={"font": {"size": LARGE_FONT}})
+    figure.update_xaxes(tickfont={"size": LARGE_FONT}, title_font={"size": LARGE_FONT},
+                        automargin=True)
+    figure.update_yaxes(tickfont={"size": LARGE_FONT}, title_font={"size": LARGE_FONT},
+                        automargin=True)
+    figure.update_traces(selector={"type": "heatmap"},
+                         colorbar={"tickfont": {"size": LARGE_FONT},
+                                   "title": {"font": {"size": LARGE_FONT}}})
+
+
+def plot_weekly_trend(trend: pd.DataFrame, *, large: bool = False) -> go.Figure:
     """Reports per week and kind as lines; weeks as dd-mm-jjjj.
 
     Parameters
     ----------
     trend
         From `effects.get_weekly_trend`.
+    large
+        Type for a projector: at least 18 px.
 
     Returns
     -------
@@ -86,4 +112,7 @@ def plot_weekly_trend(trend: pd.DataFrame) -> go.Figure:
     figure.update_layout(title="Meldingen per week (week vanaf maandag)", height=300,
                          yaxis={"title": "meldingen", "rangemode": "tozero"},
                          margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    if large:
+        _make_large(figure, height=400)
+        figure.update_layout(title="Meldingen per week", legend={"orientation": "h", "y": -0.3})
     return figure

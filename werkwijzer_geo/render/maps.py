@@ -15,6 +15,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 import xyzservices.providers as xyz
 from branca.element import Element, MacroElement
 from jinja2 import Template
@@ -49,7 +50,7 @@ _MAP_CSS = """
 .bk-swatch.round { border-radius: 50%; }
 .bk-place-label span { display: inline-block; transform: translate(-50%, -50%);
   font-weight: 600; color: #1d4f4d; white-space: nowrap; font-size: 13px;
-  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; }
+  text-shadow: 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff, 0 0 6px #fff; }
 </style>
 """
 
@@ -61,6 +62,16 @@ _LARGE_CSS = """
 .bk-swatch { width: 20px; height: 20px; }
 .bk-place-label span { font-size: 22px; }
 .leaflet-tooltip { font-size: 20px; }
+.leaflet-control-attribution, .leaflet-control-scale-line { font-size: 16px !important; }
+</style>
+"""
+
+
+# The map fills the frame the page gives it (st_folium sets a fixed height on its div).
+_FILL_CSS = """
+<style>
+html, body { height: 100%; margin: 0; }
+#map_div, .folium-map { height: 100vh !important; }
 </style>
 """
 
@@ -122,7 +133,8 @@ var {{ this.get_name() }} = L.geoJSON({{ this.data_json }}, {
     pointToLayer: function (feature, latlng) {
         var style = feature.properties.style || {};
         if (style.label) {
-            return L.marker(latlng, {interactive: false, keyboard: false, icon: L.divIcon(
+            return L.marker(latlng, {interactive: false, keyboard: false,
+                bkPriority: style.priority || 0, icon: L.divIcon(
                 {className: 'bk-place-label', html: feature.properties.tip, iconSize: null})});
         }
         if (style.radius_m) {
@@ -180,6 +192,82 @@ var {{ this.get_name() }} = L.control({position: 'bottomright'});
         self._name = "Legend"
         self.legend_json = to_script_json(legend_html)
         self.always_open_json = to_script_json(bool(always_open))
+
+
+class LabelDeclutter(MacroElement):
+    """Place names that never cover each other or the data: after every zoom or move each
+    label, biggest place first, takes the first spot (on its place, above, below, left,
+    right) where it touches no label already shown and no marker; a label with no free spot
+    hides (its place still names itself on hover). When `refit` holds bounds, the map fits
+    them again whenever its frame changes size (a projector, a phone turned)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function (map) {
+    var refit = {{ this.refit_json }};
+    function overlaps(a, b) {
+        return !(a.right <= b.left || a.left >= b.right || a.bottom <= b.top || a.top >= b.bottom);
+    }
+    function declutter() {
+        var labels = [], obstacles = [];
+        map.eachLayer(function (layer) {
+            if (layer instanceof L.Marker && layer.options.icon
+                    && layer.options.icon.options.className === 'bk-place-label') {
+                labels.push(layer);
+            } else if (layer instanceof L.CircleMarker && !(layer instanceof L.Circle)
+                    && layer._path) {
+                obstacles.push(layer._path.getBoundingClientRect());
+            }
+        });
+        labels.sort(function (a, b) { return b.options.bkPriority - a.options.bkPriority; });
+        var shown = [], frame = map.getContainer().getBoundingClientRect();
+        var offsets = [[0, 0], [0, -1.1], [0, 1.1], [-0.6, 0], [0.6, 0]];
+        labels.forEach(function (marker) {
+            var element = marker.getElement();
+            if (!element) { return; }
+            var span = element.querySelector('span');
+            element.style.visibility = 'visible';
+            var placed = false;
+            for (var i = 0; i < offsets.length && !placed; i++) {
+                span.style.marginLeft = '0px';
+                span.style.marginTop = '0px';
+                var box = span.getBoundingClientRect();
+                span.style.marginLeft = (offsets[i][0] * box.width) + 'px';
+                span.style.marginTop = (offsets[i][1] * box.height) + 'px';
+                box = span.getBoundingClientRect();
+                var inside = box.left >= frame.left && box.right <= frame.right
+                    && box.top >= frame.top && box.bottom <= frame.bottom;
+                var free = inside && !shown.some(function (other) { return overlaps(box, other); })
+                    && !obstacles.some(function (other) { return overlaps(box, other); });
+                if (free) { shown.push(box); placed = true; }
+            }
+            if (!placed) { element.style.visibility = 'hidden'; }
+        });
+    }
+    map.on('zoomend moveend layeradd', function () { setTimeout(declutter, 0); });
+    if (refit) {
+        // The page sizes the frame (a projector, a phone turned): fit the neighbourhood again
+        // whenever the map's box changes, also when it was made before its final size.
+        var fit = function () {
+            map.invalidateSize();
+            map.fitBounds(refit, {paddingTopLeft: [16, 16], paddingBottomRight: [16, 34]});
+        };
+        if (window.ResizeObserver) {
+            new ResizeObserver(fit).observe(map.getContainer());
+        } else {
+            window.addEventListener('resize', fit);
+        }
+    }
+    setTimeout(declutter, 0);
+    window.bkDeclutter = declutter;
+})({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self, refit: list | None = None) -> None:
+        super().__init__()
+        self._name = "LabelDeclutter"
+        self.refit_json = to_script_json(refit)
 
 
 def _all_coordinates(data: dict) -> np.ndarray:
@@ -811,16 +899,19 @@ def _place_features(places: gpd.GeoDataFrame) -> dict:
     areas = _feature_collection(places, names, styles)
     anchors = gpd.GeoDataFrame(geometry=places.geometry.representative_point().to_numpy(),
                                crs=places.crs)
+    # Bigger places keep their label when two would touch (area in square degrees will do).
+    sizes = np.nan_to_num(shapely.area(places.geometry.to_numpy()))
     label_points = _feature_collection(anchors, [f"<span>{name}</span>" for name in names],
-                                       [{"label": True}] * len(places))
+                                       [{"label": True, "priority": float(size)}
+                                        for size in sizes])
     areas["features"] += label_points["features"]
     return areas
 
 
 def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
                    url_prefix: str = DEFAULT_URL_PREFIX, tiles: bool = True,
-                   legend_layers: Iterable[str] = MAP_LAYERS, large: bool = False,
-                   ) -> folium.Map:
+                   legend_layers: Iterable[str] | None = MAP_LAYERS, large: bool = False,
+                   fill: bool = False) -> folium.Map:
     """The map that stays put while filters change: tiles, outline, places, legend.
 
     Scripts and stylesheets load from `url_prefix` on the app's own server. Offline, the
@@ -835,9 +926,13 @@ def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
     tiles
         Whether to load PDOK's grey base map from the internet.
     legend_layers
-        The layers the legend lists.
+        The layers the legend lists; None for no legend on the map (a projector shows it
+        beside the map, never over the data).
     large
         Bigger type, for a projector.
+    fill
+        The map fills its frame's height (the page sizes the frame) and fits the
+        neighbourhood again whenever that size changes.
 
     Returns
     -------
@@ -857,8 +952,10 @@ def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
         west, south, east, north = outline.total_bounds
     else:  # an empty workspace: the Netherlands
         west, south, east, north = 3.3, 50.75, 7.2, 53.55
+    # Fractional zoom: the neighbourhood fills the frame instead of the nearest whole level.
     fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=16,
-                      tiles=None, control_scale=True, max_zoom=20)
+                      tiles=None, control_scale=True, max_zoom=20, zoom_snap=0.1,
+                      zoom_delta=0.5)
     fmap.default_js = get_map_js(url_prefix)
     fmap.default_css = get_map_css(url_prefix)
     if tiles:
@@ -868,10 +965,16 @@ def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
     fmap.get_root().header.add_child(Element(_MAP_CSS))
     if large:  # a projector: type readable from the back row
         fmap.get_root().header.add_child(Element(_LARGE_CSS))
+    if fill:
+        fmap.get_root().header.add_child(Element(_FILL_CSS))
     GeoJsonLayer(_boundary_features(boundary), name=s.BOUNDARY).add_to(fmap)
     GeoJsonLayer(_place_features(places), name=s.PLACES).add_to(fmap)
-    Legend(build_legend_html(legend_layers), always_open=large).add_to(fmap)
-    fmap.fit_bounds([[south, west], [north, east]])
+    if legend_layers is not None:
+        Legend(build_legend_html(legend_layers), always_open=large).add_to(fmap)
+    bounds = [[float(south), float(west)], [float(north), float(east)]]
+    LabelDeclutter(bounds if fill else None).add_to(fmap)
+    # Room at the bottom for the attribution line, so the outline is never under it.
+    fmap.fit_bounds(bounds, padding_top_left=(16, 16), padding_bottom_right=(16, 34))
     return fmap
 
 
