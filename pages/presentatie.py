@@ -15,6 +15,7 @@ from werkwijzer_geo.analysis.public import (
     MIN_PUBLIC_COUNT,
     describe_public,
     describe_public_effort,
+    describe_public_hour,
     get_public_week,
     make_public_layers,
 )
@@ -72,11 +73,11 @@ iframe[title="streamlit_folium.st_folium"] { height: calc(100vh - 12rem) !import
 
 
 def public_map(layers: dict, public: dict, visible: list[str], *, scene: sc.Scene | None,
-               key: str) -> None:
+               key: str, focus=None) -> None:
     """The map of a scene: filling the height, fitted to the neighbourhood (or the scene's
     own view), the legend beside it instead of over the data."""
     base = maps.build_base_map(layers[s.BOUNDARY], public[s.PLACES], tiles=ui.show_tiles(),
-                               legend_layers=None, large=True, fill=True)
+                               legend_layers=None, large=True, fill=True, focus=focus)
     centre = None if scene is None or scene.centre_lat is None else (scene.centre_lat,
                                                                      scene.centre_lon)
     st_folium(base, feature_group_to_add=maps.build_public_groups(public, visible),
@@ -191,6 +192,10 @@ def play_a_day(layers: dict) -> None:
     playing = right.toggle("Afspelen", key=KEY_PLAYING)
     state.setdefault(KEY_HOUR, 7)
 
+    # The map stays on where people are on this weekday, so it does not jump every hour.
+    whole_day = make_public_layers(layers, TimeFilter(weekdays=frozenset({day})))
+    focus = whole_day["cells"] if len(whole_day["cells"]) else None
+
     @st.fragment(run_every=speed if playing else None)
     @ui.dutch_errors
     def play() -> None:
@@ -198,11 +203,17 @@ def play_a_day(layers: dict) -> None:
         if state.get(KEY_PLAYING):
             state[KEY_HOUR] = (hour + 1) % 24
             hour = state[KEY_HOUR]
+        moment = describe_public_hour(layers[s.OBSERVATIONS], layers[s.ROUNDS], day, hour)
         st.title(f"{labels.format_weekdays([day], long=True, sentence=True)} {hour:02d}:00")
+        st.markdown(f"**{moment.sentence}**")
         public = make_public_layers(layers, TimeFilter(hours=HourRange(hour, (hour + 1) % 24),
                                                        weekdays=frozenset({day})))
-        public_map(layers, public, [s.OBSERVATIONS], scene=None, key="play_map")
-        st.caption(describe_public(public))
+        if not moment.looked:  # unknown, not empty: no people drawn as if nobody was there
+            public["cells"] = public["cells"].iloc[0:0]
+        public_map(layers, public, [s.OBSERVATIONS], scene=None, key="play_map", focus=focus)
+        st.caption("Elk uur: hoeveel mensen één ronde meestal zag (alleen groepjes van "
+                   f"{MIN_PUBLIC_COUNT} of meer op één plek tellen mee); de kaart telt alle "
+                   "rondes van dit uur bij elkaar op.")
 
     play()
 

@@ -304,10 +304,15 @@ def test_presentatie_plays_a_day(monkeypatch, tmp_path, demo_path):
     at.button(key="stop_presenting").click().run()
     at.segmented_control(key="presentation_mode").set_value("Een dag afspelen").run()
     assert at.title[0].value == "Vrijdag 07:00"
+    # Nobody looked at Friday 07:00: unknown, never "0 mensen".
+    assert any("niet gekeken" in _shown(m.value) for m in at.markdown)
+    assert not any(re.search(r"\b0 mensen", _shown(m.value)) for m in at.markdown)
     at.session_state["play_hour"] = 21
     at.run()
     assert at.title[0].value == "Vrijdag 21:00"
-    assert any("mensen gezien in de getoonde vakken" in c.value for c in at.caption)
+    said = next(_shown(m.value) for m in at.markdown if "Per ronde" in _shown(m.value))
+    low, high = map(int, re.search(r"meestal (\d+)-(\d+) jongeren", said).groups())
+    assert 5 <= low <= high <= 15  # per round, not a twelve-week total
 
 
 def test_export_page_builds_the_file_on_click_and_logs_it(monkeypatch, tmp_path,

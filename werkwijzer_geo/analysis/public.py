@@ -3,6 +3,8 @@ no free text, no observers, no exact times. Presentation and public exports use 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -10,10 +12,10 @@ import pandas as pd
 from werkwijzer_geo import labels
 from werkwijzer_geo import schema as s
 from werkwijzer_geo.metric import to_degrees
-from werkwijzer_geo.timefilter import TimeFilter
+from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
 from .aggregate import aggregate_to_grid, get_metric_xy
-from .selection import select_layers
+from .selection import get_round_slots, select_layers
 
 PUBLIC_CELL_M = 50  # never finer than this
 MIN_PUBLIC_COUNT = 5  # any group count below this in a cell is not shown
@@ -276,7 +278,7 @@ def make_public_layers(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFil
     Examples
     --------
     >>> from werkwijzer_geo.demo import read_demo_layers
-    >>> from werkwijzer_geo.timefilter import TimeFilter
+    >>> from werkwijzer_geo.timefilter import HourRange, TimeFilter
     >>> public = make_public_layers(read_demo_layers(seed=3), TimeFilter())
     >>> bool((public["cells"]["persons"] >= MIN_PUBLIC_COUNT).all())
     True
@@ -382,3 +384,80 @@ def describe_public(public: dict) -> str:
             f"Waar en wanneer minder dan {MIN_PUBLIC_COUNT} mensen van een groep samen waren, "
             "tellen we niet mee.")
 
+
+
+@dataclass
+class PublicHour:
+    """What residents may hear about one weekday and hour, per round the team walked."""
+
+    weekday: int
+    hour: int
+    looked: bool  # whether any round covered this weekday and hour
+    typical: dict[str, tuple[int, int]]  # group -> middle half of its people per round seen
+    sentence: str
+
+
+def describe_public_hour(observations: gpd.GeoDataFrame, rounds: gpd.GeoDataFrame,
+                         weekday: int, hour: int) -> PublicHour:
+    """One hour of a played-back day, honestly: "niet gekeken" when no round looked, else
+    per group how many people a round saw (the middle half of the rounds that saw the
+    group), "meestal" when that was at least half the rounds that looked, else "soms";
+    counted from public moments only.
+
+    Numbers are per round, not added up over weeks: a room reads "6-9 jongeren" as people
+    there at once. Every round that looked counts, also those that saw nobody.
+
+    Parameters
+    ----------
+    observations, rounds
+        The workspace's layers.
+    weekday, hour
+        The moment of the week (0 = Monday; a clock hour).
+
+    Returns
+    -------
+    PublicHour
+        With a Dutch sentence for the room.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> friday_night = describe_public_hour(layers["observations"], layers["rounds"], 4, 22)
+    >>> friday_night.looked, friday_night.typical["youth"][0] >= MIN_PUBLIC_COUNT
+    (True, True)
+    >>> friday_night.sentence.startswith("Per ronde: meestal ")
+    True
+    >>> describe_public_hour(layers["observations"], layers["rounds"], 1, 3).sentence
+    'Op dit uur liep het buurtteam niet: niet gekeken.'
+    """
+    slots = get_round_slots(rounds)
+    slots = slots[(slots[s.LOCAL_WEEKDAY] == weekday) & (slots[s.LOCAL_HOUR] == hour)]
+    dates = sorted(set(pd.to_datetime(slots[s.LOCAL_DATE]).dt.normalize()))
+    if not dates:
+        return PublicHour(weekday, hour, False, {},
+                          "Op dit uur liep het buurtteam niet: niet gekeken.")
+    at_hour = select_layers({s.OBSERVATIONS: observations}, TimeFilter(
+        hours=HourRange(hour, (hour + 1) % 24), weekdays=frozenset({weekday})))[s.OBSERVATIONS]
+    public = keep_public_moments(at_hour)
+    per_date = (public.assign(day=pd.to_datetime(public[s.LOCAL_DATE]).dt.normalize())
+                .groupby([s.GROUP, "day"])[s.COUNT].sum())
+    typical, often = {}, {}
+    for group in s.GROUP_CODES:
+        if group not in per_date.index.get_level_values(0):
+            continue
+        counts = per_date[group].astype(float)  # the rounds that saw this group in public
+        low, high = (round(float(v)) for v in counts.quantile([0.25, 0.75]))
+        typical[group] = (low, high)
+        often[group] = len(counts) * 2 >= len(dates)  # in at least half the rounds
+    if not typical:
+        sentence = (f"Op dit uur zagen we nooit {MIN_PUBLIC_COUNT} of meer mensen van één "
+                    "groep bij elkaar.")
+    else:
+        parts = []
+        for group, (low, high) in sorted(typical.items(), key=lambda item: -item[1][1]):
+            amount = low if low == high else f"{low}-{high}"
+            word = labels.GROUP_LABELS[group].lower()
+            parts.append(f"{'meestal' if often[group] else 'soms'} {amount} {word}")
+        sentence = "Per ronde: " + ", ".join(parts) + "."
+    return PublicHour(weekday, hour, True, typical, sentence)

@@ -195,11 +195,12 @@ var {{ this.get_name() }} = L.control({position: 'bottomright'});
 
 
 class LabelDeclutter(MacroElement):
-    """Place names that never cover each other or the data: after every zoom or move each
-    label, biggest place first, takes the first spot (on its place, above, below, left,
-    right) where it touches no label already shown and no marker; a label with no free spot
-    hides (its place still names itself on hover). When `refit` holds bounds, the map fits
-    them again whenever its frame changes size (a projector, a phone turned)."""
+    """Place names that never cover each other and cover as little data as they can: after
+    every zoom or move each label, biggest place first, takes the spot (on its place, above,
+    below, left, right) that touches no label already shown and the fewest markers; a label
+    with no spot clear of other labels hides (its place still names itself on hover). When
+    `refit` holds bounds, the map fits them again whenever its frame changes size (a
+    projector, a phone turned)."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
@@ -227,8 +228,9 @@ class LabelDeclutter(MacroElement):
             if (!element) { return; }
             var span = element.querySelector('span');
             element.style.visibility = 'visible';
-            var placed = false;
-            for (var i = 0; i < offsets.length && !placed; i++) {
+            // Another label is a hard no; markers are avoided where a spot allows it.
+            var best = null;
+            for (var i = 0; i < offsets.length; i++) {
                 span.style.marginLeft = '0px';
                 span.style.marginTop = '0px';
                 var box = span.getBoundingClientRect();
@@ -237,11 +239,24 @@ class LabelDeclutter(MacroElement):
                 box = span.getBoundingClientRect();
                 var inside = box.left >= frame.left && box.right <= frame.right
                     && box.top >= frame.top && box.bottom <= frame.bottom;
-                var free = inside && !shown.some(function (other) { return overlaps(box, other); })
-                    && !obstacles.some(function (other) { return overlaps(box, other); });
-                if (free) { shown.push(box); placed = true; }
+                if (!inside || shown.some(function (other) { return overlaps(box, other); })) {
+                    continue;
+                }
+                var hits = obstacles.filter(function (other) { return overlaps(box, other); })
+                    .length;
+                if (best === null || hits < best.hits) { best = {i: i, hits: hits, box: box}; }
+                if (hits === 0) { break; }
             }
-            if (!placed) { element.style.visibility = 'hidden'; }
+            if (best === null) {
+                element.style.visibility = 'hidden';
+            } else {
+                span.style.marginLeft = '0px';
+                span.style.marginTop = '0px';
+                var size = span.getBoundingClientRect();
+                span.style.marginLeft = (offsets[best.i][0] * size.width) + 'px';
+                span.style.marginTop = (offsets[best.i][1] * size.height) + 'px';
+                shown.push(best.box);
+            }
         });
     }
     map.on('zoomend moveend layeradd', function () { setTimeout(declutter, 0); });
@@ -911,7 +926,7 @@ def _place_features(places: gpd.GeoDataFrame) -> dict:
 def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
                    url_prefix: str = DEFAULT_URL_PREFIX, tiles: bool = True,
                    legend_layers: Iterable[str] | None = MAP_LAYERS, large: bool = False,
-                   fill: bool = False) -> folium.Map:
+                   fill: bool = False, focus: gpd.GeoDataFrame | None = None) -> folium.Map:
     """The map that stays put while filters change: tiles, outline, places, legend.
 
     Scripts and stylesheets load from `url_prefix` on the app's own server. Offline, the
@@ -933,6 +948,8 @@ def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
     fill
         The map fills its frame's height (the page sizes the frame) and fits the
         neighbourhood again whenever that size changes.
+    focus
+        Fit to these shapes (where the people are) instead of the whole neighbourhood.
 
     Returns
     -------
@@ -948,6 +965,8 @@ def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
     False
     """
     outline = boundary if len(boundary) else places
+    if focus is not None and len(focus):
+        outline = focus
     if len(outline):
         west, south, east, north = outline.total_bounds
     else:  # an empty workspace: the Netherlands
