@@ -39,12 +39,12 @@ def show_export(info, layers) -> None:
                        "notities of namen)", key="export_public")
     if st.button("Bestand maken", type="primary", key="export_make"):
         bar = st.progress(0.0, text="Bezig…")
-        name = f"buurtkaart-{'openbaar-' if public else ''}{info.path.stem}.{fmt}"
+        snapshot = ex.Snapshot(tuple(chosen), time_filter, public)
+        name = ex.suggest_file_name(info.name, snapshot, fmt)
         # Built in a private folder (0700) that is removed as soon as the bytes are read.
         with tempfile.TemporaryDirectory(prefix="buurtkaart-export-") as folder:
             try:
-                made = ex.export_snapshot(path, ex.Snapshot(tuple(chosen), time_filter, public),
-                                          fmt, Path(folder) / name,
+                made = ex.export_snapshot(path, snapshot, fmt, Path(folder) / name,
                                           progress=lambda f, m: bar.progress(f, text=m))
             except WerkwijzerError as error:
                 ui.show_problems(error)

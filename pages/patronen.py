@@ -11,6 +11,7 @@ from werkwijzer_geo import WerkwijzerError, labels
 from werkwijzer_geo import schema as s
 from werkwijzer_geo.analysis import effects
 from werkwijzer_geo.analysis import patterns as pt
+from werkwijzer_geo.analysis.placing import name_spots
 from werkwijzer_geo.analysis.selection import select_experiments, select_layers
 from werkwijzer_geo.analysis.sessions import store_derived_rounds
 from werkwijzer_geo.io import storage
@@ -115,7 +116,7 @@ def show_findings(report: pt.PatternReport) -> None:
         st.caption("Geen mensen gezien in een uur dat een ronde keek.")
 
 
-def show_spots(spots) -> None:
+def show_spots(spots, places) -> None:
     st.subheader("Zwerfvuil en graffiti")
     st.caption(f"Hotspot: een vak van {effects.HOTSPOT_CELL_M} m met minstens "
                f"{effects.HOTSPOT_MIN_SPOTS} meldingen. Herhaling: een melding binnen "
@@ -125,9 +126,11 @@ def show_spots(spots) -> None:
     if hotspots.empty:
         st.info("Geen hotspots in deze selectie.")
     else:
-        st.dataframe(hotspots.drop(columns=["cell_x", "cell_y"]).rename(columns={
-            "lat": "breedte", "lon": "lengte", "spots": "meldingen", "open": "nog open",
-            "repeats": "herhalingen", **labels.SPOT_KIND_LABELS}), hide_index=True)
+        named = hotspots.drop(columns=["cell_x", "cell_y", "lat", "lon"])
+        named.insert(0, "waar", name_spots(hotspots["lat"], hotspots["lon"], places))
+        st.dataframe(named.rename(columns={
+            "spots": "meldingen", "open": "nog open", "repeats": "herhalingen",
+            **labels.SPOT_KIND_LABELS}), hide_index=True)
     st.dataframe(effects.summarise_resolution(spots).rename(columns={
         "reports": "meldingen", "open": "nog open", "resolved": "opgelost",
         "median_days": "mediaan dagen tot opgelost"}))
@@ -174,7 +177,7 @@ def show_patterns(info, layers) -> None:
     show_chosen_pattern(report, layers, selected)
     show_typical_week(report, layers)
     show_findings(report)
-    show_spots(selected[s.SPOTS])
+    show_spots(selected[s.SPOTS], layers[s.PLACES])
     show_effects(layers, time_filter)
 
 

@@ -330,6 +330,8 @@ def test_export_page_builds_the_file_on_click_and_logs_it(monkeypatch, tmp_path,
     log = export.read_export_log(own_workspace)
     assert log["format"].tolist() == ["csv"] and log["public"].tolist() == ["ja"]
     assert log["file"].iloc[0].endswith(".zip")  # three layers: one CSV each, zipped
+    # The name says what it holds: neighbourhood, public, how many layers, the date.
+    assert re.fullmatch(r"oosterwijk-openbaar-3-lagen-\d{4}-\d{2}-\d{2}\.zip", log["file"].iloc[0])
 
 
 def test_problems_with_rows_are_shown_as_a_table_of_row_column_and_problem():

@@ -173,3 +173,14 @@ def test_export_log_says_what_was_exported(workspace, tmp_path, capsys):
     assert main(["export", "--db", str(workspace), "--layers", "wijken", "--format", "csv",
                  "--out", str(tmp_path / "x.csv")]) == 2
     assert "Laag 'wijken' bestaat niet" in capsys.readouterr().err
+
+
+def test_the_report_names_every_snapshot_key_in_dutch(demo_path):
+    from werkwijzer_geo.demo import read_demo_layers
+    from werkwijzer_geo.render.export import Snapshot, get_snapshot_info
+    from werkwijzer_geo.render.report import SNAPSHOT_INFO_LABELS
+    from werkwijzer_geo.timefilter import TimeFilter
+
+    info = get_snapshot_info(demo_path, read_demo_layers(), Snapshot(("spots",), TimeFilter()))
+    assert set(info) == set(SNAPSHOT_INFO_LABELS)
+    assert all(label != key and "_" not in label for key, label in SNAPSHOT_INFO_LABELS.items())

@@ -1029,7 +1029,7 @@ def find_claims(presence: pd.DataFrame, settings: PatternSettings = PatternSetti
             other_words = ", ".join(labels.GROUP_LABELS[g].lower() for g in others)
             claims.append(Claim(
                 place, group, slot_text, round(float(rows.mean()), 3), others,
-                f"{labels.GROUP_LABELS[group]} hebben {place} in {len(slots)} uur(en) "
+                f"{labels.GROUP_LABELS[group]} hebben {place} in {len(slots)} uur "
                 f"vrijwel voor zich ({', '.join(slot_text[:4])}"
                 f"{' …' if len(slot_text) > 4 else ''}); op andere uren zijn er {other_words}."))
     return claims

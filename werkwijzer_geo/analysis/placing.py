@@ -8,6 +8,7 @@ straddle a line.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -104,6 +105,48 @@ def _describe_nearby(x: float, y: float, areas_metric: gpd.GeoDataFrame) -> str 
     direction = _DIRECTIONS[int(((angle + 22.5) % 360) // 45)]
     metres = max(10, round(float(distances[nearest]) / 10) * 10)
     return f"bij {areas_metric[s.NAME].iloc[nearest]} ({metres} m {direction})"
+
+
+def name_spots(lat: Sequence[float], lon: Sequence[float], places: gpd.GeoDataFrame,
+               ) -> list[str]:
+    """A readable name for each spot on the map: the drawn place it lies in ("Europaplein"),
+    else the nearest one within NAME_NEAR_M ("bij Cafetaria De Hoek (40 m noordoost)"),
+    else its coordinates.
+
+    Parameters
+    ----------
+    lat, lon
+        The spots in degrees.
+    places
+        Drawn places with a name.
+
+    Returns
+    -------
+    list of str
+        One Dutch name per spot.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import build_places
+    >>> name_spots([52.49298, 52.5], [4.67705, 4.7], build_places())
+    ['Europaplein', '52,5000, 4,7000']
+    """
+    from werkwijzer_geo.metric import choose_metric_crs, to_metric
+
+    named = _areas(places, None)
+    crs = choose_metric_crs([named]) if len(named) else choose_metric_crs([])
+    areas_metric = named.to_crs(crs) if len(named) else named
+    xs, ys = to_metric(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), crs)
+    names = []
+    for x, y, la, lo in zip(xs, ys, lat, lon, strict=True):
+        inside = areas_metric[areas_metric.contains(shapely.Point(x, y))] if len(
+            areas_metric) else areas_metric
+        if len(inside):
+            names.append(str(inside[s.NAME].iloc[0]))
+            continue
+        names.append(_describe_nearby(x, y, areas_metric)
+                     or f"{la:.4f}, {lo:.4f}".replace(".", ","))
+    return names
 
 
 def locate_places(observations: gpd.GeoDataFrame, places: gpd.GeoDataFrame,

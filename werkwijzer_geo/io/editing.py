@@ -32,6 +32,10 @@ class Change:
     added_ids: list[int] = field(default_factory=list)  # rows to remove again
 
 
+def _rows(count: int) -> str:
+    return f"{count} rij" if count == 1 else f"{count} rijen"
+
+
 def _missing_ids(frame: pd.DataFrame, ids: list[int], layer_name: str) -> None:
     absent = sorted(set(ids) - set(frame[s.ID].dropna().astype(int)))
     if absent:
@@ -73,11 +77,11 @@ def add_rows(path: str | os.PathLike, layer_name: str, rows: gpd.GeoDataFrame) -
     ...         "2026-09-11 21:30", tz="Europe/Amsterdam")})
     >>> change = add_rows(path, "spots", spot)
     >>> change.added_ids, change.description
-    ([1], '1 rij(en) toegevoegd aan zwerfvuil en graffiti')
+    ([1], '1 rij toegevoegd aan zwerfvuil en graffiti')
     """
     ids = append_rows(path, layer_name, rows)
     label = s.get_layer(layer_name).label.lower()
-    return Change(layer_name, f"{len(ids)} rij(en) toegevoegd aan {label}", added_ids=ids)
+    return Change(layer_name, f"{_rows(len(ids))} toegevoegd aan {label}", added_ids=ids)
 
 
 def update_rows(path: str | os.PathLike, layer_name: str, changes: pd.DataFrame) -> Change:
@@ -141,7 +145,7 @@ def update_rows(path: str | os.PathLike, layer_name: str, changes: pd.DataFrame)
     before = rewrite_layer(path, layer_name, modify)
     previous = before[before[s.ID].isin(ids)]
     what = "verplaatst" if columns == [s.GEOMETRY] else "gewijzigd"
-    return Change(layer_name, f"{len(ids)} rij(en) {what}", previous_rows=previous)
+    return Change(layer_name, f"{_rows(len(ids))} {what}", previous_rows=previous)
 
 
 def move_point(path: str | os.PathLike, layer_name: str, row_id: int, lon: float,
@@ -225,7 +229,7 @@ def delete_rows(path: str | os.PathLike, layer_name: str, ids: list[int]) -> Cha
         return frame[~frame[s.ID].isin(ids)]
 
     before = rewrite_layer(path, layer_name, modify)
-    return Change(layer_name, f"{len(ids)} rij(en) verwijderd",
+    return Change(layer_name, f"{_rows(len(ids))} verwijderd",
                   previous_rows=before[before[s.ID].isin(ids)])
 
 

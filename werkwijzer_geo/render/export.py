@@ -7,6 +7,7 @@ import datetime as dt
 import glob
 import json
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,6 +60,50 @@ def _check(snapshot: Snapshot) -> None:
         problems.append("Kies minstens één laag.")
     if problems:
         raise WerkwijzerError(problems)
+
+
+def suggest_file_name(workspace_name: str, snapshot: Snapshot, fmt: str,
+                      today: dt.date | None = None) -> str:
+    """A file name that says what the file holds: neighbourhood, layer, public or not, date.
+
+    Parameters
+    ----------
+    workspace_name
+        The workspace's name ("Oosterwijk, Beverwijk"); the part before a comma is used.
+    snapshot
+        What is exported.
+    fmt
+        The format (its extension).
+    today
+        The date in the name; default today.
+
+    Returns
+    -------
+    str
+        Lower case, letters, digits and hyphens only, e.g.
+        'oosterwijk-waarnemingen-2026-11-28.csv'.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from werkwijzer_geo.timefilter import TimeFilter
+    >>> snapshot = Snapshot(("observations",), TimeFilter())
+    >>> suggest_file_name("Oosterwijk, Beverwijk (demo)", snapshot, "csv", dt.date(2026, 11, 28))
+    'oosterwijk-waarnemingen-2026-11-28.csv'
+    >>> suggest_file_name("Café 't Hoekje", Snapshot(("spots", "observations"), TimeFilter(),
+    ...                   public=True), "pdf", dt.date(2026, 11, 28))
+    'cafe-t-hoekje-openbaar-2-lagen-2026-11-28.pdf'
+    """
+    def slug(text: str) -> str:
+        plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+
+    place = slug(workspace_name.split(",")[0]) or "buurt"
+    what = (slug(labels.LAYER_LABELS.get(snapshot.layers[0], snapshot.layers[0]))
+            if len(snapshot.layers) == 1 else f"{len(snapshot.layers)}-lagen")
+    day = (today or dt.date.today()).isoformat()
+    parts = [place, "openbaar" if snapshot.public else "", what, day]
+    return "-".join(part for part in parts if part) + f".{fmt}"
 
 
 def get_tables(layers: dict[str, gpd.GeoDataFrame], snapshot: Snapshot,

@@ -168,8 +168,8 @@ var {{ this.get_name() }} = L.geoJSON({{ this.data_json }}, {
 
 
 class Legend(MacroElement):
-    """A Dutch legend on the map, collapsible, closed by default on narrow screens (unless
-    `always_open`, for a projector)."""
+    """A Dutch legend on the map, collapsible, closed by default on narrow screens and on
+    screens under 1000 px high (unless `always_open`)."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
@@ -177,7 +177,10 @@ var {{ this.get_name() }} = L.control({position: 'bottomright'});
 {{ this.get_name() }}.onAdd = function () {
     var div = L.DomUtil.create('div', 'bk-legend');
     div.innerHTML = {{ this.legend_json }};
-    if (window.innerWidth < 640 && !{{ this.always_open_json }}) {
+    var screenHeight = window.innerHeight;
+    try { screenHeight = window.top.innerHeight; } catch (error) { /* another origin */ }
+    // Folded on a phone or a screen under 1000 px high: the map first, the legend a tap away.
+    if ((window.innerWidth < 640 || screenHeight < 1000) && !{{ this.always_open_json }}) {
         div.querySelector('details').open = false;
     }
     L.DomEvent.disableClickPropagation(div);

@@ -354,12 +354,19 @@ def write_pdf_report(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
         f"{labels.EXPERIMENT_STATUS_LABELS[row[s.STATUS]]}, vanaf "
         f"{labels.format_date(row[s.START_DATE])}" for _, row in experiments.iterrows()]
         or ["Geen in deze periode."])
-    _section(pdf, "Over deze momentopname", [f"{key}: {value}" for key, value in info.items()]
+    _section(pdf, "Over deze momentopname", [f"{SNAPSHOT_INFO_LABELS.get(key, key)}: {value}"
+                                            for key, value in info.items()]
              + [f"{PUBLIC_CELL_M} m-vakken, aantallen onder 5 weggelaten."
                 if snapshot.public else "Niet openbaar: alleen voor het team."])
     partial = out.with_name(out.name + ".partial.pdf")
     pdf.output(str(partial))
     partial.replace(out)
+
+
+# The snapshot's information in the report, in Dutch (the GeoPackage keeps the keys).
+SNAPSHOT_INFO_LABELS = {"workspace": "Buurt", "layers": "Lagen", "filter": "Selectie",
+                        "data_period": "Gegevens van", "made_at": "Gemaakt op",
+                        "app_version": "Buurtkaart-versie", "public": "Openbaar"}
 
 
 def _section(pdf: FPDF, title: str, lines: list[str]) -> None:
