@@ -356,3 +356,16 @@ def test_problems_with_rows_are_shown_as_a_table_of_row_column_and_problem():
     assert table["rij"].tolist() == ["2", "7"]
     assert table["kolom"].tolist() == ["count", "observed_at"]
     assert table["probleem"].iloc[1].startswith("Rij 7, kolom 'tijd' (observed_at): '[x](http")
+
+
+def test_patronen_names_hotspots_by_place_and_writes_plain_dutch(monkeypatch, tmp_path,
+                                                                 demo_path):
+    at = _open("pages/patronen.py", monkeypatch, demo_path, tmp_path)
+    hotspots = next(d.value for d in at.dataframe if "waar" in d.value.columns)
+    assert "breedte" not in hotspots.columns and "lengte" not in hotspots.columns
+    assert all(name.startswith("bij ") or name in {"Europaplein", "Cafetaria De Hoek",
+                                                   "Voetgangerstunnel", "Winkelstrip Oosterwijk"}
+               for name in hotspots["waar"])
+    shown = " ".join(_shown(m.value) for m in at.markdown) + " ".join(
+        _shown(c.value) for c in at.caption)
+    assert "(en)" not in shown and "None" not in shown
