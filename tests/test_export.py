@@ -184,3 +184,33 @@ def test_the_report_names_every_snapshot_key_in_dutch(demo_path):
     info = get_snapshot_info(demo_path, read_demo_layers(), Snapshot(("spots",), TimeFilter()))
     assert set(info) == set(SNAPSHOT_INFO_LABELS)
     assert all(label != key and "_" not in label for key, label in SNAPSHOT_INFO_LABELS.items())
+
+
+def test_the_pdf_shows_the_map_on_its_first_page_inside_the_margins(demo_path, tmp_path):
+    import shutil
+    import subprocess
+
+    import numpy as np
+    from PIL import Image
+
+    from werkwijzer_geo.render.export import Snapshot, export_snapshot
+    from werkwijzer_geo.timefilter import TimeFilter
+
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm, "poppler-utils is missing (scripts/test.sh installs it)"
+    pdf = export_snapshot(demo_path, Snapshot(("observations", "spots"), TimeFilter()), "pdf",
+                          tmp_path / "rapport.pdf")
+    subprocess.run([pdftoppm, "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf),
+                    str(tmp_path / "pagina")], check=True, timeout=60)
+    (page,) = tmp_path.glob("pagina*.png")
+    pixels = np.asarray(Image.open(page).convert("RGB")).astype(int)
+    height, width, _ = pixels.shape
+    inked = (pixels.sum(axis=2) < 700)  # anything not white
+    rows = np.flatnonzero(inked.any(axis=1))
+    # Title and caption at the top, then the map: ink down to near the bottom margin (the
+    # map, not just a title), and nothing in the last 3% of the page (inside the margin).
+    assert rows.max() > 0.8 * height
+    assert rows.max() < 0.97 * height
+    # The map itself: many coloured pixels (outline, places, people), not only text.
+    coloured = (np.abs(pixels[..., 0] - pixels[..., 2]) > 40).sum()
+    assert coloured > 0.002 * height * width

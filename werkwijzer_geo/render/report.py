@@ -14,6 +14,7 @@ from fpdf import FPDF
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from PIL import Image
 
 from werkwijzer_geo import labels
 from werkwijzer_geo import schema as s
@@ -331,7 +332,12 @@ def write_pdf_report(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
         pdf.set_font("DejaVu", "", 10)
         pdf.cell(0, 6, f"Selectie: {info['filter']} · gegevens {info['data_period']}",
                  new_x="LMARGIN", new_y="NEXT")
-        pdf.image(str(map_png), w=250)
+        # The map on page 1, inside the margins: as high as the page leaves, centred.
+        with Image.open(map_png) as image:
+            aspect = image.height / image.width
+        room = pdf.h - pdf.get_y() - pdf.b_margin - 2
+        width = min(pdf.w - pdf.l_margin - pdf.r_margin, room / aspect)
+        pdf.image(str(map_png), x=(pdf.w - width) / 2, w=width, h=width * aspect)
         pdf.add_page()
         pdf.set_font("DejaVu", "B", 14)
         pdf.cell(0, 8, "Een gewone week", new_x="LMARGIN", new_y="NEXT")
