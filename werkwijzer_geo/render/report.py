@@ -243,24 +243,53 @@ def write_png_map(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
     partial.replace(out)
 
 
+def choose_week_group(observations: gpd.GeoDataFrame) -> str:
+    """The group a report's typical week is about: the one with the most people in the
+    selection (youths when it holds nobody).
+
+    Parameters
+    ----------
+    observations
+        The selected observations.
+
+    Returns
+    -------
+    str
+        A group code.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> choose_week_group(pd.DataFrame({"group": ["elderly", "youth", "elderly"],
+    ...                                 "count": [6, 4, 3]}))
+    'elderly'
+    """
+    people = observations.groupby(s.GROUP)[s.COUNT].sum()
+    return str(people.idxmax()) if len(people) else "youth"
+
+
 def _week_chart(path: Path, layers: dict[str, gpd.GeoDataFrame], snapshot) -> None:
     figure = Figure(figsize=(10, 3.2), dpi=150)
     ax = figure.subplots()
+    selected = select_layers(layers, snapshot.time_filter)[s.OBSERVATIONS]
     if snapshot.public:  # counts of public moments only; when the team looked stays out
-        week = get_public_week(select_layers(layers, snapshot.time_filter)[s.OBSERVATIONS],
-                               group="youth")
+        selected = keep_public_moments(selected)
+    group = choose_week_group(selected)
+    name = labels.GROUP_LABELS[group]
+    if snapshot.public:
+        week = get_public_week(selected, group=group)
         image = ax.imshow(week.to_numpy(dtype=float), cmap="YlOrRd", vmin=0, aspect="auto")
-        title = (f"Jongeren gezien per weekdag en uur, opgeteld (alleen momenten met "
+        title = (f"{name} gezien per weekdag en uur, opgeteld (alleen momenten met "
                  f"{MIN_PUBLIC_COUNT} of meer op één plek)")
         unit = "mensen"
     else:
         effort = pt.get_effort(layers[s.ROUNDS], snapshot.time_filter)
         presence = pt.get_presence(layers[s.OBSERVATIONS], layers[s.ROUNDS],
                                    layers[s.PLACES], snapshot.time_filter)
-        week = pt.get_typical_week(presence, effort, group="youth")
+        week = pt.get_typical_week(presence, effort, group=group)
         image = ax.imshow(week.to_numpy(dtype=float) * 100, cmap="YlOrRd", vmin=0, vmax=100,
                           aspect="auto")
-        title = "Jongeren aanwezig, in % van de rondes die keken (grijs: niet gekeken)"
+        title = f"{name} aanwezig, in % van de rondes die keken (grijs: niet gekeken)"
         unit = "%"
     ax.set_facecolor("#d9d9d9")
     ax.set_yticks(range(7), labels.WEEKDAY_LONG)
