@@ -442,6 +442,41 @@ def render_row_form(layer_name: str, tz: str, *, key: str) -> dict:
     return values
 
 
+def dutch_table(layer_name: str, table: pd.DataFrame):
+    """The table as a team reads it: Dutch column names and labels for codes, dates as
+    dd-mm-jjjj and 24-hour times; and the way back to codes for saving."""
+    layer = s.get_layer(layer_name)
+    shown = table.copy()
+    config, reverse = {}, {}
+    for column in layer.columns:
+        if column.name not in shown.columns:
+            continue
+        title = column.label.capitalize()
+        names = labels.get_code_labels(layer_name, column.name)
+        if column.kind is s.Kind.CODE and names and all(isinstance(c, str) for c in names):
+            shown[column.name] = shown[column.name].map(lambda v, n=names: n.get(v, v))
+            reverse[column.name] = {label: code for code, label in names.items()}
+            config[column.name] = st.column_config.SelectboxColumn(
+                title, options=list(names.values()), required=column.required)
+        elif column.kind is s.Kind.INSTANT:
+            config[column.name] = st.column_config.DatetimeColumn(title,
+                                                                  format="DD-MM-YYYY HH:mm")
+        elif column.kind is s.Kind.DATE:
+            config[column.name] = st.column_config.DateColumn(title, format="DD-MM-YYYY")
+        elif column.kind in (s.Kind.INT, s.Kind.FLOAT):
+            config[column.name] = st.column_config.NumberColumn(title)
+        else:
+            config[column.name] = st.column_config.TextColumn(title)
+
+    def to_codes(edited: pd.DataFrame) -> pd.DataFrame:
+        back = edited.copy()
+        for name, codes in reverse.items():
+            back[name] = back[name].map(lambda v, c=codes: c.get(v, v))
+        return back
+
+    return shown, config, to_codes
+
+
 @st.cache_data(max_entries=16, show_spinner="Patronen zoeken…")
 def get_pattern_report(path: str, modified_ns: int, time_filter: TimeFilter,
                        settings: PatternSettings) -> PatternReport:

@@ -188,10 +188,12 @@ def show_edit_tab(info, layers: dict, path) -> None:
             table[column.name] = table[column.name].dt.tz_localize(None)
     st.caption("Pas cellen aan en kies Opslaan. Tijden zijn lokale tijd "
                f"({info.tz}). Nummers verandert Buurtkaart niet.")
-    edited = st.data_editor(table, key=f"editor_{layer_name}", hide_index=True,
-                            disabled=[s.ID], width="stretch", num_rows="fixed")
+    shown, config, to_codes = ui.dutch_table(layer_name, table)
+    edited = st.data_editor(shown, key=f"editor_{layer_name}", hide_index=True,
+                            disabled=[s.ID], width="stretch", num_rows="fixed",
+                            column_config=config)
     if st.button("Wijzigingen opslaan", key="save_edits"):
-        changed = editing.get_changed_rows(table, edited)
+        changed = editing.get_changed_rows(table, to_codes(edited))
         for column in layer.columns:
             if column.kind is s.Kind.INSTANT and column.name in changed.columns:
                 changed[column.name] = pd.to_datetime(changed[column.name]).dt.tz_localize(

@@ -369,3 +369,18 @@ def test_patronen_names_hotspots_by_place_and_writes_plain_dutch(monkeypatch, tm
     shown = " ".join(_shown(m.value) for m in at.markdown) + " ".join(
         _shown(c.value) for c in at.caption)
     assert "(en)" not in shown and "None" not in shown
+
+
+def test_bewerken_shows_dutch_names_labels_and_dates_and_saves_codes(demo_path):
+    layers = storage.read_layers(demo_path, (s.OBSERVATIONS,))
+    table = layers[s.OBSERVATIONS].drop(columns=["geometry", *[
+        c for c in s.DERIVED_COLUMNS if c in layers[s.OBSERVATIONS].columns]])
+    table[s.OBSERVED_AT] = table[s.OBSERVED_AT].dt.tz_localize(None)
+    shown, config, to_codes = ui.dutch_table(s.OBSERVATIONS, table)
+    assert set(shown[s.GROUP]) <= set(ui.labels.GROUP_LABELS.values())
+    assert "youth" not in set(shown[s.GROUP]) and "Jongeren" in set(shown[s.GROUP])
+    assert config[s.GROUP]["label"] == "Groep"
+    assert config[s.OBSERVED_AT]["type_config"]["format"] == "DD-MM-YYYY HH:mm"
+    back = to_codes(shown)
+    assert back[s.GROUP].tolist() == table[s.GROUP].tolist()
+    assert back[s.ACTIVITY].tolist() == table[s.ACTIVITY].tolist()
