@@ -37,9 +37,12 @@ def show_export(info, layers) -> None:
                        key="export_format")
     public = st.toggle("Voor bewoners (openbaar: vakken van 50 m, kleine aantallen weg, geen "
                        "notities of namen)", key="export_public")
+    codes = fmt == "csv" and st.toggle(
+        "Codes houden (om later opnieuw te importeren)", key="export_codes",
+        help="Standaard schrijft de CSV Nederlandse kolomnamen en woorden voor Excel.")
     if st.button("Bestand maken", type="primary", key="export_make"):
         bar = st.progress(0.0, text="Bezig…")
-        snapshot = ex.Snapshot(tuple(chosen), time_filter, public)
+        snapshot = ex.Snapshot(tuple(chosen), time_filter, public, codes=codes)
         name = ex.suggest_file_name(info.name, snapshot, fmt)
         # Built in a private folder (0700) that is removed as soon as the bytes are read.
         with tempfile.TemporaryDirectory(prefix="buurtkaart-export-") as folder:

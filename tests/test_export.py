@@ -12,7 +12,7 @@ import pyogrio
 import pytest
 from PIL import Image
 
-from werkwijzer_geo import WerkwijzerError
+from werkwijzer_geo import WerkwijzerError, labels
 from werkwijzer_geo import schema as s
 from werkwijzer_geo.cli import main
 from werkwijzer_geo.io import editing, storage
@@ -88,14 +88,22 @@ def test_csv_opens_in_dutch_excel_and_runs_no_formula(workspace, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     header = rows[0]
-    assert {"observed_at", "group", "lat", "lon"} <= set(header)
+    # For Excel: Dutch column names and labels (codes only when asked for, see below).
+    assert {"tijdstip", "groep", "activiteit", "lat", "lon"} <= set(header)
     first = dict(zip(header, rows[1], strict=True))
-    assert re.fullmatch(r"\d\d-\d\d-\d{4} \d\d:\d\d", first["observed_at"])
+    assert re.fullmatch(r"\d\d-\d\d-\d{4} \d\d:\d\d", first["tijdstip"])
+    assert first["groep"] in set(labels.GROUP_LABELS.values())
     assert "," in first["lat"]  # decimal comma
-    notes = [dict(zip(header, row, strict=True))["note"] for row in rows[1:]]
+    notes = [dict(zip(header, row, strict=True))["notitie"] for row in rows[1:]]
     assert "'" + FORMULA in notes and FORMULA not in notes
     for cell in (c for row in rows[1:] for c in row):
         assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
+    # With codes kept, the same file imports again as it was.
+    coded = ex.export_snapshot(workspace, ex.Snapshot((s.OBSERVATIONS,), TimeFilter(),
+                                                      codes=True), "csv", tmp_path / "c.csv")
+    header = next(csv.reader(io.StringIO(coded.read_bytes().decode("utf-8-sig")),
+                             delimiter=";"))
+    assert {"observed_at", "group", "activity"} <= set(header)
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+31 6 1234", "-2+3", "@SUM(A1)", "\tx", "\rx"])

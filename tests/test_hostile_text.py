@@ -76,7 +76,7 @@ def test_every_export_keeps_hostile_text_literal(hostile, tmp_path, fmt, public)
     elif fmt == "csv":
         with zipfile.ZipFile(made) as archive:
             text = archive.read("places.csv").decode("utf-8-sig")
-        names = [row["name"] for row in csv.DictReader(io.StringIO(text), delimiter=";")]
+        names = [row["naam"] for row in csv.DictReader(io.StringIO(text), delimiter=";")]
         assert "{{7*7}}" in names and "{% for x in y %}" in names
         assert "'" + payloads[6] in names  # a formula gets a leading quote
     elif fmt == "geojson":

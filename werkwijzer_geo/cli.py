@@ -188,7 +188,7 @@ def _run_patterns(args: argparse.Namespace) -> int:
 
 def _run_export(args: argparse.Namespace) -> int:
     snapshot = Snapshot(tuple(part.strip() for part in args.layers.split(",") if part.strip()),
-                        _time_filter_from(args), public=args.public)
+                        _time_filter_from(args), public=args.public, codes=args.codes)
     out = export_snapshot(args.db, snapshot, args.format, args.out)
     print(f"Geëxporteerd: {out} ({args.format}, "
           f"{'voor bewoners' if args.public else 'niet openbaar'}).")
@@ -301,6 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True)
     export.add_argument("--public", action="store_true",
                         help="voor bewoners: vakken van 50 m, kleine aantallen weg, geen notities")
+    export.add_argument("--codes", action="store_true",
+                        help="CSV met de opgeslagen codes en kolomnamen (om opnieuw te "
+                             "importeren); standaard Nederlandse namen en labels")
     _add_filters(export)
     export.set_defaults(run=_run_export)
     bench = commands.add_parser("bench", help="meet de snelheid")

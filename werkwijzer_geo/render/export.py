@@ -45,6 +45,7 @@ class Snapshot:
     layers: tuple[str, ...]
     time_filter: TimeFilter
     public: bool = False
+    codes: bool = False  # CSV with the stored codes and column names (to import again)
 
 
 def _check(snapshot: Snapshot) -> None:
@@ -237,6 +238,57 @@ def neutralise_formula(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+_EXTRA_DUTCH_NAMES = {"persons": "personen", "theme": "thema", "cell_x": "vak_x",
+                      "cell_y": "vak_y", "top_group": "meeste_groep", "records": "waarnemingen",
+                      "dates": "dagen"}
+
+
+def to_dutch_table(name: str, table: pd.DataFrame) -> pd.DataFrame:
+    """A table as a person reads it: Dutch column names and the Dutch labels of codes.
+
+    Parameters
+    ----------
+    name
+        The table's name in the export: a layer's name, or another table's.
+    table
+        The table with stored column names and codes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy; geometry untouched.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> to_dutch_table("observations", pd.DataFrame({"group": ["youth"],
+    ...                "activity": ["hanging_out"], "count": [6]})).to_dict("records")
+    [{'groep': 'Jongeren', 'activiteit': 'rondhangen', 'aantal': 6}]
+    """
+    layer = s.LAYERS.get(name)
+    columns = {column.name: column for column in layer.columns} if layer else {
+        column.name: column for other in s.LAYERS.values() for column in other.columns}
+    frame = table.copy()
+    renamed = {}
+    for column_name in frame.columns:
+        if column_name == getattr(frame, "_geometry_column_name", None):
+            continue
+        column = columns.get(column_name)
+        if column is None:
+            if column_name in _EXTRA_DUTCH_NAMES:
+                renamed[column_name] = _EXTRA_DUTCH_NAMES[column_name]
+            if column_name in ("group", "top_group"):
+                frame[column_name] = frame[column_name].map(
+                    lambda v: labels.GROUP_LABELS.get(v, v))
+            continue
+        names = labels.get_code_labels(name if layer else "", column_name) if column.codes \
+            else {}
+        if names:
+            frame[column_name] = frame[column_name].map(lambda v, n=names: n.get(v, v))
+        renamed[column_name] = column.label.replace(" ", "_").replace("(", "").replace(")", "")
+    return frame.rename(columns=renamed)
 
 
 def to_csv_bytes(table: pd.DataFrame) -> bytes:
@@ -465,8 +517,9 @@ def _write_format(out: Path, fmt: str, layers: dict, tables: dict, snapshot: Sna
         if len(files) > 1:
             files["snapshot_info.json"] = json.dumps(info, indent=2, ensure_ascii=False).encode()
         out = _write_bundle(out, files)
-    elif fmt == "csv":
-        files = {f"{name}.csv": to_csv_bytes(t) for name, t in tables.items()}
+    elif fmt == "csv":  # for Excel: Dutch names and labels, unless codes were asked for
+        files = {f"{name}.csv": to_csv_bytes(t if snapshot.codes else to_dutch_table(name, t))
+                 for name, t in tables.items()}
         if len(files) > 1:
             files["snapshot_info.csv"] = to_csv_bytes(pd.DataFrame(
                 {"sleutel": list(info), "waarde": list(info.values())}))
