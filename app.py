@@ -23,15 +23,16 @@ def show_map(info, layers) -> None:
     st.markdown(f"**{describe_selection(selected)}** · {time_filter.to_text()}")
     if not time_filter.weekdays:
         st.info("Geen dag gekozen: kies in de zijbalk bij Dagen minstens één dag.")
-    visible = st.pills(
-        "Lagen", options=list(maps.MAP_LAYERS), default=list(maps.DEFAULT_VISIBLE_LAYERS),
-        selection_mode="multi", format_func=ui.layer_label, key="kaart_layers",
-    )
+    # The map first (a phone shows it in the first screen); the layer choice below it, read
+    # from its kept value before the map is drawn.
+    visible = st.session_state.get("kaart_layers", list(maps.DEFAULT_VISIBLE_LAYERS))
     base_map = maps.build_base_map(layers[s.BOUNDARY], layers[s.PLACES],
                                    tiles=ui.show_tiles())
     groups = maps.build_layer_groups(selected, visible or [])
     st_folium(base_map, feature_group_to_add=groups, returned_objects=[],
               use_container_width=True, height=620, key="kaart_map")
+    st.pills("Lagen", options=list(maps.MAP_LAYERS), default=list(maps.DEFAULT_VISIBLE_LAYERS),
+             selection_mode="multi", format_func=ui.layer_label, key="kaart_layers")
     shown_observations = len(selected[s.OBSERVATIONS])
     if shown_observations > maps.AGGREGATE_ABOVE and s.OBSERVATIONS in (visible or []):
         st.caption(

@@ -361,8 +361,18 @@ def run_page(title: str, show: Callable[[storage.WorkspaceInfo, dict], None]) ->
     _run_guarded(show)
 
 
+# On a phone in the street the map belongs in the first screen: a smaller title, less air.
+PHONE_STYLE = """<style>
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"], .block-container { padding-top: 2.6rem !important; }
+  h1 { font-size: 1.7rem !important; padding: 0.2rem 0 !important; }
+}
+</style>"""
+
+
 @dutch_errors
 def _run_guarded(show: Callable[[storage.WorkspaceInfo, dict], None]) -> None:
+    st.html(PHONE_STYLE)
     _restore_filter_from_address()
     info, layers = load_workspace()
     st.sidebar.title("Buurtkaart")

@@ -117,9 +117,9 @@ def show_record_tab(info, layers: dict, path) -> None:
             except WerkwijzerError as error:
                 ui.show_problems(error)
 
-    chosen_layer = st.segmented_control(
-        "Wat leg je vast?", options=list(RECORDABLE), default=s.OBSERVATIONS,
-        format_func=ui.layer_label, key="record_layer") or s.OBSERVATIONS
+    # On a phone the map comes first: the choice of what to record sits below it, and its
+    # value (kept by Streamlit under its key) is read before the map is drawn.
+    chosen_layer = state.get("record_layer") or s.OBSERVATIONS
     moving = state.get(KEY_MOVE)
     drawing = chosen_layer in AREA_ONLY or (
         chosen_layer in AREA_OR_POINT and st.toggle("Als vlak tekenen", key="draw_area"))
@@ -152,6 +152,8 @@ def show_record_tab(info, layers: dict, path) -> None:
         groups.append(maps.build_sketch_group(corners))
     clicked = st_folium(base_map, feature_group_to_add=groups, returned_objects=["last_clicked"],
                         use_container_width=True, height=440, key="invoer_map")
+    st.segmented_control("Wat leg je vast?", options=list(RECORDABLE), default=s.OBSERVATIONS,
+                         format_func=ui.layer_label, key="record_layer")
     click = (clicked or {}).get("last_clicked")
     if click and state.get(KEY_CLICK) != (click["lat"], click["lng"]):
         state[KEY_CLICK] = (click["lat"], click["lng"])

@@ -231,6 +231,9 @@ def test_phone_width_map_fits_and_legend_starts_folded(browser, app_url):
     assert frame.evaluate("() => document.querySelector('.bk-legend details').open") is False
     width = frame.evaluate("() => window.map.getSize().x")
     assert 300 <= width <= 390
+    # The map in the first screen: it starts in the upper third (layers chosen below it).
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+    assert box["y"] < 844 / 3, box
     page.close()
 
 
@@ -261,6 +264,8 @@ def test_phone_records_an_observation_that_the_kaart_page_shows(browser, writabl
     page.goto(f"{url}/invoer")  # the first visit of a fresh server, straight to a page
     frame = _map_frame(page)
     frame.wait_for_selector(".leaflet-interactive")
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+    assert box["y"] + box["height"] <= 844, box  # the whole map in the first screen
     assert page.get_by_text("Tijdfilter").count() == 1  # app.py ran: the shared sidebar
     box = _map_box(page)
     page.mouse.click(box["x"] + box["width"] / 2 + 20, box["y"] + box["height"] / 2 - 30)
