@@ -65,18 +65,24 @@ def show_chosen_pattern(report: pt.PatternReport, layers: dict, selected: dict) 
     st.subheader("Wat komt terug")
     if not report.patterns:
         st.info("Geen patronen in deze selectie met deze drempels.")
-    else:
-        chosen = st.radio("Kies een patroon om het op de kaart te zien",
-                          range(len(report.patterns)),
-                          format_func=lambda i: ui.plain(report.patterns[i].sentence),
-                          key="pattern_choice")
-        behind = pt.select_pattern_observations(layers[s.OBSERVATIONS], report.patterns[chosen],
-                                                report.places,
-                                                within=selected[s.OBSERVATIONS].index)
-        st_folium(maps.build_base_map(layers[s.BOUNDARY], layers[s.PLACES], tiles=ui.show_tiles()),
-                  feature_group_to_add=maps.build_layer_groups({s.OBSERVATIONS: behind},
-                                                               [s.OBSERVATIONS]),
-                  returned_objects=[], use_container_width=True, height=420, key="pattern_map")
+        return
+    st.caption("Sterkste eerst: hoe zeker de groep er is, en met hoeveel.")
+    listing, mapped = st.columns([1, 1.1])
+    chosen = listing.radio("Kies een patroon om het op de kaart te zien",
+                           range(len(report.patterns)),
+                           format_func=lambda i: ui.plain(report.patterns[i].sentence),
+                           key="pattern_choice")
+    pattern = report.patterns[chosen]
+    behind = pt.select_pattern_observations(layers[s.OBSERVATIONS], pattern, report.places,
+                                            within=selected[s.OBSERVATIONS].index)
+    with mapped:
+        # Zoomed to the chosen pattern's sightings: the map shows where it is.
+        base = maps.build_base_map(layers[s.BOUNDARY], layers[s.PLACES], tiles=ui.show_tiles(),
+                                   focus=behind if len(behind) else None)
+        st_folium(base, feature_group_to_add=maps.build_layer_groups(
+            {s.OBSERVATIONS: behind}, [s.OBSERVATIONS]), returned_objects=[],
+            use_container_width=True, height=480, key=f"pattern_map_{chosen}")
+        st.caption(f"{len(behind)} waarnemingen achter dit patroon.")
 
 
 def show_typical_week(report: pt.PatternReport, layers: dict) -> None:

@@ -693,3 +693,32 @@ def test_every_scene_reads_on_a_projector(browser, app_url, size):
     page.get_by_text(re.compile(r"^4 / 5$")).wait_for(timeout=30_000)
     assert all(kind == "image" for kind, _ in watch.remote), watch.remote
     page.close()
+
+
+def test_patronen_map_sits_beside_the_list_zoomed_to_the_chosen_pattern(browser, app_url):
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    Watch(page, online=False)
+    page.goto(f"{app_url}/patronen")
+    frame = _map_frame(page)
+    frame.wait_for_selector(".leaflet-interactive")
+    spans = frame.evaluate("""() => {
+        let outline = null;
+        window.map.eachLayer(l => { if (l.options && l.options.bkLayer === 'boundary'
+                                        && l.getBounds) { outline = l.getBounds(); } });
+        const shown = window.map.getBounds();
+        const people = window.feature_group.filter(g => window.map.hasLayer(g))
+            .flatMap(g => g.getLayers()).flatMap(l => l.getLayers());
+        return {shown: shown.getNorth() - shown.getSouth(),
+                outline: outline.getNorth() - outline.getSouth(),
+                inside: people.every(p => shown.contains(p.getLatLng())), n: people.length};
+    }""")
+    assert spans["n"] > 0 and spans["inside"], spans
+    assert spans["shown"] < 0.8 * spans["outline"], spans  # zoomed in on the pattern
+    radio = page.get_by_test_id("stRadio").bounding_box()
+    mapped = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+    assert mapped["x"] > radio["x"] + radio["width"] - 5  # beside the list, not below it
+    assert mapped["y"] < radio["y"] + radio["height"]
+    page.locator('iframe[title="streamlit_folium.st_folium"]').scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.screenshot(path=SCREENSHOTS / "patronen.png")
+    page.close()

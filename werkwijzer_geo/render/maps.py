@@ -972,6 +972,12 @@ def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
         outline = focus
     if len(outline):
         west, south, east, north = outline.total_bounds
+        if focus is not None and len(focus):  # a few sightings: show their surroundings too
+            half = 0.0012  # about 130 m north-south
+            middle_lat, middle_lon = (south + north) / 2, (west + east) / 2
+            south, north = min(south, middle_lat - half), max(north, middle_lat + half)
+            west = min(west, middle_lon - half * 1.6)
+            east = max(east, middle_lon + half * 1.6)
     else:  # an empty workspace: the Netherlands
         west, south, east, north = 3.3, 50.75, 7.2, 53.55
     # Fractional zoom: the neighbourhood fills the frame instead of the nearest whole level.
