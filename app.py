@@ -27,7 +27,7 @@ def show_map(info, layers) -> None:
     # from its kept value before the map is drawn.
     visible = st.session_state.get("kaart_layers", list(maps.DEFAULT_VISIBLE_LAYERS))
     base_map = maps.build_base_map(layers[s.BOUNDARY], layers[s.PLACES],
-                                   tiles=ui.show_tiles())
+                                   tiles=ui.show_tiles(), locate="show")
     groups = maps.build_layer_groups(selected, visible or [])
     st_folium(base_map, feature_group_to_add=groups, returned_objects=[],
               use_container_width=True, height=620, key="kaart_map")

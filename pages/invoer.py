@@ -146,7 +146,8 @@ def show_record_tab(info, layers: dict, path) -> None:
         st.caption("Tik op de kaart waar het is.")
     today = TimeFilter(date_from=pd.Timestamp.now(tz=info.tz).date())
     recent = select_layers({name: layers[name] for name in RECORDABLE}, today)
-    base_map = maps.build_base_map(layers[s.BOUNDARY], layers[s.PLACES], tiles=ui.show_tiles())
+    base_map = maps.build_base_map(layers[s.BOUNDARY], layers[s.PLACES], tiles=ui.show_tiles(),
+                                   locate=None if drawing or moving else "record")
     groups = maps.build_layer_groups(recent, [chosen_layer])
     if drawing and corners:
         groups.append(maps.build_sketch_group(corners))

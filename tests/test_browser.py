@@ -722,3 +722,41 @@ def test_patronen_map_sits_beside_the_list_zoomed_to_the_chosen_pattern(browser,
     page.wait_for_timeout(500)
     page.screenshot(path=SCREENSHOTS / "patronen.png")
     page.close()
+
+
+def test_mijn_locatie_records_where_the_phone_is_and_says_so_when_refused(browser,
+                                                                         writable_app):
+    from werkwijzer_geo import schema as s
+    from werkwijzer_geo.io import storage
+
+    url, workspace = writable_app
+    before = len(storage.read_layer(workspace, s.OBSERVATIONS))
+    here = {"latitude": 52.49312, "longitude": 4.67688}
+    phone = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+    context = browser.new_context(geolocation=here, permissions=["geolocation"], **phone)
+    page = context.new_page()
+    Watch(page, online=False)
+    page.goto(f"{url}/invoer")
+    frame = _map_frame(page)
+    frame.get_by_role("button", name="Mijn locatie").click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for(timeout=30_000)  # the form opens at the phone's position
+    dialog.get_by_role("radio", name="Ouderen", exact=True).click()
+    dialog.get_by_label("Aantal").fill("2")
+    dialog.get_by_role("radio", name="ontmoeten", exact=True).click()
+    dialog.get_by_role("button", name="Opslaan").click()
+    dialog.wait_for(state="detached", timeout=30_000)
+    saved = storage.read_layer(workspace, s.OBSERVATIONS)
+    assert len(saved) == before + 1
+    point = saved.geometry.iloc[-1]
+    assert (point.y, point.x) == pytest.approx((here["latitude"], here["longitude"]), abs=2e-5)
+    context.close()
+
+    refused = browser.new_context(**phone)  # no permission: the phone says no
+    page = refused.new_page()
+    page.goto(f"{url}/invoer")
+    frame = _map_frame(page)
+    frame.get_by_role("button", name="Mijn locatie").click()
+    frame.get_by_text(re.compile("Je telefoon gaf geen locatie")).wait_for(timeout=30_000)
+    assert page.get_by_role("dialog").count() == 0
+    refused.close()

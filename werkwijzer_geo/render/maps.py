@@ -48,6 +48,9 @@ _MAP_CSS = """
 .bk-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px;
   vertical-align: -1px; border: 1px solid rgba(0,0,0,0.35); }
 .bk-swatch.round { border-radius: 50%; }
+.bk-locate a { width: auto !important; padding: 0 8px; font-size: 14px; white-space: nowrap; }
+.bk-locate-note { max-width: 220px; background: #fff; font-size: 13px; padding: 0 4px; }
+.bk-locate-note:empty { display: none; }
 .bk-place-label span { display: inline-block; transform: translate(-50%, -50%);
   font-weight: 600; color: #1d4f4d; white-space: nowrap; font-size: 13px;
   text-shadow: 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff, 0 0 6px #fff; }
@@ -286,6 +289,53 @@ class LabelDeclutter(MacroElement):
         super().__init__()
         self._name = "LabelDeclutter"
         self.refit_json = to_script_json(refit)
+
+
+class LocateButton(MacroElement):
+    """A "Mijn locatie" button on the map: the phone's position (the browser's geolocation,
+    Leaflet's own `map.locate`, nothing fetched from elsewhere) centres the map; with
+    `record` it also taps the map there, so the page opens its form at that point. A phone
+    that refuses gets a Dutch line instead."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function (map) {
+    var record = {{ this.record_json }};
+    var control = L.control({position: 'topleft'});
+    control.onAdd = function () {
+        var box = L.DomUtil.create('div', 'leaflet-bar bk-locate');
+        var button = L.DomUtil.create('a', '', box);
+        button.href = '#'; button.setAttribute('role', 'button');
+        button.textContent = 'Mijn locatie';
+        var note = L.DomUtil.create('div', 'bk-locate-note', box);
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.on(button, 'click', function (event) {
+            L.DomEvent.preventDefault(event);
+            note.textContent = 'Locatie zoeken…';
+            map.locate({setView: true, maxZoom: 18, enableHighAccuracy: true, timeout: 15000});
+        });
+        map.on('locationfound', function (event) {
+            note.textContent = '';
+            if (record) {
+                map.fire('click', {latlng: event.latlng,
+                                   containerPoint: map.latLngToContainerPoint(event.latlng)});
+            }
+        });
+        map.on('locationerror', function () {
+            note.textContent = 'Je telefoon gaf geen locatie. Sta locatie toe voor deze ' +
+                'pagina, of tik op de kaart waar het is.';
+        });
+        return box;
+    };
+    control.addTo(map);
+})({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self, *, record: bool = False) -> None:
+        super().__init__()
+        self._name = "LocateButton"
+        self.record_json = to_script_json(bool(record))
 
 
 def _all_coordinates(data: dict) -> np.ndarray:
@@ -929,7 +979,8 @@ def _place_features(places: gpd.GeoDataFrame) -> dict:
 def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
                    url_prefix: str = DEFAULT_URL_PREFIX, tiles: bool = True,
                    legend_layers: Iterable[str] | None = MAP_LAYERS, large: bool = False,
-                   fill: bool = False, focus: gpd.GeoDataFrame | None = None) -> folium.Map:
+                   fill: bool = False, focus: gpd.GeoDataFrame | None = None,
+                   locate: str | None = None) -> folium.Map:
     """The map that stays put while filters change: tiles, outline, places, legend.
 
     Scripts and stylesheets load from `url_prefix` on the app's own server. Offline, the
@@ -953,6 +1004,9 @@ def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
         neighbourhood again whenever that size changes.
     focus
         Fit to these shapes (where the people are) instead of the whole neighbourhood.
+    locate
+        "show": a "Mijn locatie" button that centres on the phone's position; "record":
+        it also taps the map there (Invoer opens its form at that point).
 
     Returns
     -------
@@ -1001,6 +1055,8 @@ def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
         Legend(build_legend_html(legend_layers), always_open=large).add_to(fmap)
     bounds = [[float(south), float(west)], [float(north), float(east)]]
     LabelDeclutter(bounds if fill else None).add_to(fmap)
+    if locate:
+        LocateButton(record=locate == "record").add_to(fmap)
     # Room at the bottom for the attribution line, so the outline is never under it.
     fmap.fit_bounds(bounds, padding_top_left=(16, 16), padding_bottom_right=(16, 34))
     return fmap
