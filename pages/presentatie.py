@@ -218,18 +218,35 @@ def play_a_day(layers: dict) -> None:
     play()
 
 
+SCENE_COLUMN_TITLES = {
+    "position": "Volgorde", "title": "Titel", "text": "Tekst voor bewoners",
+    "layers": "Lagen", "hours": "Uren (bv. 21-2)", "weekdays": "Dagen (bv. vr,za)",
+    "date_from": "Van (dd-mm-jjjj)", "date_to": "Tot (dd-mm-jjjj)", "chart": "Grafiek",
+    "centre_lat": "Midden breedte", "centre_lon": "Midden lengte", "zoom": "Zoom"}
+
+
 def prepare_scenes(path, scene_list: list[sc.Scene]) -> None:
     state = st.session_state
     st.subheader("Scènes voorbereiden")
-    st.caption("Eén rij per scène; de kolom position is de volgorde (verander de nummers om te "
-               "schuiven). Lagen: "
-               f"{', '.join(sc.SCENE_LAYERS)} (met komma's). Uren als 21-2, dagen als fri,sat, "
-               "datums als dd-mm-jjjj; leeg is alles. Grafiek: "
-               + ", ".join(f"{k or '(leeg)'} = {v}" for k, v in sc.CHARTS.items())
-               + ". Tekst is voor bewoners: schrijf geen namen.")
-    edited = st.data_editor(sc.to_frame(scene_list), num_rows="dynamic", width="stretch",
-                            key="scene_editor", hide_index=True)
+    st.caption("Eén rij per scène; Volgorde bepaalt de volgorde. Lagen: "
+               + ", ".join(f"{code} ({ui.layer_label(code).lower()})"
+                           for code in sc.SCENE_LAYERS)
+               + ", met komma's. Dagen mag ook in het Nederlands (vr,za). Leeg is alles. "
+               "Midden en zoom leeg: de hele buurt. Tekst is voor bewoners: schrijf geen namen.")
+    # The chart as a Dutch choice; stored as its code.
+    chart_labels = {code: label for code, label in sc.CHARTS.items()}
+    frame = sc.to_frame(scene_list)
+    frame["chart"] = frame["chart"].map(lambda code: chart_labels.get(code, code))
+    config = {name: st.column_config.Column(title) for name, title in
+              SCENE_COLUMN_TITLES.items()}
+    config["chart"] = st.column_config.SelectboxColumn(
+        SCENE_COLUMN_TITLES["chart"], options=list(chart_labels.values()))
+    config["position"] = st.column_config.NumberColumn(SCENE_COLUMN_TITLES["position"], step=1)
+    edited = st.data_editor(frame, num_rows="dynamic", width="stretch", key="scene_editor",
+                            hide_index=True, column_config=config)
     if st.button("Scènes opslaan", type="primary"):
+        codes = {label: code for code, label in chart_labels.items()}
+        edited = edited.assign(chart=edited["chart"].map(lambda v: codes.get(v, v)))
         try:
             sc.write_scenes(path, sc.scenes_from_frame(edited))
             state[KEY_SCENE] = 0

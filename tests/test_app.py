@@ -384,3 +384,17 @@ def test_bewerken_shows_dutch_names_labels_and_dates_and_saves_codes(demo_path):
     back = to_codes(shown)
     assert back[s.GROUP].tolist() == table[s.GROUP].tolist()
     assert back[s.ACTIVITY].tolist() == table[s.ACTIVITY].tolist()
+
+
+def test_the_scene_editor_speaks_dutch_and_saves_codes(monkeypatch, tmp_path, own_workspace):
+    from werkwijzer_geo.render import scenes
+
+    at = _open("pages/presentatie.py", monkeypatch, own_workspace, tmp_path)
+    at.button(key="stop_presenting").click().run()
+    table = at.dataframe[0].value
+    assert table["chart"].tolist()[:3] == ["wanneer keken we", "typische week",
+                                           "meldingen per week"]
+    before = scenes.read_scenes(own_workspace)
+    next(b for b in at.button if b.label == "Scènes opslaan").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert scenes.read_scenes(own_workspace) == before  # labels went back to codes
