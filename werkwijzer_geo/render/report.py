@@ -11,6 +11,8 @@ import geopandas as gpd
 import matplotlib
 import numpy as np
 from fpdf import FPDF
+from matplotlib import patheffects
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -98,11 +100,16 @@ def draw_map(ax, layers: dict[str, gpd.GeoDataFrame], snapshot) -> list:
     if len(places):
         places.plot(ax=ax, color=labels.LAYER_COLOURS[s.PLACES], alpha=0.18,
                     edgecolor=labels.LAYER_COLOURS[s.PLACES])
-    for _, row in places.iterrows():
+    # Names on top of everything, with a white halo; the smaller place yields where two
+    # would overlap (see `declutter_labels`).
+    for _, row in places.assign(_area=places.geometry.area).sort_values(
+            "_area", ascending=False).iterrows():
         point = row.geometry.representative_point()
         # parse_math off: a '$' in a name is text, not a formula (nor a parse error).
         ax.text(point.x, point.y, row[s.NAME], fontsize=7, ha="center", va="center",
-                color="#1d4f4d", fontweight="bold", parse_math=False)
+                color="#1d4f4d", fontweight="bold", parse_math=False, zorder=10,
+                gid=PLACE_LABEL, path_effects=[patheffects.withStroke(linewidth=3,
+                                                                      foreground="white")])
     if len(boundary):
         boundary.boundary.plot(ax=ax, color=labels.LAYER_COLOURS[s.BOUNDARY], linewidth=1.5,
                                linestyle="--")
@@ -183,6 +190,47 @@ def _group_handles(groups: set[str]) -> list:
                    label=labels.GROUP_LABELS[g]) for g in s.GROUP_CODES if g in groups]
 
 
+PLACE_LABEL = "bk-place-label"
+
+
+def declutter_labels(figure: Figure) -> list[str]:
+    """Hide place names that would overlap a name already shown (names are drawn biggest
+    place first, so the smaller place yields).
+
+    Parameters
+    ----------
+    figure
+        A figure drawn by `draw_map`, with its final size and limits.
+
+    Returns
+    -------
+    list of str
+        The names left out.
+
+    Examples
+    --------
+    >>> figure = Figure(figsize=(2, 2))
+    >>> ax = figure.subplots()
+    >>> for name in ("Europaplein", "Europaplein-noord"):
+    ...     _ = ax.text(0.5, 0.5, name, gid=PLACE_LABEL)
+    >>> declutter_labels(figure)
+    ['Europaplein-noord']
+    """
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    shown, hidden = [], []
+    for ax in figure.axes:
+        for text in ax.texts:
+            if text.get_gid() != PLACE_LABEL:
+                continue
+            box = text.get_window_extent(renderer)
+            if any(box.overlaps(other) for other in shown):
+                text.set_visible(False)
+                hidden.append(text.get_text())
+            else:
+                shown.append(box)
+    return hidden
+
+
 def write_png_map(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
                   info: dict[str, str]) -> None:
     """An A4-landscape map: title, caption with filter and data period, scale bar, north
@@ -228,8 +276,10 @@ def write_png_map(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
         snapshot.public else ""
     figure.suptitle(f"{info['workspace']}", fontsize=16, fontweight="bold", x=0.05, ha="left",
                     parse_math=False)
-    ax.set_title(f"{info['filter']} · gegevens {info['data_period']}{public}", fontsize=10,
-                 loc="left")
+    # The data's period only when the filter has no dates of its own (no dates twice).
+    filtered = snapshot.time_filter.date_from or snapshot.time_filter.date_to
+    period = "" if filtered else f" · gegevens {info['data_period']}"
+    ax.set_title(f"{info['filter']}{period}{public}", fontsize=10, loc="left")
     if handles:
         ax.legend(handles=handles, loc="lower right", fontsize=8, title="Legenda",
                   framealpha=0.9)
@@ -238,6 +288,7 @@ def write_png_map(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
     source = f"{labels.ATTRIBUTION_CBS} · " if dutch else ""
     figure.text(0.05, 0.02, f"{source}Buurtkaart {info['app_version']}, "
                 f"gemaakt {info['made_at']}", fontsize=7, color="#555555")
+    declutter_labels(figure)
     partial = out.with_name(out.name + ".partial.png")
     figure.savefig(partial, bbox_inches="tight")
     partial.replace(out)
