@@ -676,8 +676,9 @@ def test_every_scene_reads_on_a_projector(browser, app_url, size):
             assert top >= 0 and bottom <= height + 1 and left >= 0 and right <= width, where
             map_w, map_h = inside["size"]
             x0, y0, x1, y1 = inside["outline"]
-            assert min(x1 - x0, y1 - y0) >= 0.6 * min(map_w, map_h) or (
-                (y1 - y0) >= 0.6 * map_h), (where, inside["outline"], inside["size"])
+            # Along the map's shorter side the outline spans at least 60% of it.
+            span = (y1 - y0) if map_h <= map_w else (x1 - x0)
+            assert span >= 0.6 * min(map_w, map_h), (where, inside["outline"], inside["size"])
             assert x0 >= -1 and y0 >= -1 and x1 <= map_w + 1 and y1 <= map_h + 1, where
             labels = inside["labels"]
             assert len(labels) >= 3, where

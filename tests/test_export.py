@@ -206,7 +206,9 @@ def test_the_pdf_shows_the_map_on_its_first_page_inside_the_margins(demo_path, t
 
     pdftoppm = shutil.which("pdftoppm")
     assert pdftoppm, "poppler-utils is missing (scripts/test.sh installs it)"
-    pdf = export_snapshot(demo_path, Snapshot(("observations", "spots"), TimeFilter()), "pdf",
+    workspace = tmp_path / "demo.gpkg"  # a copy: exporting writes the export log
+    shutil.copyfile(demo_path, workspace)
+    pdf = export_snapshot(workspace, Snapshot(("observations", "spots"), TimeFilter()), "pdf",
                           tmp_path / "rapport.pdf")
     subprocess.run([pdftoppm, "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf),
                     str(tmp_path / "pagina")], check=True, timeout=60)

@@ -149,3 +149,19 @@ def test_presentation_modes_run_with_hostile_text(monkeypatch, tmp_path, hostile
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
     assert not sentinel.exists()
+
+
+def test_theme_cards_show_hostile_themes_as_text(monkeypatch, tmp_path, hostile):
+    workspace, _, sentinel = hostile
+    at = _app(monkeypatch, workspace, tmp_path).run()
+    at.switch_page("pages/presentatie.py").run()
+    for _ in range(3):  # to scene 4, "Wat we hoorden": the themes as cards (raw HTML)
+        at.button(key="scene_next").click().run()
+    cards = [h.proto.body for h in at.get("html")
+             if h.proto.body.startswith('<div class="bk-cards"')]
+    assert len(cards) == 1
+    html_text = cards[0]
+    assert "<img" not in html_text and "<script" not in html_text
+    assert "{{7*7}}" in html_text  # the typed themes are there, as characters
+    assert "os.popen(&#x27;id&#x27;)" in html_text  # quotes escaped, nothing run
+    assert not sentinel.exists()

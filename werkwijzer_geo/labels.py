@@ -210,6 +210,29 @@ def format_number(value: float, decimals: int | None = None) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
+def format_count(count: int, one: str, many: str) -> str:
+    """A count with its noun, singular or plural: '1 rij', '1.204 personen'.
+
+    Parameters
+    ----------
+    count
+        How many.
+    one, many
+        The noun in the singular and the plural.
+
+    Returns
+    -------
+    str
+        The Dutch number and the right form of the noun.
+
+    Examples
+    --------
+    >>> format_count(1, "rij", "rijen"), format_count(1204, "persoon", "personen")
+    ('1 rij', '1.204 personen')
+    """
+    return format_number(count) + " " + (one if count == 1 else many)
+
+
 def format_hours(start_hour: int, end_hour: int) -> str:
     """An hour window as text, '21:00-02:00'.
 

@@ -328,10 +328,6 @@ def get_data_period(layers: Mapping[str, gpd.GeoDataFrame],
     return joined.min(), joined.max()
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return labels.format_number(count) + " " + (one if count == 1 else many)
-
-
 def describe_selection(selected: Mapping[str, gpd.GeoDataFrame]) -> str:
     """The line of counts under the map: '312 waarnemingen (1.204 personen), 41 rondes ...'.
 
@@ -356,12 +352,13 @@ def describe_selection(selected: Mapping[str, gpd.GeoDataFrame]) -> str:
     parts = []
     if observations is not None:
         persons = int(observations[s.COUNT].sum()) if len(observations) else 0
-        parts.append(_plural(len(observations), "waarneming", "waarnemingen")
-                     + f" ({_plural(persons, 'persoon', 'personen')})")
+        parts.append(labels.format_count(len(observations), "waarneming", "waarnemingen")
+                     + f" ({labels.format_count(persons, 'persoon', 'personen')})")
     if rounds is not None:
-        parts.append(_plural(len(rounds), "ronde", "rondes"))
+        parts.append(labels.format_count(len(rounds), "ronde", "rondes"))
     spots = selected.get(s.SPOTS)
     if spots is not None:
         open_spots = int(spots[s.RESOLVED_AT].isna().sum())
-        parts.append(_plural(len(spots), "melding", "meldingen") + f" ({open_spots} open)")
+        parts.append(labels.format_count(len(spots), "melding", "meldingen")
+                     + f" ({open_spots} open)")
     return ", ".join(parts) + " in deze selectie"

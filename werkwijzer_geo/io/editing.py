@@ -12,6 +12,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from werkwijzer_geo import labels
 from werkwijzer_geo import schema as s
 from werkwijzer_geo._errors import WerkwijzerError
 
@@ -30,10 +31,6 @@ class Change:
     description: str
     previous_rows: gpd.GeoDataFrame | None = None  # rows to put back as they were
     added_ids: list[int] = field(default_factory=list)  # rows to remove again
-
-
-def _rows(count: int) -> str:
-    return f"{count} rij" if count == 1 else f"{count} rijen"
 
 
 def _missing_ids(frame: pd.DataFrame, ids: list[int], layer_name: str) -> None:
@@ -81,7 +78,8 @@ def add_rows(path: str | os.PathLike, layer_name: str, rows: gpd.GeoDataFrame) -
     """
     ids = append_rows(path, layer_name, rows)
     label = s.get_layer(layer_name).label.lower()
-    return Change(layer_name, f"{_rows(len(ids))} toegevoegd aan {label}", added_ids=ids)
+    rows = labels.format_count(len(ids), "rij", "rijen")
+    return Change(layer_name, f"{rows} toegevoegd aan {label}", added_ids=ids)
 
 
 def update_rows(path: str | os.PathLike, layer_name: str, changes: pd.DataFrame) -> Change:
@@ -145,7 +143,8 @@ def update_rows(path: str | os.PathLike, layer_name: str, changes: pd.DataFrame)
     before = rewrite_layer(path, layer_name, modify)
     previous = before[before[s.ID].isin(ids)]
     what = "verplaatst" if columns == [s.GEOMETRY] else "gewijzigd"
-    return Change(layer_name, f"{_rows(len(ids))} {what}", previous_rows=previous)
+    rows = labels.format_count(len(ids), "rij", "rijen")
+    return Change(layer_name, f"{rows} {what}", previous_rows=previous)
 
 
 def move_point(path: str | os.PathLike, layer_name: str, row_id: int, lon: float,
@@ -229,7 +228,7 @@ def delete_rows(path: str | os.PathLike, layer_name: str, ids: list[int]) -> Cha
         return frame[~frame[s.ID].isin(ids)]
 
     before = rewrite_layer(path, layer_name, modify)
-    return Change(layer_name, f"{_rows(len(ids))} verwijderd",
+    return Change(layer_name, labels.format_count(len(ids), "rij", "rijen") + " verwijderd",
                   previous_rows=before[before[s.ID].isin(ids)])
 
 

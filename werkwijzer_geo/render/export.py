@@ -273,7 +273,7 @@ def to_dutch_table(name: str, table: pd.DataFrame) -> pd.DataFrame:
     frame = table.copy()
     renamed = {}
     for column_name in frame.columns:
-        if column_name == getattr(frame, "_geometry_column_name", None):
+        if isinstance(frame, gpd.GeoDataFrame) and column_name == frame.geometry.name:
             continue
         column = columns.get(column_name)
         if column is None:
