@@ -159,6 +159,35 @@ def _shown_observations(frame: Frame) -> int:
     }""")
 
 
+def _drawn_people(frame: Frame) -> dict:
+    """What the observation layer draws: the people on each stack's face and in its
+    markers, the single markers' people, and stacks that cover a place name."""
+    return frame.evaluate("""() => {
+        const shown = window.feature_group.filter(g => window.map.hasLayer(g));
+        const stacks = shown.flatMap(g => g.getLayers())
+            .filter(l => l.options.bkLayer === 'observations')[0];
+        const drawn = stacks._featureGroup.getLayers();
+        const faces = drawn.filter(l => l.getAllChildMarkers).map(l => [
+            Number(l.getElement().innerText.replace(/\\./g, '')),
+            l.getAllChildMarkers().reduce((sum, m) => sum + m.options.people, 0)]);
+        const singles = drawn.filter(l => !l.getAllChildMarkers)
+            .reduce((sum, m) => sum + m.options.people, 0);
+        const names = [...document.querySelectorAll('.bk-place-label span')]
+            .filter(e => getComputedStyle(e.parentElement).visibility === 'visible')
+            .map(e => e.getBoundingClientRect());
+        const apart = (a, b) => a.right <= b.left || a.left >= b.right
+            || a.bottom <= b.top || a.top >= b.bottom;
+        const covering = drawn.filter(l => l.getAllChildMarkers).filter(l => names.some(
+            n => !apart(n, l.getElement().getBoundingClientRect()))).length;
+        return {faces, singles, covering};
+    }""")
+
+
+def _counted_people(page: Page) -> int:
+    return int(re.search(r"\(([\d.]+) personen\)", _count_line(page)).group(1)
+               .replace(".", ""))
+
+
 def _count_line(page: Page) -> str:
     return page.get_by_text(re.compile("in deze selectie")).first.inner_text()
 
@@ -201,6 +230,13 @@ def test_map_shows_features_and_the_hour_slider_changes_them(browser, app_url):
     assert 0 < evening < all_day
     assert _shown_observations(frame) == evening
     assert frame.evaluate("() => window.map.getZoom()") == zoom, "the view was reset"
+    # Sightings at one spot stack up: each stack shows the people in it, the stacks and the
+    # single markers add up to the people counted, and no stack covers a place name.
+    drawn = _drawn_people(frame)
+    assert drawn["faces"] and all(face == inside for face, inside in drawn["faces"]), drawn
+    assert max(face for face, _ in drawn["faces"]) > 100, drawn
+    assert sum(face for face, _ in drawn["faces"]) + drawn["singles"] == _counted_people(page)
+    assert drawn["covering"] == 0, drawn
     assert frame.locator(".bk-legend").inner_text().startswith("Legenda")
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -118,7 +118,10 @@ def test_weekly_trend_chart_has_a_line_per_kind_in_dutch():
                          index=pd.to_datetime(["2026-09-07", "2026-09-14"]))
     figure = charts.plot_weekly_trend(trend)
     assert [trace.name for trace in figure.data] == ["Zwerfvuil", "Graffiti"]
-    assert list(figure.data[0].x) == ["07-09-2026", "14-09-2026"]
+    assert [day.date().isoformat() for day in figure.data[0].x] == ["2026-09-07", "2026-09-14"]
+    # Weeks read dd-mm-jjjj on the axis and in the hover, not as plotly's default dates.
+    assert figure.layout.xaxis.tickformat == "%d-%m-%Y"
+    assert "%{x|%d-%m-%Y}" in figure.data[0].hovertemplate
 
 
 def test_patterns_json_lets_a_script_find_the_planted_patterns(demo_path, capsys):

@@ -132,6 +132,9 @@ def test_html_map_is_self_contained(workspace, tmp_path):
     assert "<script src=" not in page and 'rel="stylesheet" href=' not in page
     assert "L.geoJSON" in page and "Leaflet" in page and "L.tileLayer(" not in page
     assert "sourceMappingURL" not in page
+    # The stacks' plugin and stylesheet are inside the file too, not only the call to them.
+    assert "L.MarkerClusterGroup=L.FeatureGroup.extend" in page
+    assert ".leaflet-cluster-anim" in page and "L.markerClusterGroup({" in page
 
 
 @pytest.mark.parametrize("fmt", ["gpkg", "geojson", "csv", "html"])

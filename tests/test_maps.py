@@ -30,7 +30,9 @@ def test_base_map_loads_scripts_only_from_the_app(demo_layers):
     page = _html(fmap)
     sources = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page)
     assert sources == ["/app/static/vendor/leaflet/leaflet.js",
-                       "/app/static/vendor/leaflet/leaflet.css"]
+                       "/app/static/vendor/markercluster/leaflet.markercluster.js",
+                       "/app/static/vendor/leaflet/leaflet.css",
+                       "/app/static/vendor/markercluster/MarkerCluster.css"]
     assert "cdn" not in page.lower() and "jquery" not in page.lower()
     assert "service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs" in page
     assert "Kaartgegevens \\u00a9 Kadaster" in page  # JSON-escaped ©

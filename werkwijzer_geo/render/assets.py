@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import filecmp
+import re
 import shutil
 from pathlib import Path
 
 import xstatic.pkg.leaflet as xstatic_leaflet
+import xstatic.pkg.leaflet_markercluster as xstatic_markercluster
 
 # Streamlit serves <app dir>/static/ at /app/static/ (server.enableStaticServing).
 VENDOR_DIR_NAME = "vendor"
 DEFAULT_URL_PREFIX = f"/app/static/{VENDOR_DIR_NAME}"
 LEAFLET_VERSION = xstatic_leaflet.VERSION
+# In load order: Leaflet first, then its plugins.
+_SCRIPTS = ("leaflet/leaflet.js", "markercluster/leaflet.markercluster.js")
+_STYLESHEETS = ("leaflet/leaflet.css", "markercluster/MarkerCluster.css")
 
 
 def get_asset_files() -> dict[str, Path]:
@@ -20,7 +25,8 @@ def get_asset_files() -> dict[str, Path]:
     Returns
     -------
     dict
-        Url path under vendor/ -> the file in XStatic-Leaflet (and our own scripts).
+        Url path under vendor/ -> the file in XStatic-Leaflet or
+        XStatic-Leaflet-MarkerCluster.
 
     Examples
     --------
@@ -29,9 +35,12 @@ def get_asset_files() -> dict[str, Path]:
     True
     """
     leaflet = Path(xstatic_leaflet.BASE_DIR)
+    stacks = Path(xstatic_markercluster.BASE_DIR)
     files = {
         "leaflet/leaflet.js": leaflet / "leaflet.js",
         "leaflet/leaflet.css": leaflet / "leaflet.css",
+        "markercluster/leaflet.markercluster.js": stacks / "leaflet.markercluster.js",
+        "markercluster/MarkerCluster.css": stacks / "MarkerCluster.css",
     }
     for image in sorted((leaflet / "images").glob("*.png")):
         files[f"leaflet/images/{image.name}"] = image
@@ -56,7 +65,8 @@ def get_map_js(url_prefix: str = DEFAULT_URL_PREFIX) -> list[tuple[str, str]]:
     >>> all(url.startswith("/app/static/") for _, url in get_map_js("/app/static/vendor/"))
     True
     """
-    return [("leaflet", f"{url_prefix}/leaflet/leaflet.js")]
+    url_prefix = url_prefix.rstrip("/")
+    return [(Path(path).stem, f"{url_prefix}/{path}") for path in _SCRIPTS]
 
 
 def get_map_css(url_prefix: str = DEFAULT_URL_PREFIX) -> list[tuple[str, str]]:
@@ -77,7 +87,8 @@ def get_map_css(url_prefix: str = DEFAULT_URL_PREFIX) -> list[tuple[str, str]]:
     >>> any(url.endswith("leaflet.css") for _, url in get_map_css())
     True
     """
-    return [("leaflet_css", f"{url_prefix}/leaflet/leaflet.css")]
+    url_prefix = url_prefix.rstrip("/")
+    return [(Path(path).stem + "_css", f"{url_prefix}/{path}") for path in _STYLESHEETS]
 
 
 def install_static_assets(static_dir: str | Path) -> Path:
@@ -112,21 +123,37 @@ def install_static_assets(static_dir: str | Path) -> Path:
     return target
 
 
-def read_inline_assets() -> tuple[str, str]:
-    """The scripts and stylesheets as text, for a self-contained HTML file.
+def inline_assets(page: str) -> str:
+    """The page with every script and stylesheet of the map inside it, for a file that works
+    from a USB stick without a network (nothing left to fetch, not even a source map).
+
+    Parameters
+    ----------
+    page
+        A map's HTML whose `<script src>` and `<link rel="stylesheet">` point at the files of
+        `get_asset_files`, under any url prefix.
 
     Returns
     -------
-    tuple of str
-        (scripts, stylesheets).
+    str
+        The same page, those files' text in their place.
 
     Examples
     --------
-    >>> script, style = read_inline_assets()
-    >>> "L.map" in script or "Leaflet" in script, ".leaflet-container" in style
-    (True, True)
+    >>> page = "".join(f'<script src="/x/{path}"></script>' for path in _SCRIPTS)
+    >>> html = inline_assets(page)
+    >>> "<script src=" in html, "L.markerClusterGroup" in html
+    (False, True)
     """
     files = get_asset_files()
-    script = files["leaflet/leaflet.js"].read_text(encoding="utf-8")
-    style = files["leaflet/leaflet.css"].read_text(encoding="utf-8")
-    return script, style
+    for path in _SCRIPTS:
+        script = files[path].read_text(encoding="utf-8").replace("</script", "<\\/script")
+        script = re.sub(r"//# sourceMappingURL=\S+", "", script)
+        page = re.sub(rf'<script src="[^"]*/{re.escape(path)}"></script>',
+                      lambda _, text=script: f"<script>{text}</script>", page)
+    for path in _STYLESHEETS:
+        style = files[path].read_text(encoding="utf-8").replace("</style", "<\\/style")
+        style = re.sub(r"/\*# sourceMappingURL=\S+ \*/", "", style)
+        page = re.sub(rf'<link rel="stylesheet" href="[^"]*/{re.escape(path)}"/>',
+                      lambda _, text=style: f"<style>{text}</style>", page)
+    return page

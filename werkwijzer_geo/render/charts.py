@@ -105,14 +105,21 @@ def plot_weekly_trend(trend: pd.DataFrame, *, large: bool = False) -> go.Figure:
     """
     figure = go.Figure()
     for kind in trend.columns:
+        name = labels.SPOT_KIND_LABELS.get(kind, kind)
         figure.add_trace(go.Scatter(
-            x=[labels.format_date(day) for day in trend.index], y=trend[kind].tolist(),
-            mode="lines+markers", name=labels.SPOT_KIND_LABELS.get(kind, kind),
-            line={"color": labels.SPOT_KIND_COLOURS.get(kind)}))
+            x=list(pd.to_datetime(trend.index)), y=trend[kind].tolist(), mode="lines+markers",
+            name=name, line={"color": labels.SPOT_KIND_COLOURS.get(kind)},
+            hovertemplate=f"{name}, week vanaf %{{x|%d-%m-%Y}}: %{{y}}<extra></extra>"))
+    # A date axis with a few level dd-mm-jjjj ticks: they stay horizontal and readable.
     figure.update_layout(title="Meldingen per week (week vanaf maandag)", height=300,
+                         xaxis={"type": "date", "tickformat": "%d-%m-%Y", "nticks": 6},
                          yaxis={"title": "meldingen", "rangemode": "tozero"},
                          margin={"l": 10, "r": 10, "t": 50, "b": 10})
     if large:
         _make_large(figure, height=400)
-        figure.update_layout(title="Meldingen per week", legend={"orientation": "h", "y": -0.3})
+        figure.update_xaxes(nticks=4, tickangle=0)
+        # The legend under the (level) dates; plotly makes room for it as it wraps.
+        figure.update_layout(title="Meldingen per week",
+                             legend={"orientation": "h", "y": -0.12, "yanchor": "top",
+                                     "x": 0})
     return figure

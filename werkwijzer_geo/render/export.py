@@ -28,7 +28,7 @@ from werkwijzer_geo.logbook import LOG
 from werkwijzer_geo.timefilter import TimeFilter
 
 from . import maps
-from .assets import read_inline_assets
+from .assets import inline_assets
 
 FORMATS = ("gpkg", "geojson", "csv", "png", "pdf", "html")
 EXPORT_LOG = "export_log"
@@ -430,14 +430,7 @@ def build_html_map(layers: dict[str, gpd.GeoDataFrame], snapshot: Snapshot) -> s
         base = maps.build_base_map(layers[s.BOUNDARY], layers[s.PLACES], tiles=False,
                                    legend_layers=visible)
         groups = maps.build_layer_groups(selected, visible)
-    page = maps.render_map_html(base, groups)
-    script, style = read_inline_assets()
-    script = script.replace("</script", "<\\/script")
-    script = re.sub(r"//# sourceMappingURL=\S+", "", script)  # nothing to fetch, not even that
-    page = re.sub(r'<script src="[^"]*leaflet\.js"></script>',
-                  lambda _: f"<script>{script}</script>", page)
-    page = re.sub(r'<link rel="stylesheet" href="[^"]*leaflet\.css"/>',
-                  lambda _: f"<style>{style}</style>", page)
+    page = inline_assets(maps.render_map_html(base, groups))
     title = f"<title>Buurtkaart: {maps.escape_text(snapshot.time_filter.to_text())}</title>"
     return page.replace("<head>", "<head>\n" + title, 1)
 

@@ -51,6 +51,12 @@ _MAP_CSS = """
 .bk-locate a { width: auto !important; padding: 0 8px; font-size: 14px; white-space: nowrap; }
 .bk-locate-note { max-width: 220px; background: #fff; font-size: 13px; padding: 0 4px; }
 .bk-locate-note:empty { display: none; }
+.bk-stack div { width: 100%; height: 100%; border-radius: 50%; display: flex;
+  align-items: center; justify-content: center; box-shadow: 0 0 0 2px #fff,
+  0 1px 4px rgba(0,0,0,0.45); }
+.bk-stack span { background: #fff; color: #1a1a1a; font-weight: 700; font-size: 12px;
+  line-height: 1; border-radius: 50%; min-width: 58%; height: 58%; display: flex;
+  align-items: center; justify-content: center; }
 .bk-place-label span { display: inline-block; transform: translate(-50%, -50%);
   font-weight: 600; color: #1d4f4d; white-space: nowrap; font-size: 13px;
   text-shadow: 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff, 0 0 6px #fff; }
@@ -63,6 +69,12 @@ _LARGE_CSS = """
 .bk-legend { font-size: 20px; max-height: 85vh; }
 .bk-legend h4 { font-size: 20px; }
 .bk-swatch { width: 20px; height: 20px; }
+.bk-stack div { width: 100%; height: 100%; border-radius: 50%; display: flex;
+  align-items: center; justify-content: center; box-shadow: 0 0 0 2px #fff,
+  0 1px 4px rgba(0,0,0,0.45); }
+.bk-stack span { background: #fff; color: #1a1a1a; font-weight: 700; font-size: 12px;
+  line-height: 1; border-radius: 50%; min-width: 58%; height: 58%; display: flex;
+  align-items: center; justify-content: center; }
 .bk-place-label span { font-size: 22px; }
 .leaflet-tooltip { font-size: 20px; }
 .leaflet-control-attribution, .leaflet-control-scale-line { font-size: 16px !important; }
@@ -126,7 +138,11 @@ def to_script_json(value: object) -> str:
 class GeoJsonLayer(MacroElement):
     """A GeoJSON layer styled per feature (`properties.style`), with an escaped tooltip.
 
-    Points become circle markers, or metre circles when the style holds `radius_m`.
+    Points become circle markers, or metre circles when the style holds `radius_m`. With
+    `stack`, markers that would cover each other at the current zoom become one stack: a
+    disc sized by the people in it, its ring divided by group (`style.people`,
+    `style.fillColor`, `style.group`), the number of people in the middle, a tooltip that
+    adds them up; a click zooms in, and at the closest zoom the markers fan out.
     """
 
     _template = Template("""
@@ -151,13 +167,60 @@ var {{ this.get_name() }} = L.geoJSON({{ this.data_json }}, {
             layer.bindTooltip(feature.properties.tip, {sticky: true});
         }
     }
-}).addTo({{ this._parent.get_name() }});
+});
+{% if this.stack %}
+{{ this.get_name() }} = (function (markers) {
+    function dutchNumber(n) { return String(n).replace(/\\B(?=(\\d{3})+(?!\\d))/g, '.'); }
+    var stacks = L.markerClusterGroup({
+        bkLayer: {{ this.layer_name_json }},
+        // No animation: stacks settle at once, so the place names can move clear of them.
+        maxClusterRadius: 48, showCoverageOnHover: false, spiderfyOnMaxZoom: true,
+        animate: false,
+        iconCreateFunction: function (stack) {
+            var people = 0, byColour = {}, colours = [], children = stack.getAllChildMarkers();
+            children.forEach(function (marker) {
+                var n = marker.options.people || 1, colour = marker.options.fillColor;
+                if (!(colour in byColour)) {
+                    byColour[colour] = {people: 0, group: marker.options.group || ''};
+                    colours.push(colour);
+                }
+                byColour[colour].people += n;
+                people += n;
+            });
+            colours.sort(function (a, b) { return byColour[b].people - byColour[a].people; });
+            var stops = [], lines = [], at = 0;
+            colours.forEach(function (colour) {
+                var share = 100 * byColour[colour].people / people;
+                stops.push(colour + ' ' + at.toFixed(2) + '% ' + (at + share).toFixed(2) + '%');
+                at += share;
+                lines.push(dutchNumber(byColour[colour].people) + ' \u00d7 '
+                           + byColour[colour].group);
+            });
+            // The size a single marker of this many people would have, so stacks compare.
+            var size = Math.max(28, Math.round(2 * Math.min(32, 4 + 2 * Math.sqrt(people))));
+            stack.bindTooltip('<b>' + dutchNumber(people) + ' mensen in '
+                + dutchNumber(children.length) + ' waarnemingen</b><br>' + lines.join('<br>')
+                + '<br><i>Tik of klik om in te zoomen</i>', {direction: 'top'});
+            return L.divIcon({className: 'bk-stack', iconSize: [size, size],
+                html: '<div style="background: conic-gradient(' + stops.join(', ') + ')">'
+                    + '<span>' + dutchNumber(people) + '</span></div>'});
+        }
+    });
+    stacks.addLayer(markers);
+    stacks.on('animationend spiderfied unspiderfied', function () {
+        if (stacks._map) { stacks._map.fire('bkrelabel'); }
+    });
+    return stacks;
+})({{ this.get_name() }});
+{% endif %}
+{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
 {% endmacro %}
 """)
 
-    def __init__(self, data: dict, *, name: str) -> None:
+    def __init__(self, data: dict, *, name: str, stack: bool = False) -> None:
         super().__init__()
         self._name = "GeoJsonLayer"
+        self.stack = bool(stack)
         self.layer_name_json = to_script_json(name)
         self.data = data
         self.data_json = to_script_json(data)
@@ -224,11 +287,23 @@ class LabelDeclutter(MacroElement):
             } else if (layer instanceof L.CircleMarker && !(layer instanceof L.Circle)
                     && layer._path) {
                 obstacles.push(layer._path.getBoundingClientRect());
+            } else if (layer instanceof L.Marker && layer._icon) {  // a stack of sightings
+                obstacles.push(layer._icon.getBoundingClientRect());
             }
         });
         labels.sort(function (a, b) { return b.options.bkPriority - a.options.bkPriority; });
         var shown = [], frame = map.getContainer().getBoundingClientRect();
-        var offsets = [[0, 0], [0, -1.1], [0, 1.1], [-0.6, 0], [0.6, 0]];
+        // [share of the label's width, of its height, extra pixels]: on the place, above,
+        // below, beside it, then further out, clear of a stack on the place.
+        var offsets = [[0, 0, 0, 0]];
+        [0, 24, 44].forEach(function (extra) {
+            offsets.push([0, -1.1, 0, -extra], [0, 1.1, 0, extra],
+                         [-0.5, 0, -extra - 8, 0], [0.5, 0, extra + 8, 0]);
+        });
+        function place(span, offset, box) {
+            span.style.marginLeft = (offset[0] * box.width + offset[2]) + 'px';
+            span.style.marginTop = (offset[1] * box.height + offset[3]) + 'px';
+        }
         labels.forEach(function (marker) {
             var element = marker.getElement();
             if (!element) { return; }
@@ -240,8 +315,7 @@ class LabelDeclutter(MacroElement):
                 span.style.marginLeft = '0px';
                 span.style.marginTop = '0px';
                 var box = span.getBoundingClientRect();
-                span.style.marginLeft = (offsets[i][0] * box.width) + 'px';
-                span.style.marginTop = (offsets[i][1] * box.height) + 'px';
+                place(span, offsets[i], box);
                 box = span.getBoundingClientRect();
                 var inside = box.left >= frame.left && box.right <= frame.right
                     && box.top >= frame.top && box.bottom <= frame.bottom;
@@ -258,14 +332,19 @@ class LabelDeclutter(MacroElement):
             } else {
                 span.style.marginLeft = '0px';
                 span.style.marginTop = '0px';
-                var size = span.getBoundingClientRect();
-                span.style.marginLeft = (offsets[best.i][0] * size.width) + 'px';
-                span.style.marginTop = (offsets[best.i][1] * size.height) + 'px';
+                place(span, offsets[best.i], span.getBoundingClientRect());
                 shown.push(best.box);
             }
         });
     }
-    map.on('zoomend moveend layeradd', function () { setTimeout(declutter, 0); });
+    // Once after a burst of changes (a stack adds hundreds of markers one by one).
+    var pending = null;
+    function schedule() {
+        if (pending === null) {
+            pending = setTimeout(function () { pending = null; declutter(); }, 0);
+        }
+    }
+    map.on('zoomend moveend layeradd bkrelabel', schedule);
     if (refit) {
         // The page sizes the frame (a projector, a phone turned): fit the neighbourhood again
         // whenever the map's box changes, also when it was made before its final size.
@@ -450,7 +529,8 @@ def build_observation_features(observations: gpd.GeoDataFrame) -> dict:
         tips.append(_tip(f"{count} × {labels.GROUP_LABELS[group].lower()}", lines))
         colour = labels.GROUP_COLOURS[group]
         styles.append({"radius": round(4 + 2 * np.sqrt(count), 1), "color": "#ffffff",
-                       "weight": 1, "fillColor": colour, "fillOpacity": 0.85})
+                       "weight": 1, "fillColor": colour, "fillOpacity": 0.85,
+                       "people": count, "group": labels.GROUP_LABELS[group].lower()})
     return _feature_collection(observations, tips, styles)
 
 
@@ -778,15 +858,17 @@ def build_layer_groups(selected: Mapping[str, gpd.GeoDataFrame], visible: Iterab
         if name not in visible or name not in selected:
             continue
         frame = selected[name]
+        stack = False
         if name == s.OBSERVATIONS:
             if len(frame) > aggregate_above:
                 data = build_grid_features(aggregate_to_grid(frame, cell_m=cell_m), cell_m)
             else:
                 data = build_observation_features(frame)
+                stack = True  # sightings at one spot would pile up into one dot
         else:
             data = _FEATURE_BUILDERS[name](frame)
         group = folium.FeatureGroup(name=labels.LAYER_LABELS[name])
-        GeoJsonLayer(data, name=name).add_to(group)
+        GeoJsonLayer(data, name=name, stack=stack).add_to(group)
         groups.append(group)
     return groups
 
