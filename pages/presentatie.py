@@ -15,6 +15,7 @@ from werkwijzer_geo.analysis.public import (
     MIN_PUBLIC_COUNT,
     describe_public,
     describe_public_effort,
+    describe_public_experiments,
     describe_public_hour,
     get_public_week,
     make_public_layers,
@@ -60,6 +61,9 @@ kbd { display: none !important; }  /* the PageUp/PageDown hints: the presenter k
   padding: 1.2rem 1.6rem; min-width: 16rem; }
 .bk-card .bk-theme { font-size: 2.2rem; font-weight: 700; color: #1d4f4d; }
 .bk-card .bk-count { font-size: 1.4rem; color: #333; }
+.bk-card.bk-action { border-left-color: #1B9E77; padding: 0.6rem 1rem; width: 100%; }
+.bk-card .bk-name { font-size: 1.5rem; font-weight: 700; color: #0d5c43; }
+.bk-card.bk-action .bk-count { font-size: 1.15rem; }
 </style>"""
 # The other modes are for the team at the laptop: the same page, less large.
 STYLE = """<style>
@@ -100,6 +104,16 @@ def show_theme_cards(themes) -> None:
         f'<div class="bk-count">{count} keer gehoord</div></div>'
         for theme, count in themes.items())
     st.html(f'<div class="bk-cards">{cards}</div>')
+
+
+def show_experiment_cards(experiments) -> None:
+    """Each action's name large, and what kind, how far along and when; names escaped."""
+    cards = "".join(
+        f'<div class="bk-card bk-action"><div class="bk-name">{html.escape(name)}</div>'
+        f'<div class="bk-count">{html.escape(detail)}</div></div>'
+        for name, detail in describe_public_experiments(experiments))
+    if cards:
+        st.html(f'<div class="bk-cards">{cards}</div>')
 
 
 def scene_chart(layers: dict, scene: sc.Scene, time_filter: TimeFilter, public: dict) -> None:
@@ -172,6 +186,8 @@ def present_scenes(layers: dict, scene_list: list[sc.Scene]) -> None:
             st.caption(sc.describe_scene_filter(scene))
             if scene.chart:
                 scene_chart(layers, scene, time_filter, public)
+            if s.EXPERIMENTS in visible:
+                show_experiment_cards(public[s.EXPERIMENTS])
             show_legend(visible)
             if s.OBSERVATIONS in visible:
                 st.caption(describe_public(public))

@@ -668,12 +668,14 @@ _MAP_CHECKS = """() => {
     });
     const sw = window.map.latLngToContainerPoint(outline.getBounds().getSouthWest());
     const ne = window.map.latLngToContainerPoint(outline.getBounds().getNorthEast());
-    const labels = [...document.querySelectorAll('.bk-place-label')]
+    const labels = [...document.querySelectorAll('.bk-place-label, .bk-experiment-label')]
         .filter(el => getComputedStyle(el).visibility !== 'hidden')
         .map(el => { const b = el.querySelector('span').getBoundingClientRect();
                      return [b.left, b.top, b.right, b.bottom, el.textContent]; });
+    const actions = [...document.querySelectorAll('.bk-experiment-label')]
+        .map(el => [el.textContent, getComputedStyle(el).visibility !== 'hidden']);
     return {size: [frame.width, frame.height], outline: [sw.x, ne.y, ne.x, sw.y],
-            labels: labels};
+            labels: labels, actions: actions};
 }"""
 
 
@@ -723,6 +725,11 @@ def test_every_scene_reads_on_a_projector(browser, app_url, size):
             assert not clashes, (where, clashes)
             if "legend" in checks:  # beside the map, never over the outline
                 assert not _overlap(checks["legend"], checks["map"]), where
+        if scene == 5:  # what we try: each action named on the map and on a card beside it
+            cards = page.locator(".bk-action .bk-name").all_inner_texts()
+            assert len(cards) >= 2, where
+            assert sorted(name for name, _ in inside["actions"]) == sorted(cards), where
+            assert sum(shown for _, shown in inside["actions"]) >= 2, (where, inside["actions"])
         page.screenshot(path=SCREENSHOTS / f"projector-{width}-{scene}.png")
         if scene < 5:
             page.keyboard.press("PageDown")  # what a presenter's clicker sends

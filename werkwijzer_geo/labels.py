@@ -157,6 +157,33 @@ def format_date(value) -> str:
     return f"{value.day:02d}-{value.month:02d}-{value.year:04d}"  # strftime drops year zeros
 
 
+def format_period(start, end) -> str:
+    """A period in Dutch: 'dd-mm-jjjj t/m dd-mm-jjjj', or 'vanaf dd-mm-jjjj' when open.
+
+    Parameters
+    ----------
+    start, end
+        Dates (None or NaT for none).
+
+    Returns
+    -------
+    str
+        The period, or "" without a start.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> format_period(dt.date(2026, 9, 28), dt.date(2026, 11, 8))
+    '28-09-2026 t/m 08-11-2026'
+    >>> format_period(dt.date(2026, 9, 16), None)
+    'vanaf 16-09-2026'
+    """
+    first, last = format_date(start), format_date(end)
+    if not first:
+        return f"t/m {last}" if last else ""
+    return f"{first} t/m {last}" if last else f"vanaf {first}"
+
+
 def format_datetime(value) -> str:
     """Dutch date and 24-hour time, with the weekday: 'vr 12-09-2026 21:30'.
 

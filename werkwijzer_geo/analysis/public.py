@@ -386,6 +386,40 @@ def describe_public(public: dict) -> str:
 
 
 
+def describe_public_experiments(experiments: pd.DataFrame) -> list[tuple[str, str]]:
+    """What a room reads beside the map about each action: its name, and what kind, how far
+    along and when; the running ones first, then the planned, then the rest.
+
+    Parameters
+    ----------
+    experiments
+        From `make_public_experiments` (no goal, evaluation or owner).
+
+    Returns
+    -------
+    list of (str, str)
+        (name, 'kind · status · period') per action, as plain text (escape it for HTML).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> frame = pd.DataFrame({"name": ["Koffie"], "step": ["action"], "status": ["running"],
+    ...                       "start_date": [dt.date(2026, 9, 16)], "end_date": [None]})
+    >>> describe_public_experiments(frame)
+    [('Koffie', 'zichtbare actie · loopt · vanaf 16-09-2026')]
+    """
+    order = {"running": 0, "planned": 1}
+    rows = sorted(experiments.to_dict("records"),
+                  key=lambda row: (order.get(row[s.STATUS], 2), str(row[s.NAME])))
+    lines = []
+    for row in rows:
+        parts = [labels.EXPERIMENT_STEP_LABELS.get(row[s.STEP], row[s.STEP]),
+                 labels.EXPERIMENT_STATUS_LABELS.get(row[s.STATUS], row[s.STATUS]),
+                 labels.format_period(row[s.START_DATE], row[s.END_DATE])]
+        lines.append((str(row[s.NAME]), " · ".join(part for part in parts if part)))
+    return lines
+
+
 @dataclass
 class PublicHour:
     """What residents may hear about one weekday and hour, per round the team walked."""

@@ -57,6 +57,9 @@ _MAP_CSS = """
 .bk-stack span { background: #fff; color: #1a1a1a; font-weight: 700; font-size: 12px;
   line-height: 1; border-radius: 50%; min-width: 58%; height: 58%; display: flex;
   align-items: center; justify-content: center; }
+.bk-experiment-label span { display: inline-block; transform: translate(-50%, -50%);
+  font-weight: 700; color: #0d5c43; white-space: nowrap; font-size: 13px; padding: 1px 6px;
+  background: rgba(255,255,255,0.9); border: 2px dashed #1B9E77; border-radius: 6px; }
 .bk-place-label span { display: inline-block; transform: translate(-50%, -50%);
   font-weight: 600; color: #1d4f4d; white-space: nowrap; font-size: 13px;
   text-shadow: 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff, 0 0 6px #fff; }
@@ -75,7 +78,7 @@ _LARGE_CSS = """
 .bk-stack span { background: #fff; color: #1a1a1a; font-weight: 700; font-size: 12px;
   line-height: 1; border-radius: 50%; min-width: 58%; height: 58%; display: flex;
   align-items: center; justify-content: center; }
-.bk-place-label span { font-size: 22px; }
+.bk-place-label span, .bk-experiment-label span { font-size: 22px; }
 .leaflet-tooltip { font-size: 20px; }
 .leaflet-control-attribution, .leaflet-control-scale-line { font-size: 16px !important; }
 </style>
@@ -152,9 +155,10 @@ var {{ this.get_name() }} = L.geoJSON({{ this.data_json }}, {
     pointToLayer: function (feature, latlng) {
         var style = feature.properties.style || {};
         if (style.label) {
-            return L.marker(latlng, {interactive: false, keyboard: false,
+            return L.marker(latlng, {interactive: false, keyboard: false, bkLabel: true,
                 bkPriority: style.priority || 0, icon: L.divIcon(
-                {className: 'bk-place-label', html: feature.properties.tip, iconSize: null})});
+                {className: style.label_class || 'bk-place-label', html: feature.properties.tip,
+                 iconSize: null})});
         }
         if (style.radius_m) {
             return L.circle(latlng, Object.assign({radius: style.radius_m}, style));
@@ -281,8 +285,7 @@ class LabelDeclutter(MacroElement):
     function declutter() {
         var labels = [], obstacles = [];
         map.eachLayer(function (layer) {
-            if (layer instanceof L.Marker && layer.options.icon
-                    && layer.options.icon.options.className === 'bk-place-label') {
+            if (layer instanceof L.Marker && layer.options.bkLabel) {
                 labels.push(layer);
             } else if (layer instanceof L.CircleMarker && !(layer instanceof L.Circle)
                     && layer._path) {
@@ -667,9 +670,7 @@ def _spot_style(kind: str, severity: int, is_open: bool) -> dict:
 
 def _experiment_period_radius(row: dict) -> tuple[str, float]:
     """'dd-mm-jjjj t/m dd-mm-jjjj' and the radius in metres (default when empty)."""
-    period = labels.format_date(row[s.START_DATE])
-    if row[s.END_DATE] is not None and not pd.isna(row[s.END_DATE]):
-        period += f" t/m {labels.format_date(row[s.END_DATE])}"
+    period = labels.format_period(row[s.START_DATE], row[s.END_DATE])
     radius = row[s.RADIUS_M]
     return period, float(s.DEFAULT_RADIUS_M if radius is None or pd.isna(radius) else radius)
 
@@ -977,6 +978,7 @@ def _public_spot_features(spots: gpd.GeoDataFrame) -> dict:
 
 
 def _public_experiment_features(experiments: gpd.GeoDataFrame) -> dict:
+    """Each action's circle, and its name on the map: a room reads what is tried where."""
     tips, styles = [], []
     for row in _records(experiments):
         period, radius = _experiment_period_radius(row)
@@ -986,7 +988,14 @@ def _public_experiment_features(experiments: gpd.GeoDataFrame) -> dict:
         colour = labels.LAYER_COLOURS[s.EXPERIMENTS]
         styles.append({"radius_m": radius, "color": colour, "weight": 3, "dashArray": "2 6",
                        "fillColor": colour, "fillOpacity": 0.08})
-    return _feature_collection(experiments, tips, styles)
+    circles = _feature_collection(experiments, tips, styles)
+    # Names go before place names when two would touch (priority above any place's area).
+    names = _feature_collection(
+        experiments, [f"<span>{escape_text(name)}</span>" for name in experiments[s.NAME]],
+        [{"label": True, "priority": 1.0, "label_class": "bk-experiment-label"}]
+        * len(experiments))
+    circles["features"] += names["features"]
+    return circles
 
 
 def build_legend_html(visible: Iterable[str] = MAP_LAYERS) -> str:
