@@ -118,6 +118,33 @@ def test_png_map_opens_as_an_image(workspace, tmp_path):
         assert image.format == "PNG" and image.width > 1000 and image.height > 700
 
 
+@pytest.mark.parametrize("hours", [HourRange(21, 6), HourRange(6, 6)])
+def test_png_place_names_cover_no_marker_and_no_other_name(demo_path, hours):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    demo_layers = storage.read_layers(demo_path)
+    figure = Figure(figsize=(11.7, 8.3), dpi=150)
+    ax = figure.subplots()
+    rp.draw_map(ax, demo_layers, ex.Snapshot((s.OBSERVATIONS, s.SPOTS, s.EXPERIMENTS),
+                                             TimeFilter(hours=hours)))
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    markers = rp._marker_boxes(ax, renderer)
+    assert len(markers) > 50
+
+    def names() -> list:
+        return [text.get_window_extent(renderer) for text in ax.texts
+                if text.get_gid() == rp.PLACE_LABEL and text.get_visible()]
+
+    covered_before = sum(any(n.overlaps(m) for m in markers) for n in names())
+    assert covered_before > 0  # on their places the names would cover people: the test bites
+    assert rp.declutter_labels(figure) == []  # every name found a spot
+    boxes = names()
+    assert len(boxes) == len(demo_layers[s.PLACES])
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert not any(n.overlaps(m) for n in boxes for m in markers)
+
+
 def test_pdf_report_has_pages_and_dutch_text(workspace, tmp_path):
     out = _export(workspace, tmp_path, "pdf")
     data = out.read_bytes()

@@ -16,6 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.transforms import Bbox
 from PIL import Image
 
 from werkwijzer_geo import labels
@@ -131,7 +132,7 @@ def draw_map(ax, layers: dict[str, gpd.GeoDataFrame], snapshot) -> list:
             ax.scatter(points.geometry.x, points.geometry.y,
                        s=12 + 6 * np.sqrt(points[s.COUNT].to_numpy(dtype=float)),
                        c=[labels.GROUP_COLOURS[g] for g in points[s.GROUP]],
-                       edgecolors="white", linewidths=0.5, zorder=6)
+                       edgecolors="white", linewidths=0.5, zorder=6, gid=MARKERS)
             handles += _group_handles(set(points[s.GROUP]))
         spots = _rd(selected[s.SPOTS]) if s.SPOTS in visible else None
         spot_open = None if spots is None else spots[s.RESOLVED_AT].isna()
@@ -144,7 +145,7 @@ def draw_map(ax, layers: dict[str, gpd.GeoDataFrame], snapshot) -> list:
     if spots is not None and len(spots):
         drawn.append(spots)
         colours = [labels.SPOT_KIND_COLOURS[k] for k in spots[s.KIND]]
-        ax.scatter(spots.geometry.x, spots.geometry.y, s=30, marker="s", zorder=5,
+        ax.scatter(spots.geometry.x, spots.geometry.y, s=30, marker="s", zorder=5, gid=MARKERS,
                    facecolors=[c if o else "none" for c, o in zip(colours, spot_open,
                                                                   strict=True)],
                    edgecolors=colours)
@@ -191,11 +192,31 @@ def _group_handles(groups: set[str]) -> list:
 
 
 PLACE_LABEL = "bk-place-label"
+MARKERS = "bk-markers"
+# Where a name may go, in points from its place: on it, then above, below, left and right,
+# then further out (clear of a marker on the place). Fractions of the name's own size first.
+_LABEL_STEPS = (0, 6, 14)
+
+
+def _marker_boxes(ax, renderer) -> list:
+    """The display boxes of the markers drawn with gid MARKERS."""
+    boxes = []
+    for collection in ax.collections:
+        if collection.get_gid() != MARKERS:
+            continue
+        centres = ax.transData.transform(collection.get_offsets())
+        sizes = np.sqrt(np.broadcast_to(collection.get_sizes(), (len(centres),)))
+        radii = sizes / 2 * renderer.points_to_pixels(1)
+        boxes += [Bbox.from_extents(x - r, y - r, x + r, y + r)
+                  for (x, y), r in zip(centres, radii, strict=True)]
+    return boxes
 
 
 def declutter_labels(figure: Figure) -> list[str]:
-    """Hide place names that would overlap a name already shown (names are drawn biggest
-    place first, so the smaller place yields).
+    """Place names that never cover each other and cover as few markers as they can: each
+    name, biggest place first, takes the spot (on its place, above, below, left, right, then
+    further out) that touches no name already shown and the fewest markers; a name with no
+    spot clear of the others is left out.
 
     Parameters
     ----------
@@ -212,27 +233,83 @@ def declutter_labels(figure: Figure) -> list[str]:
     >>> figure = Figure(figsize=(2, 2))
     >>> ax = figure.subplots()
     >>> for name in ("Europaplein", "Europaplein-noord"):
-    ...     _ = ax.text(0.5, 0.5, name, gid=PLACE_LABEL)
+    ...     _ = ax.text(0.5, 0.5, name, gid=PLACE_LABEL, ha="center", va="center")
+    >>> ax.set_xlim(0, 1), ax.set_ylim(0, 1)
+    ((0.0, 1.0), (0.0, 1.0))
     >>> declutter_labels(figure)
-    ['Europaplein-noord']
+    []
+    >>> [round(float(text.get_position()[1]), 2) for text in ax.texts]  # one moved up
+    [0.5, 0.6]
     """
     renderer = FigureCanvasAgg(figure).get_renderer()
-    shown, hidden = [], []
+    points = renderer.points_to_pixels(1)
+    hidden = []
     for ax in figure.axes:
+        markers = _marker_boxes(ax, renderer)
+        to_data = ax.transData.inverted()
+        shown: list = []
         for text in ax.texts:
             if text.get_gid() != PLACE_LABEL:
                 continue
+            home = ax.transData.transform(text.get_position())
             box = text.get_window_extent(renderer)
-            if any(box.overlaps(other) for other in shown):
+            width, height = box.width, box.height
+            candidates = [(0.0, 0.0)]
+            for step in _LABEL_STEPS:
+                extra = step * points
+                candidates += [(0.0, 1.1 * height + extra), (0.0, -1.1 * height - extra),
+                               (-width / 2 - 8 * points - extra, 0.0),
+                               (width / 2 + 8 * points + extra, 0.0)]
+            best = None
+            for dx, dy in candidates:
+                moved = box.translated(dx, dy)
+                if any(moved.overlaps(other) for other in shown):
+                    continue
+                hits = sum(moved.overlaps(marker) for marker in markers)
+                if best is None or hits < best[0]:
+                    best = (hits, dx, dy, moved)
+                if hits == 0:
+                    break
+            if best is None:
                 text.set_visible(False)
                 hidden.append(text.get_text())
-            else:
-                shown.append(box)
+                continue
+            _, dx, dy, moved = best
+            text.set_position(to_data.transform((home[0] + dx, home[1] + dy)))
+            shown.append(moved)
     return hidden
 
 
+def describe_selection(snapshot, info: dict[str, str]) -> str:
+    """The selection in one line: the filter, and the data's period only when the filter
+    has no dates of its own (no dates twice).
+
+    Parameters
+    ----------
+    snapshot
+        Its time filter.
+    info
+        From `export.get_snapshot_info` (`filter`, `data_period`).
+
+    Returns
+    -------
+    str
+        E.g. '21:00-06:00, alle dagen · gegevens 31-08-2026 t/m 22-11-2026'.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.render.export import Snapshot
+    >>> from werkwijzer_geo.timefilter import TimeFilter
+    >>> describe_selection(Snapshot(("spots",), TimeFilter()),
+    ...                    {"filter": "hele dag", "data_period": "01-09-2026 t/m 30-09-2026"})
+    'hele dag · gegevens 01-09-2026 t/m 30-09-2026'
+    """
+    filtered = snapshot.time_filter.date_from or snapshot.time_filter.date_to
+    return info["filter"] if filtered else f"{info['filter']} · gegevens {info['data_period']}"
+
+
 def write_png_map(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
-                  info: dict[str, str]) -> None:
+                  info: dict[str, str], *, titled: bool = True) -> None:
     """An A4-landscape map: title, caption with filter and data period, scale bar, north
     arrow, legend and attribution.
 
@@ -246,6 +323,9 @@ def write_png_map(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
         Which layers and filter.
     info
         From `export.get_snapshot_info`.
+    titled
+        With the workspace's name and the selection above the map (a report that prints
+        them itself leaves them out).
 
     Raises
     ------
@@ -274,15 +354,15 @@ def write_png_map(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
     handles = draw_map(ax, layers, snapshot)
     public = " (voor bewoners: vakken van 50 m, kleine aantallen verborgen)" if \
         snapshot.public else ""
-    figure.suptitle(f"{info['workspace']}", fontsize=16, fontweight="bold", x=0.05, ha="left",
-                    parse_math=False)
-    # The data's period only when the filter has no dates of its own (no dates twice).
-    filtered = snapshot.time_filter.date_from or snapshot.time_filter.date_to
-    period = "" if filtered else f" · gegevens {info['data_period']}"
-    ax.set_title(f"{info['filter']}{period}{public}", fontsize=10, loc="left")
+    if titled:
+        figure.suptitle(f"{info['workspace']}", fontsize=16, fontweight="bold", x=0.05,
+                        ha="left", parse_math=False)
+        ax.set_title(f"{describe_selection(snapshot, info)}{public}", fontsize=10, loc="left",
+                     parse_math=False)
     if handles:
-        ax.legend(handles=handles, loc="lower right", fontsize=8, title="Legenda",
-                  framealpha=0.9)
+        # Beside the map, never over the outline or the data.
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(1.01, 0), fontsize=8,
+                  title="Legenda", frameon=False, alignment="left")
     # The outline's source is named only when it is the CBS outline of a Dutch workspace.
     dutch = choose_for_layers(layers) == RD_NEW and len(layers[s.BOUNDARY])
     source = f"{labels.ATTRIBUTION_CBS} · " if dutch else ""
@@ -403,14 +483,14 @@ def write_pdf_report(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
     with tempfile.TemporaryDirectory() as folder:
         map_png, week_png = Path(folder) / "kaart.png", Path(folder) / "week.png"
         report(0.4, "Kaart tekenen…")
-        write_png_map(map_png, layers, snapshot, info)
+        write_png_map(map_png, layers, snapshot, info, titled=False)
         report(0.6, "Week tekenen…")
         _week_chart(week_png, layers, snapshot)
         pdf.add_page()
         pdf.set_font("DejaVu", "B", 18)
         pdf.cell(0, 10, f"Buurtkaart – {info['workspace']}", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", "", 10)
-        pdf.cell(0, 6, f"Selectie: {info['filter']} · gegevens {info['data_period']}",
+        pdf.cell(0, 6, f"Selectie: {describe_selection(snapshot, info)}",
                  new_x="LMARGIN", new_y="NEXT")
         # The map on page 1, inside the margins: as high as the page leaves, centred.
         with Image.open(map_png) as image:
@@ -437,8 +517,9 @@ def write_pdf_report(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
     experiments = select_layers(layers, snapshot.time_filter)[s.EXPERIMENTS]
     _section(pdf, "Acties en experimenten", [
         f"{row[s.NAME]}: {labels.EXPERIMENT_STEP_LABELS[row[s.STEP]]}, "
-        f"{labels.EXPERIMENT_STATUS_LABELS[row[s.STATUS]]}, vanaf "
-        f"{labels.format_date(row[s.START_DATE])}" for _, row in experiments.iterrows()]
+        f"{labels.EXPERIMENT_STATUS_LABELS[row[s.STATUS]]}, "
+        f"{labels.format_period(row[s.START_DATE], row[s.END_DATE])}"
+        for _, row in experiments.iterrows()]
         or ["Geen in deze periode."])
     _section(pdf, "Over deze momentopname", [f"{SNAPSHOT_INFO_LABELS.get(key, key)}: {value}"
                                             for key, value in info.items()]
