@@ -452,6 +452,14 @@ def render_row_form(layer_name: str, tz: str, *, key: str) -> dict:
     return values
 
 
+def show_table(frame: pd.DataFrame, **options) -> None:
+    """`st.dataframe` with numbers the Dutch way (decimal comma, '–' for none), right-aligned;
+    whatever the browser's language."""
+    shown, numbers = labels.format_table_numbers(frame)
+    config = {column: st.column_config.TextColumn(alignment="right") for column in numbers}
+    st.dataframe(shown, column_config=config, **options)
+
+
 def dutch_table(layer_name: str, table: pd.DataFrame):
     """The table as a team reads it: Dutch column names and labels for codes, dates as
     dd-mm-jjjj and 24-hour times; and the way back to codes for saving."""

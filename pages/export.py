@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 import ui
-from werkwijzer_geo import WerkwijzerError
+from werkwijzer_geo import WerkwijzerError, labels
 from werkwijzer_geo import schema as s
 from werkwijzer_geo.render import export as ex
 
@@ -60,7 +60,10 @@ def show_export(info, layers) -> None:
                                type="primary", key="export_download")
 
     st.subheader("Exportlogboek")
-    st.dataframe(ex.read_export_log(path).rename(columns={
+    log = ex.read_export_log(path)
+    log["layers"] = [", ".join(labels.LAYER_LABELS.get(code, code).lower()
+                               for code in codes.split(",") if code) for codes in log["layers"]]
+    ui.show_table(log.rename(columns={
         "made_at": "gemaakt", "layers": "lagen", "filter": "filter", "format": "formaat",
         "public": "openbaar", "file": "bestand"}), hide_index=True, width="stretch")
 

@@ -134,10 +134,10 @@ def show_spots(spots, places) -> None:
     else:
         named = hotspots.drop(columns=["cell_x", "cell_y", "lat", "lon"])
         named.insert(0, "waar", name_spots(hotspots["lat"], hotspots["lon"], places))
-        st.dataframe(named.rename(columns={
+        ui.show_table(named.rename(columns={
             "spots": "meldingen", "open": "nog open", "repeats": "herhalingen",
             **labels.SPOT_KIND_LABELS}), hide_index=True)
-    st.dataframe(effects.summarise_resolution(spots).rename(columns={
+    ui.show_table(effects.summarise_resolution(spots).rename(columns={
         "reports": "meldingen", "open": "nog open", "resolved": "opgelost",
         "median_days": "mediaan dagen tot opgelost"}))
     trend = effects.get_weekly_trend(spots)
@@ -160,7 +160,7 @@ def show_effects(layers: dict, time_filter) -> None:
                     f"{effect.during[1]} ({effect.rounds_during} rondes)")
         st.markdown(ui.plain(effect.verdict))
         if effect.groups:
-            st.dataframe(pd.DataFrame([{
+            ui.show_table(pd.DataFrame([{
                 "groep": labels.GROUP_LABELS[g.group], "binnen vóór": g.inside_before,
                 "binnen tijdens": g.inside_during, "elders vóór": g.outside_before,
                 "elders tijdens": g.outside_during, "oordeel": g.verdict} for g in effect.groups]),

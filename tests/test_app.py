@@ -369,6 +369,19 @@ def test_patronen_names_hotspots_by_place_and_writes_plain_dutch(monkeypatch, tm
     shown = " ".join(_shown(m.value) for m in at.markdown) + " ".join(
         _shown(c.value) for c in at.caption)
     assert "(en)" not in shown and "None" not in shown
+    # Every table: numbers as Dutch text (decimal comma, '–' for none), whatever the browser.
+    resolution = next(d.value for d in at.dataframe
+                      if "mediaan dagen tot opgelost" in d.value.columns)
+    days = resolution["mediaan dagen tot opgelost"].tolist()
+    assert "–" in days and any(re.fullmatch(r"\d+,\d", day) for day in days), days
+    effect = next(d.value for d in at.dataframe if "binnen vóór" in d.value.columns)
+    assert any("," in value for value in effect["binnen vóór"]), effect
+    for table in at.dataframe:
+        for column in table.value.columns:
+            values = table.value[column].tolist()
+            assert all(isinstance(v, str) for v in values), (column, values[:3])
+            assert not any(re.fullmatch(r"-?\d+\.\d+", v) or v in {"None", "nan"}
+                           for v in values), (column, values[:3])
 
 
 def test_bewerken_shows_dutch_names_labels_and_dates_and_saves_codes(demo_path):

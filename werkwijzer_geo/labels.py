@@ -237,6 +237,48 @@ def format_number(value: float, decimals: int | None = None) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
+def format_table_numbers(frame, decimals: int = 1):
+    """A table to show: every number column as Dutch text (points between thousands, a
+    decimal comma), a missing value as '–', yes/no in Dutch; other columns as they were.
+
+    Parameters
+    ----------
+    frame
+        A pandas DataFrame.
+    decimals
+        Decimals for columns that hold fractions; whole-number columns get none.
+
+    Returns
+    -------
+    tuple
+        (the new frame, the names of the columns that were numbers, to align right).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> shown, numbers = format_table_numbers(pd.DataFrame(
+    ...     {"soort": ["Graffiti", "Lamp"], "dagen": [6.14, None], "meldingen": [1204, 1]}))
+    >>> shown["dagen"].tolist(), shown["meldingen"].tolist(), numbers
+    (['6,1', '–'], ['1.204', '1'], ['dagen', 'meldingen'])
+    """
+    import pandas as pd
+
+    shown = frame.copy()
+    numbers = []
+    for column in shown.columns:
+        values = shown[column]
+        if pd.api.types.is_bool_dtype(values):
+            shown[column] = values.map({True: "ja", False: "nee"}).astype(object)
+        elif pd.api.types.is_numeric_dtype(values):
+            present = values.dropna()
+            whole = bool((present == present.round()).all())
+            shown[column] = [
+                "–" if pd.isna(value) else format_number(value, 0 if whole else decimals)
+                for value in values]
+            numbers.append(column)
+    return shown, numbers
+
+
 def format_count(count: int, one: str, many: str) -> str:
     """A count with its noun, singular or plural: '1 rij', '1.204 personen'.
 
