@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 import streamlit as st
 from streamlit_folium import st_folium
@@ -77,16 +78,18 @@ iframe[title="streamlit_folium.st_folium"] { height: calc(100vh - 12rem) !import
 
 
 def public_map(layers: dict, public: dict, visible: list[str], *, scene: sc.Scene | None,
-               key: str, focus=None) -> None:
+               key: str, focus=None, returned: tuple[str, ...] = ()) -> dict | None:
     """The map of a scene: filling the height, fitted to the neighbourhood (or the scene's
     own view), the legend beside it instead of over the data."""
+    view = None
+    if scene is not None and scene.centre_lat is not None:
+        view = (scene.centre_lat, scene.centre_lon, scene.zoom or 16)
     base = maps.build_base_map(layers[s.BOUNDARY], public[s.PLACES], tiles=ui.show_tiles(),
-                               legend_layers=None, large=True, fill=True, focus=focus)
-    centre = None if scene is None or scene.centre_lat is None else (scene.centre_lat,
-                                                                     scene.centre_lon)
-    st_folium(base, feature_group_to_add=maps.build_public_groups(public, visible),
-              returned_objects=[], use_container_width=True, height=700, key=key,
-              center=centre, zoom=scene.zoom if scene is not None and scene.zoom else None)
+                               legend_layers=None, large=True, fill=True, focus=focus,
+                               view=view)
+    return st_folium(base, feature_group_to_add=maps.build_public_groups(public, visible),
+                     returned_objects=list(returned), use_container_width=True, height=700,
+                     key=key)
 
 
 def show_legend(visible: list[str]) -> None:
@@ -236,32 +239,53 @@ def play_a_day(layers: dict) -> None:
 
 SCENE_COLUMN_TITLES = {
     "position": "Volgorde", "title": "Titel", "text": "Tekst voor bewoners",
-    "layers": "Lagen", "hours": "Uren (bv. 21-2)", "weekdays": "Dagen (bv. vr,za)",
+    "layers": "Lagen", "hours": "Uren (bv. 21-2)", "weekdays": "Dagen",
     "date_from": "Van (dd-mm-jjjj)", "date_to": "Tot (dd-mm-jjjj)", "chart": "Grafiek",
-    "centre_lat": "Midden breedte", "centre_lon": "Midden lengte", "zoom": "Zoom"}
+    "view": "Kaartbeeld"}
 
 
-def prepare_scenes(path, scene_list: list[sc.Scene]) -> None:
-    state = st.session_state
-    st.subheader("Scènes voorbereiden")
-    st.caption("Eén rij per scène; Volgorde bepaalt de volgorde. Lagen: "
-               + ", ".join(f"{code} ({ui.layer_label(code).lower()})"
-                           for code in sc.SCENE_LAYERS)
-               + ", met komma's. Dagen mag ook in het Nederlands (vr,za). Leeg is alles. "
-               "Midden en zoom leeg: de hele buurt. Tekst is voor bewoners: schrijf geen namen.")
-    # The chart as a Dutch choice; stored as its code.
-    chart_labels = {code: label for code, label in sc.CHARTS.items()}
-    frame = sc.to_frame(scene_list)
-    frame["chart"] = frame["chart"].map(lambda code: chart_labels.get(code, code))
+def scene_editor_config() -> dict:
+    """Dutch column titles; layers, days and chart as choices (saved as their codes)."""
     config = {name: st.column_config.Column(title) for name, title in
               SCENE_COLUMN_TITLES.items()}
-    config["chart"] = st.column_config.SelectboxColumn(
-        SCENE_COLUMN_TITLES["chart"], options=list(chart_labels.values()))
     config["position"] = st.column_config.NumberColumn(SCENE_COLUMN_TITLES["position"], step=1)
+    config["layers"] = st.column_config.MultiselectColumn(
+        SCENE_COLUMN_TITLES["layers"], options=list(sc.SCENE_LAYERS),
+        format_func=lambda code: ui.layer_label(code).lower(),
+        help="Leeg: alleen de tekst en de grafiek, zonder kaart.")
+    config["weekdays"] = st.column_config.MultiselectColumn(
+        SCENE_COLUMN_TITLES["weekdays"], options=list(labels.WEEKDAY_CODES),
+        format_func=lambda code: labels.WEEKDAY_SHORT[labels.WEEKDAY_CODES.index(code)],
+        help="Leeg: elke dag.")
+    config["hours"] = st.column_config.TextColumn(
+        SCENE_COLUMN_TITLES["hours"], help="Van en tot welk uur, bv. 21-2 (over middernacht). "
+        "Leeg: de hele dag.")
+    for name in ("date_from", "date_to"):
+        config[name] = st.column_config.TextColumn(SCENE_COLUMN_TITLES[name],
+                                                   help="Leeg: de hele periode.")
+    config["chart"] = st.column_config.SelectboxColumn(
+        SCENE_COLUMN_TITLES["chart"], options=list(sc.CHARTS.values()))
+    config["view"] = st.column_config.TextColumn(
+        SCENE_COLUMN_TITLES["view"], disabled=True,
+        help="Kies het kaartbeeld hieronder op de kaart van de scène.")
+    return config
+
+
+def prepare_scenes(path, layers: dict, scene_list: list[sc.Scene]) -> None:
+    state = st.session_state
+    st.subheader("Scènes voorbereiden")
+    st.caption("Eén rij per scène; Volgorde bepaalt de volgorde. Leeg is alles: alle dagen, de "
+               "hele dag, de hele periode, de hele buurt. Tekst is voor bewoners: schrijf geen "
+               "namen.")
+    # The chart as a Dutch choice; stored as its code.
+    frame = sc.to_editor_frame(scene_list)
+    frame["chart"] = frame["chart"].map(lambda code: sc.CHARTS.get(code, code))
+    # The view's numbers stay in the table (saved as they were) but are chosen on the map.
     edited = st.data_editor(frame, num_rows="dynamic", width="stretch", key="scene_editor",
-                            hide_index=True, column_config=config)
+                            hide_index=True, column_config=scene_editor_config(),
+                            column_order=list(SCENE_COLUMN_TITLES))
     if st.button("Scènes opslaan", type="primary"):
-        codes = {label: code for code, label in chart_labels.items()}
+        codes = {label: code for code, label in sc.CHARTS.items()}
         edited = edited.assign(chart=edited["chart"].map(lambda v: codes.get(v, v)))
         try:
             sc.write_scenes(path, sc.scenes_from_frame(edited))
@@ -269,6 +293,49 @@ def prepare_scenes(path, scene_list: list[sc.Scene]) -> None:
             st.success("Opgeslagen.")
         except WerkwijzerError as error:
             ui.show_problems(error)
+    choose_scene_view(path, layers, scene_list)
+
+
+def choose_scene_view(path, layers: dict, scene_list: list[sc.Scene]) -> None:
+    """The scene's map as the room will see it; pan and zoom, then keep that view."""
+    with_map = [index for index, scene in enumerate(scene_list) if scene.get_layers()]
+    if not with_map:
+        return
+    st.subheader("Kaartbeeld van een scène")
+    st.caption("Schuif en zoom de kaart tot je ziet wat de zaal moet zien, en neem dat beeld "
+               "over. Zonder eigen beeld toont de scène de hele buurt.")
+    index = st.selectbox("Scène", with_map, key="view_scene",
+                         format_func=lambda i: f"{i + 1}. {scene_list[i].title}")
+    scene = scene_list[index]
+    public = make_public_layers(layers, scene.to_time_filter())
+    shown = public_map(layers, public, scene.get_layers(), scene=scene,
+                       key=f"view_map_{index}", returned=("center", "zoom")) or {}
+    editor = st.session_state.get("scene_editor") or {}
+    unsaved = any(editor.get(part) for part in ("edited_rows", "added_rows", "deleted_rows"))
+    if unsaved:
+        st.caption("Sla eerst de tabel op; daarna kun je het kaartbeeld overnemen.")
+    take, whole = st.columns(2)
+    centre, zoom = shown.get("center"), shown.get("zoom")
+    if take.button("Huidige kaartbeeld gebruiken", disabled=unsaved or not centre or not zoom,
+                   type="primary", key="use_view"):
+        keep = replace(scene, centre_lat=round(centre["lat"], 6),
+                       centre_lon=round(centre["lng"], 6), zoom=round(float(zoom), 1))
+        save_scene(path, scene_list, index, keep, f"Kaartbeeld van scène {index + 1} bewaard.")
+    if whole.button("Hele buurt", disabled=unsaved or scene.centre_lat is None,
+                    key="whole_view"):
+        keep = replace(scene, centre_lat=None, centre_lon=None, zoom=None)
+        save_scene(path, scene_list, index, keep, f"Scène {index + 1} toont de hele buurt.")
+
+
+def save_scene(path, scene_list: list[sc.Scene], index: int, scene: sc.Scene,
+               message: str) -> None:
+    try:
+        sc.write_scenes(path, [*scene_list[:index], scene, *scene_list[index + 1:]])
+    except WerkwijzerError as error:
+        ui.show_problems(error)
+        return
+    st.toast(message)
+    st.rerun()
 
 
 def show_presentation(info, layers) -> None:
@@ -289,7 +356,7 @@ def show_presentation(info, layers) -> None:
     if view == "Een dag afspelen":
         play_a_day(layers)
     else:
-        prepare_scenes(path, scene_list)
+        prepare_scenes(path, layers, scene_list)
 
 
 ui.run_page("Presentatie", show_presentation)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import re
 from pathlib import Path
 
@@ -402,12 +404,25 @@ def test_bewerken_shows_dutch_names_labels_and_dates_and_saves_codes(demo_path):
 def test_the_scene_editor_speaks_dutch_and_saves_codes(monkeypatch, tmp_path, own_workspace):
     from werkwijzer_geo.render import scenes
 
+    # A scene with its own map view and dates: the table must keep both when saved.
+    stored = scenes.read_scenes(own_workspace)
+    stored[1] = dataclasses.replace(stored[1], centre_lat=52.4925, centre_lon=4.678, zoom=17.3,
+                                    date_from="2026-09-01")
+    scenes.write_scenes(own_workspace, stored)
     at = _open("pages/presentatie.py", monkeypatch, own_workspace, tmp_path)
     at.button(key="stop_presenting").click().run()
     table = at.dataframe[0].value
     assert table["chart"].tolist()[:3] == ["wanneer keken we", "typische week",
                                            "meldingen per week"]
+    # Layers and days are choices of several (their codes; the column shows Dutch names).
+    assert list(table["layers"][1]) == ["observations", "hangouts"]
+    assert list(table["weekdays"][1]) == ["fri", "sat"] and list(table["weekdays"][0]) == []
+    assert table["date_from"][1] == "01-09-2026" and table["date_from"][0] == ""
+    assert table["view"].tolist()[:2] == ["hele buurt", "eigen beeld (zoom 17,3)"]
     before = scenes.read_scenes(own_workspace)
     next(b for b in at.button if b.label == "Scènes opslaan").click().run()
     assert not at.error, [e.value for e in at.error]
-    assert scenes.read_scenes(own_workspace) == before  # labels went back to codes
+    after = scenes.read_scenes(own_workspace)
+    assert after[1].zoom == 17.3 and after[1].date_from == "2026-09-01"
+    assert [dataclasses.replace(s, date_from="") for s in after] == [
+        dataclasses.replace(s, date_from="") for s in before]  # labels went back to codes

@@ -804,3 +804,47 @@ def test_mijn_locatie_records_where_the_phone_is_and_says_so_when_refused(browse
     frame.get_by_text(re.compile("Je telefoon gaf geen locatie")).wait_for(timeout=30_000)
     assert page.get_by_role("dialog").count() == 0
     refused.close()
+
+
+def test_a_scene_keeps_the_view_chosen_on_its_map_also_on_the_projector(browser,
+                                                                        writable_app):
+    from werkwijzer_geo.render import scenes as sc
+
+    url, workspace = writable_app
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    Watch(page, online=False)
+    page.goto(f"{url}/presentatie")
+    page.get_by_role("button", name="Stoppen").click()
+    page.get_by_text("Kaartbeeld van een scène").wait_for(timeout=60_000)
+    page.wait_for_function("() => [...document.querySelectorAll('iframe')].length > 0")
+    frame = _map_frame(page)
+    frame.wait_for_selector(".bk-place-label", state="attached")
+    page.wait_for_timeout(1000)  # the first fit after the frame's size
+    zoom = frame.evaluate("() => window.map.getZoom()")
+    # What a coordinator does with a mouse: closer in, on the square.
+    frame.evaluate("() => window.map.setView([52.4925, 4.6780], window.map.getZoom() + 1.2,"
+                   " {animate: false})")
+    take = page.get_by_role("button", name="Huidige kaartbeeld gebruiken")
+    deadline = time.monotonic() + 30
+    saved = sc.read_scenes(workspace)[0]
+    while saved.zoom is None and time.monotonic() < deadline:
+        take.click()  # the map reports its view on the next rerun; click until it has
+        page.wait_for_timeout(1500)
+        saved = sc.read_scenes(workspace)[0]
+    assert saved.zoom == pytest.approx(zoom + 1.2, abs=0.051)
+    assert (saved.centre_lat, saved.centre_lon) == pytest.approx((52.4925, 4.678), abs=2e-4)
+    page.screenshot(path=SCREENSHOTS / "scene-kaartbeeld.png")
+    page.close()
+
+    # The room sees that view, at another size too: the map keeps it when its frame settles.
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{url}/presentatie")
+    page.get_by_text(re.compile(r"^1 / \d+$")).wait_for(timeout=60_000)
+    frame = _map_frame(page)
+    frame.wait_for_selector(".bk-place-label", state="attached")
+    page.wait_for_timeout(1500)
+    shown = frame.evaluate("() => [window.map.getZoom(), window.map.getCenter()]")
+    assert shown[0] == pytest.approx(saved.zoom, abs=0.051), shown
+    assert (shown[1]["lat"], shown[1]["lng"]) == pytest.approx(
+        (saved.centre_lat, saved.centre_lon), abs=1e-4), shown
+    page.close()

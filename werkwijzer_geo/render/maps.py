@@ -272,8 +272,8 @@ class LabelDeclutter(MacroElement):
     every zoom or move each label, biggest place first, takes the spot (on its place, above,
     below, left, right) that touches no label already shown and the fewest markers; a label
     with no spot clear of other labels hides (its place still names itself on hover). When
-    `refit` holds bounds, the map fits them again whenever its frame changes size (a
-    projector, a phone turned)."""
+    `refit` holds bounds (or a view: `{"centre": [lat, lon], "zoom": z}`), the map fits them
+    again whenever its frame changes size (a projector, a phone turned)."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
@@ -353,7 +353,11 @@ class LabelDeclutter(MacroElement):
         // whenever the map's box changes, also when it was made before its final size.
         var fit = function () {
             map.invalidateSize();
-            map.fitBounds(refit, {paddingTopLeft: [16, 16], paddingBottomRight: [16, 34]});
+            if (refit.centre) {  // the scene's own view, chosen by the team
+                map.setView(refit.centre, refit.zoom, {animate: false});
+            } else {
+                map.fitBounds(refit, {paddingTopLeft: [16, 16], paddingBottomRight: [16, 34]});
+            }
         };
         if (window.ResizeObserver) {
             new ResizeObserver(fit).observe(map.getContainer());
@@ -1071,7 +1075,8 @@ def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
                    url_prefix: str = DEFAULT_URL_PREFIX, tiles: bool = True,
                    legend_layers: Iterable[str] | None = MAP_LAYERS, large: bool = False,
                    fill: bool = False, focus: gpd.GeoDataFrame | None = None,
-                   locate: str | None = None) -> folium.Map:
+                   locate: str | None = None,
+                   view: tuple[float, float, float] | None = None) -> folium.Map:
     """The map that stays put while filters change: tiles, outline, places, legend.
 
     Scripts and stylesheets load from `url_prefix` on the app's own server. Offline, the
@@ -1098,6 +1103,9 @@ def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
     locate
         "show": a "Mijn locatie" button that centres on the phone's position; "record":
         it also taps the map there (Invoer opens its form at that point).
+    view
+        (latitude, longitude, zoom) to show instead of the fitted neighbourhood: a scene's
+        own view; with `fill` it is kept when the frame changes size.
 
     Returns
     -------
@@ -1126,7 +1134,10 @@ def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
     else:  # an empty workspace: the Netherlands
         west, south, east, north = 3.3, 50.75, 7.2, 53.55
     # Fractional zoom: the neighbourhood fills the frame instead of the nearest whole level.
-    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=16,
+    centre, zoom = [(south + north) / 2, (west + east) / 2], 16
+    if view is not None:
+        centre, zoom = [float(view[0]), float(view[1])], float(view[2])
+    fmap = folium.Map(location=centre, zoom_start=zoom,
                       tiles=None, control_scale=True, max_zoom=20, zoom_snap=0.1,
                       zoom_delta=0.5)
     fmap.default_js = get_map_js(url_prefix)
@@ -1145,11 +1156,13 @@ def build_base_map(boundary: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,
     if legend_layers is not None:
         Legend(build_legend_html(legend_layers), always_open=large).add_to(fmap)
     bounds = [[float(south), float(west)], [float(north), float(east)]]
-    LabelDeclutter(bounds if fill else None).add_to(fmap)
+    refit = bounds if view is None else {"centre": centre, "zoom": zoom}
+    LabelDeclutter(refit if fill else None).add_to(fmap)
     if locate:
         LocateButton(record=locate == "record").add_to(fmap)
-    # Room at the bottom for the attribution line, so the outline is never under it.
-    fmap.fit_bounds(bounds, padding_top_left=(16, 16), padding_bottom_right=(16, 34))
+    if view is None:
+        # Room at the bottom for the attribution line, so the outline is never under it.
+        fmap.fit_bounds(bounds, padding_top_left=(16, 16), padding_bottom_right=(16, 34))
     return fmap
 
 

@@ -3,9 +3,11 @@ the workspace (table `scenes`) in the order they are shown."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
+import numpy as np
 import pandas as pd
 
 from werkwijzer_geo import labels
@@ -34,7 +36,7 @@ class Scene:
     chart: str = ""  # a key of CHARTS
     centre_lat: float | None = None  # empty = the whole neighbourhood
     centre_lon: float | None = None
-    zoom: int | None = None
+    zoom: float | None = None  # Leaflet's zoom, fractions allowed
 
     def get_layers(self) -> list[str]:
         """The layers to show, in SCENE_LAYERS codes."""
@@ -106,6 +108,13 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA
 
 
+def _empty(value: object) -> bool:
+    """Nothing filled in: blank, only spaces, or a choice of none."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return len(value) == 0
+    return _blank(value) or str(value).strip() == ""
+
+
 def scenes_from_frame(frame: pd.DataFrame) -> list[Scene]:
     """Scenes from a table (as the editor gives it), ordered by its `position` column when it
     has one (rows without a position last), else in row order; blank rows skipped.
@@ -133,7 +142,7 @@ def scenes_from_frame(frame: pd.DataFrame) -> list[Scene]:
                                                        na_position="last")
     scenes = []
     for row in frame.to_dict("records"):
-        if all(_blank(row.get(c)) or str(row.get(c)).strip() == "" for c in COLUMNS):
+        if all(_empty(row.get(c)) for c in COLUMNS):
             continue
         values = {}
         for column in COLUMNS:
@@ -141,7 +150,11 @@ def scenes_from_frame(frame: pd.DataFrame) -> list[Scene]:
             if column in ("centre_lat", "centre_lon"):
                 values[column] = None if _blank(value) else float(value)
             elif column == "zoom":
-                values[column] = None if _blank(value) else int(value)
+                values[column] = None if _blank(value) else round(float(value), 1)
+            elif isinstance(value, (list, tuple, np.ndarray)):  # a choice of several
+                values[column] = ",".join(str(part) for part in value)
+            elif isinstance(value, (dt.date, pd.Timestamp)):
+                values[column] = value.strftime("%Y-%m-%d")
             else:
                 values[column] = "" if _blank(value) else str(value).strip()
         scenes.append(Scene(**values))
@@ -167,8 +180,50 @@ def to_frame(scenes: list[Scene]) -> pd.DataFrame:
     [1, 2]
     """
     frame = pd.DataFrame([asdict(scene) for scene in scenes], columns=COLUMNS).astype(
-        {"centre_lat": "Float64", "centre_lon": "Float64", "zoom": "Int64"})
+        {"centre_lat": "Float64", "centre_lon": "Float64", "zoom": "Float64"})
     frame.insert(0, "position", pd.array(range(1, len(frame) + 1), dtype="Int64"))
+    return frame
+
+
+def to_editor_frame(scenes: list[Scene]) -> pd.DataFrame:
+    """Scenes as a person edits them: layers and weekdays as lists of codes (for a choice of
+    several), dates as dd-mm-jjjj, and a column `view` that says in Dutch which view the
+    map takes; `scenes_from_frame` reads it back (and ignores `view`).
+
+    Parameters
+    ----------
+    scenes
+        The scenes in order (checked: their filters read).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As `to_frame`, with lists in `layers` and `weekdays`, Dutch dates in `date_from` and
+        `date_to`, and `view`.
+
+    Examples
+    --------
+    >>> frame = to_editor_frame([Scene("Avond", "", "observations,spots", weekdays="vr,za",
+    ...                               date_from="2026-09-01")])
+    >>> frame.loc[0, "layers"], frame.loc[0, "weekdays"], frame.loc[0, "date_from"]
+    (['observations', 'spots'], ['fri', 'sat'], '01-09-2026')
+    >>> frame.loc[0, "view"]
+    'hele buurt'
+    >>> [s.weekdays for s in scenes_from_frame(frame)]
+    ['fri,sat']
+    """
+    frame = to_frame(scenes)
+    filters = [scene.to_time_filter() for scene in scenes]
+    frame["layers"] = pd.Series([scene.get_layers() for scene in scenes], dtype=object)
+    # Every day is an empty choice: "empty is everything", as in the sidebar's filter.
+    frame["weekdays"] = pd.Series(
+        [[] if len(f.weekdays) == 7 else [labels.WEEKDAY_CODES[d] for d in sorted(f.weekdays)]
+         for f in filters], dtype=object)
+    frame["date_from"] = [labels.format_date(f.date_from) for f in filters]
+    frame["date_to"] = [labels.format_date(f.date_to) for f in filters]
+    frame["view"] = ["hele buurt" if scene.centre_lat is None else
+                     f"eigen beeld (zoom {labels.format_number(scene.zoom or 16, 1)})"
+                     for scene in scenes]
     return frame
 
 
@@ -228,7 +283,14 @@ def write_scenes(path: str | os.PathLike, scenes: list[Scene]) -> None:
     'fri,sat'
     """
     check_scenes(scenes)
-    write_table(path, SCENES_TABLE, to_frame(scenes))
+    # Dates typed either way are kept one way: jjjj-mm-dd.
+    kept = []
+    for scene in scenes:
+        time_filter = scene.to_time_filter()
+        kept.append(replace(
+            scene, date_from=time_filter.date_from.isoformat() if time_filter.date_from else "",
+            date_to=time_filter.date_to.isoformat() if time_filter.date_to else ""))
+    write_table(path, SCENES_TABLE, to_frame(kept))
 
 
 def describe_scene_filter(scene: Scene) -> str:
