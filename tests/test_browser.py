@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 import pytest
 import requests
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Page, sync_playwright
 
 pytestmark = pytest.mark.browser
@@ -274,11 +275,24 @@ def test_phone_width_map_fits_and_legend_starts_folded(browser, app_url):
 
 
 def _map_box(page: Page) -> dict:
-    """Where the map is on screen, after scrolling it into view (taps need it visible)."""
-    iframe = page.locator('iframe[title="streamlit_folium.st_folium"]').first
-    iframe.scroll_into_view_if_needed()
-    time.sleep(0.3)  # let the scroll settle before measuring
-    return iframe.bounding_box()
+    """Where the map is on screen, after scrolling it into view (taps need it visible).
+
+    A rerun may swap the map's frame for a new one while we look: then look again."""
+    deadline = time.monotonic() + 30
+    while True:
+        iframe = page.locator('iframe[title="streamlit_folium.st_folium"]').first
+        try:
+            iframe.scroll_into_view_if_needed(timeout=5_000)
+            page.wait_for_timeout(300)  # let the scroll settle before measuring
+            box = iframe.bounding_box()
+            if box is not None:
+                return box
+        except PlaywrightError:
+            if time.monotonic() > deadline:
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError("the map never settled on the page")
+        page.wait_for_timeout(300)
 
 
 def _streamlit_probe(url: str) -> bool:
