@@ -6,6 +6,8 @@ import datetime as dt
 import functools
 import os
 import re
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,6 +28,7 @@ from werkwijzer_geo.render.assets import install_static_assets
 from werkwijzer_geo.timefilter import HourRange, TimeFilter, to_weekday_codes
 
 ENV_DB = "WERKWIJZER_DB"
+ENV_TIMING = "BUURTKAART_TIMING"
 DEMO_VERSION = "4"
 # The hour slider runs over a neighbourhood day, 06:00 to 06:00, so an evening that runs
 # past midnight (21:00-02:00) is one range.
@@ -355,10 +358,20 @@ def run_page(title: str, show: Callable[[storage.WorkspaceInfo, dict], None]) ->
     """The shared frame of every page: setup, workspace, sidebar (menu, filter), warnings;
     then `show(info, layers)`. An unexpected error becomes a Dutch sentence."""
     # An emoji favicon: a Material one would be fetched from Google's servers.
+    started = time.perf_counter()
     st.set_page_config(page_title=f"{title} · Buurtkaart", page_icon="🗺️", layout="wide",
                        initial_sidebar_state="auto")
     _install_assets()
     _run_guarded(show)
+    report_timing(title, started)
+
+
+def report_timing(part: str, started: float) -> None:
+    """The server's work for a rerun, on stderr when $BUURTKAART_TIMING is set (the browser
+    benchmark reads it; see werkwijzer_geo.browser_bench)."""
+    if os.environ.get(ENV_TIMING):
+        milliseconds = (time.perf_counter() - started) * 1000
+        print(f"buurtkaart-timing {part} {milliseconds:.1f}", file=sys.stderr, flush=True)
 
 
 # On a phone in the street the map belongs in the first screen: a smaller title, less air.

@@ -196,9 +196,22 @@ def _run_export(args: argparse.Namespace) -> int:
 
 
 def _run_bench(args: argparse.Namespace) -> int:
+    if args.browser:
+        from .browser_bench import DEFAULT_SIZES, run_browser_benchmarks
+
+        try:
+            import playwright  # noqa: F401  (a test dependency)
+        except ImportError:
+            raise WerkwijzerError("De browsermeting heeft Playwright nodig: installeer "
+                                  "requirements-dev.txt (zie README, Tests).") from None
+        sizes = tuple(int(part) for part in args.sizes.split(",") if part.strip()) \
+            if args.sizes else DEFAULT_SIZES
+        run_browser_benchmarks(sizes, steps=args.steps, json_path=args.json)
+        return 0
     from .bench import run_benchmarks
 
-    sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
+    sizes = [int(part) for part in (args.sizes or "10000,100000,1000000").split(",")
+             if part.strip()]
     run_benchmarks(sizes, repeats=args.repeats, json_path=args.json)
     return 0
 
@@ -307,8 +320,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_filters(export)
     export.set_defaults(run=_run_export)
     bench = commands.add_parser("bench", help="meet de snelheid")
-    bench.add_argument("--sizes", default="10000,100000,1000000")
+    bench.add_argument("--sizes", help="waarnemingen per meting, bv. 10000,100000,1000000 "
+                       "(met --browser: 0 is de demobuurt zoals hij is; standaard "
+                       "0,10000,100000,1000000)")
     bench.add_argument("--repeats", type=int, default=5)
+    bench.add_argument("--browser", action="store_true",
+                       help="meet in Chromium wat een gebruiker merkt: eerste kaart, "
+                       "schuifstap tot de kaart veranderd is, werk en geheugen van de server")
+    bench.add_argument("--steps", type=int, default=5, help="schuifstappen per meting")
     bench.add_argument("--json", help="schrijf de uitkomsten ook als JSON naar dit pad")
     bench.set_defaults(run=_run_bench)
     return parser

@@ -1,0 +1,298 @@
+"""The browser benchmark: what a user waits for, measured in Chromium.
+
+`python -m werkwijzer_geo bench --browser` builds a demo workspace per size, starts the real
+app on it (`streamlit run app.py`), and measures in Debian's Chromium (Playwright):
+
+- the first map after a cold start: from opening the page on a server that just started to
+  the map's features on screen;
+- a slider step: from pressing the hour slider's arrow key to the map's features changed
+  (the median of at least 5 steps that change the map);
+- the server's work per step: the page's own timing of its rerun (the app logs it when
+  `BUURTKAART_TIMING` is set);
+- the server's memory (resident set, now and at its peak).
+
+Targets live here, with the size they hold for. Playwright is a test dependency, imported
+only when this runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from . import demo
+from .io import storage
+
+CHROMIUM = "/usr/bin/chromium"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+ENV_TIMING = "BUURTKAART_TIMING"
+TIMING_LINE = re.compile(r"buurtkaart-timing (?P<part>\S+) (?P<ms>[\d.]+)")
+DEMO_SIZE = 0  # the demo neighbourhood as it ships (a few hundred observations)
+DEFAULT_SIZES = (DEMO_SIZE, 10_000, 100_000, 1_000_000)
+
+# (measure, target, for sizes up to): the first row whose size fits applies.
+TARGETS = {
+    "first_map_s": ((5.0, 100_000), (10.0, 1_000_000)),
+    "slider_step_s": ((0.5, 100_000), (1.0, 1_000_000)),
+    "server_step_ms": ((150.0, 1_000_000),),
+    "server_rss_mb": ((2000.0, 1_000_000),),
+    "read_s": ((2.0, 1_000_000),),
+}
+
+
+def get_target(measure: str, size: int) -> float | None:
+    """The target for a measure at a size, or None where none is set.
+
+    Parameters
+    ----------
+    measure
+        A key of `TARGETS`.
+    size
+        Observations in the workspace (0 for the demo as it ships).
+
+    Returns
+    -------
+    float or None
+        The target in the measure's unit.
+
+    Examples
+    --------
+    >>> get_target("slider_step_s", 0), get_target("slider_step_s", 1_000_000)
+    (0.5, 1.0)
+    """
+    for target, up_to in TARGETS.get(measure, ()):
+        if size <= up_to:
+            return target
+    return None
+
+
+def _free_port() -> int:
+    with contextlib.closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _read_rss_mb(pid: int) -> tuple[float, float]:
+    """(resident now, resident at its peak) of a process and its children, in MB."""
+    now = peak = 0.0
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    for one in pids:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{one}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    now += int(line.split()[1]) / 1024
+                elif line.startswith("VmHWM:"):
+                    peak += int(line.split()[1]) / 1024
+    return now, peak
+
+
+@contextlib.contextmanager
+def serve(workspace: Path, workdir: Path) -> Iterator[tuple[str, subprocess.Popen, Path]]:
+    """The app on a free local port for `workspace`; yields (url, server, its log)."""
+    port = _free_port()
+    log_path = workdir / f"server-{port}.log"
+    env = {**os.environ, "WERKWIJZER_DB": str(workspace), ENV_TIMING: "1",
+           "XDG_CACHE_HOME": str(workdir / f"cache-{port}")}
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port),
+                                                                          timeout=1):
+                break
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"De app startte niet:\n{log_path.read_text()}")
+            time.sleep(0.1)
+        yield url, server, log_path
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+# The map's features as the user sees them: which layer objects are on the map now. A
+# slider step that changes the map swaps them (streamlit-folium replaces its groups).
+_MARK_FEATURES = """() => {
+    if (!window.map || !window.feature_group) { return false; }
+    window.__bkShown = window.feature_group.filter(g => window.map.hasLayer(g));
+    return window.__bkShown.length > 0;
+}"""
+_FEATURES_CHANGED = """() => {
+    if (!window.map || !window.feature_group || !window.__bkShown) { return true; }
+    const shown = window.feature_group.filter(g => window.map.hasLayer(g));
+    return shown.length > 0 && shown.some(g => !window.__bkShown.includes(g));
+}"""
+_FEATURES_SHOWN = """() => Boolean(window.map && window.feature_group
+    && window.feature_group.some(g => window.map.hasLayer(g))
+    && document.querySelector('.leaflet-interactive, .bk-stack'))"""
+
+
+def _map_frame(page, timeout_s: float):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if "st_folium" in frame.url:
+                with contextlib.suppress(Exception):
+                    if frame.evaluate(_FEATURES_SHOWN):
+                        return frame
+        page.wait_for_timeout(20)
+    raise RuntimeError("De kaart verscheen niet.")
+
+
+def _server_step_ms(log_path: Path, seen: int) -> tuple[list[float], int]:
+    """The page's timings logged since line `seen`: (milliseconds, lines now)."""
+    lines = log_path.read_text(errors="replace").splitlines()
+    times = [float(m["ms"]) for line in lines[seen:] if (m := TIMING_LINE.search(line))]
+    return times, len(lines)
+
+
+def measure_in_browser(workspace: Path, size: int, workdir: Path, *,
+                       steps: int = 5) -> dict[str, float]:
+    """Every browser measure for one workspace (see the module's docstring).
+
+    Parameters
+    ----------
+    workspace
+        The GeoPackage to serve.
+    size
+        Its observations (0 for the demo as it ships), for the report.
+    workdir
+        A folder for the server's log and cache.
+    steps
+        Slider steps that change the map; the median counts.
+
+    Returns
+    -------
+    dict
+        Measure name -> value, and `observations`.
+    """
+    from playwright.sync_api import sync_playwright
+
+    result: dict[str, float] = {"observations": size}
+    with serve(workspace, workdir) as (url, server, log_path), sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            started = time.perf_counter()
+            page.goto(url)
+            frame = _map_frame(page, 300)
+            result["first_map_s"] = round(time.perf_counter() - started, 2)
+            page.wait_for_timeout(1000)  # the first map settles (labels, late reruns)
+            thumb = page.get_by_role("slider").first
+            step_times, server_times = [], []
+            _, seen = _server_step_ms(log_path, 0)
+            for _ in range(steps):
+                frame.evaluate(_MARK_FEATURES)
+                thumb.focus()
+                started = time.perf_counter()
+                page.keyboard.press("ArrowRight")  # the start hour one hour later
+                while True:
+                    with contextlib.suppress(Exception):  # the frame may be swapped
+                        if frame.evaluate(_FEATURES_CHANGED):
+                            break
+                    if time.perf_counter() - started > 120:
+                        raise RuntimeError("De kaart veranderde niet na een stap.")
+                    page.wait_for_timeout(10)
+                    frame = _map_frame(page, 120)
+                step_times.append(time.perf_counter() - started)
+                page.wait_for_timeout(500)  # let the rerun finish and log its time
+                times, seen = _server_step_ms(log_path, seen)
+                server_times += times
+            result["slider_step_s"] = round(statistics.median(step_times), 3)
+            result["server_step_ms"] = round(statistics.median(server_times), 1) \
+                if server_times else float("nan")
+            rss, peak = _read_rss_mb(server.pid)
+            result["server_rss_mb"] = round(rss)
+            result["server_peak_rss_mb"] = round(peak)
+        finally:
+            browser.close()
+    return result
+
+
+def run_browser_benchmarks(sizes: tuple[int, ...] = DEFAULT_SIZES, *, steps: int = 5,
+                           json_path: str | None = None) -> list[dict[str, float]]:
+    """Measure each size in the browser and print each figure with its target and ratio.
+
+    Parameters
+    ----------
+    sizes
+        Observation counts; 0 is the demo as it ships.
+    steps
+        Slider steps per size.
+    json_path
+        Also write the results here.
+
+    Returns
+    -------
+    list of dict
+        One `measure_in_browser` result per size (with `read_s`).
+    """
+    results = []
+    with tempfile.TemporaryDirectory(prefix="buurtkaart-browser-bench-") as folder:
+        workdir = Path(folder)
+        for size in sizes:
+            workspace = workdir / f"bench-{size}.gpkg"
+            demo.create_demo_workspace(workspace, n_observations=size or None)
+            times = []
+            for _ in range(3):
+                started = time.perf_counter()
+                storage.read_layers(workspace)
+                times.append(time.perf_counter() - started)
+            result = measure_in_browser(workspace, size, workdir, steps=steps)
+            result["read_s"] = round(statistics.median(times), 2)
+            results.append(result)
+            print(format_result(result), flush=True)
+    if json_path:
+        Path(json_path).write_text(json.dumps({"steps": steps, "results": results},
+                                              indent=2))
+    return results
+
+
+def format_result(result: dict[str, float]) -> str:
+    """One line per size: each figure, with its target and ratio where one is set.
+
+    Parameters
+    ----------
+    result
+        From `measure_in_browser`.
+
+    Returns
+    -------
+    str
+        E.g. 'observaties=1000000  slider_step_s=0.8 (doel 1.0, 0.80x)'.
+
+    Examples
+    --------
+    >>> format_result({"observations": 0, "slider_step_s": 0.25})
+    'observations=demo  slider_step_s=0.25 (doel 0.5, 0.50x)'
+    """
+    size = int(result["observations"])
+    parts = [f"observations={size or 'demo'}"]
+    for measure, value in result.items():
+        if measure == "observations":
+            continue
+        target = get_target(measure, size)
+        if target is None:
+            parts.append(f"{measure}={value}")
+        else:
+            parts.append(f"{measure}={value} (doel {target}, {value / target:.2f}x)")
+    return "  ".join(parts)
