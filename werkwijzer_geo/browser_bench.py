@@ -129,17 +129,21 @@ def serve(workspace: Path, workdir: Path) -> Iterator[tuple[str, subprocess.Pope
             server.kill()
 
 
-# The map's features as the user sees them: which layer objects are on the map now. A
-# slider step that changes the map swaps them (streamlit-folium replaces its groups).
-_MARK_FEATURES = """() => {
-    if (!window.map || !window.feature_group) { return false; }
-    window.__bkShown = window.feature_group.filter(g => window.map.hasLayer(g));
-    return window.__bkShown.length > 0;
-}"""
-_FEATURES_CHANGED = """() => {
-    if (!window.map || !window.feature_group || !window.__bkShown) { return true; }
-    const shown = window.feature_group.filter(g => window.map.hasLayer(g));
-    return shown.length > 0 && shown.some(g => !window.__bkShown.includes(g));
+# What the map shows, as a short signature of every feature on it (its tooltip, which holds
+# the counts): a slider step that changes the map changes it. Kept in the map's own window.
+_SIGNATURE = """() => {
+    if (!window.map || !window.feature_group) { return null; }
+    const tips = [];
+    const walk = layer => {
+        if (layer.feature) { tips.push(String(layer.feature.properties.tip || '')); }
+        else if (layer.getLayers) { layer.getLayers().forEach(walk); }
+    };
+    window.feature_group.filter(g => window.map.hasLayer(g)).forEach(walk);
+    if (!tips.length) { return null; }
+    const text = tips.join('|');
+    let sum = 0;
+    for (let i = 0; i < text.length; i++) { sum = (sum * 31 + text.charCodeAt(i)) % 1000000007; }
+    return tips.length + ':' + text.length + ':' + sum;
 }"""
 _FEATURES_SHOWN = """() => Boolean(window.map && window.feature_group
     && window.feature_group.some(g => window.map.hasLayer(g))
@@ -156,6 +160,28 @@ def _map_frame(page, timeout_s: float):
                         return frame
         page.wait_for_timeout(20)
     raise RuntimeError("De kaart verscheen niet.")
+
+
+def _wait_until_quiet(page, log_path: Path, seen: int, *, quiet_s: float = 1.5,
+                      timeout_s: float = 300) -> int:
+    """Wait until the server logged no rerun for `quiet_s`; returns the log's lines then."""
+    deadline = time.monotonic() + timeout_s
+    lines = len(log_path.read_text(errors="replace").splitlines())
+    last_change = time.monotonic()
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+        now = len(log_path.read_text(errors="replace").splitlines())
+        if now != lines:
+            lines, last_change = now, time.monotonic()
+        elif time.monotonic() - last_change > quiet_s:
+            break
+    return max(lines, seen)
+
+
+def _last_ms(log_path: Path) -> float:
+    """The last rerun's time the server logged (0 when none)."""
+    times, _ = _server_step_ms(log_path, 0)
+    return times[-1] if times else 0.0
 
 
 def _server_step_ms(log_path: Path, seen: int) -> tuple[list[float], int]:
@@ -196,27 +222,39 @@ def measure_in_browser(workspace: Path, size: int, workdir: Path, *,
             page.goto(url)
             frame = _map_frame(page, 300)
             result["first_map_s"] = round(time.perf_counter() - started, 2)
-            page.wait_for_timeout(1000)  # the first map settles (labels, late reruns)
+            seen = _wait_until_quiet(page, log_path, 0)  # reruns of the start, if any
             thumb = page.get_by_role("slider").first
             step_times, server_times = [], []
-            _, seen = _server_step_ms(log_path, 0)
-            for _ in range(steps):
-                frame.evaluate(_MARK_FEATURES)
+            presses = 0
+            while len(step_times) < steps and presses < 23:  # the start hour, 06 to 05
+                before = frame.evaluate(_SIGNATURE)
                 thumb.focus()
+                presses += 1
                 started = time.perf_counter()
                 page.keyboard.press("ArrowRight")  # the start hour one hour later
-                while True:
+                changed = False
+                while time.perf_counter() - started < 120:
                     with contextlib.suppress(Exception):  # the frame may be swapped
-                        if frame.evaluate(_FEATURES_CHANGED):
+                        now = frame.evaluate(_SIGNATURE)
+                        if now is not None and now != before:
+                            changed = True
                             break
-                    if time.perf_counter() - started > 120:
-                        raise RuntimeError("De kaart veranderde niet na een stap.")
+                    # An hour nobody was seen in changes nothing: not a step to time. The
+                    # server has answered (its rerun logged) and the map stayed as it was.
+                    if _server_step_ms(log_path, seen)[0] and \
+                            time.perf_counter() - started > 1.5 + _last_ms(log_path) / 1000:
+                        break
                     page.wait_for_timeout(10)
                     frame = _map_frame(page, 120)
-                step_times.append(time.perf_counter() - started)
-                page.wait_for_timeout(500)  # let the rerun finish and log its time
-                times, seen = _server_step_ms(log_path, seen)
-                server_times += times
+                if changed:
+                    step_times.append(time.perf_counter() - started)
+                times, _ = _server_step_ms(log_path, seen)
+                seen = _wait_until_quiet(page, log_path, seen)
+                if changed:
+                    server_times += times
+            if not step_times:
+                raise RuntimeError("Geen schuifstap veranderde de kaart.")
+            result["slider_steps"] = len(step_times)
             result["slider_step_s"] = round(statistics.median(step_times), 3)
             result["server_step_ms"] = round(statistics.median(server_times), 1) \
                 if server_times else float("nan")
