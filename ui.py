@@ -29,6 +29,7 @@ from werkwijzer_geo.timefilter import HourRange, TimeFilter, to_weekday_codes
 
 ENV_DB = "WERKWIJZER_DB"
 ENV_TIMING = "BUURTKAART_TIMING"
+ENV_CHECK_SHARED = "BUURTKAART_CHECK_SHARED"
 DEMO_VERSION = "4"
 # The hour slider runs over a neighbourhood day, 06:00 to 06:00, so an evening that runs
 # past midnight (21:00-02:00) is one range.
@@ -63,7 +64,11 @@ def get_workspace_path() -> Path:
     return Path(_ensure_demo(str(get_demo_path())))
 
 
-@st.cache_data(show_spinner="Werkruimte laden…", max_entries=4)
+# The layers are read once per saved version and shared by every session and rerun, without
+# a copy per use (st.cache_data would unpickle 160 MB at 1,000,000 observations on each
+# rerun). So they are READ-ONLY: code that changes a table makes its own copy first;
+# tests/test_app.py runs every page and checks the shared tables are unchanged.
+@st.cache_resource(show_spinner="Werkruimte laden…", max_entries=2)
 def _load_layers(path: str, modified_ns: int) -> dict[str, gpd.GeoDataFrame]:
     return storage.read_layers(path)
 
@@ -73,7 +78,7 @@ def _load_info(path: str, modified_ns: int) -> storage.WorkspaceInfo:
     return storage.get_workspace_info(path)
 
 
-@st.cache_data(max_entries=4)
+@st.cache_resource(max_entries=2)
 def _load_usable_layers(path: str, modified_ns: int) -> dict[str, gpd.GeoDataFrame]:
     return set_aside_date_problems(_load_layers(path, modified_ns))[0]
 
@@ -388,6 +393,8 @@ def _run_guarded(show: Callable[[storage.WorkspaceInfo, dict], None]) -> None:
     st.html(PHONE_STYLE)
     _restore_filter_from_address()
     info, layers = load_workspace()
+    checked = _shared_layers() if os.environ.get(ENV_CHECK_SHARED) else None
+    before = [fingerprint_layers(frames) for frames in checked] if checked else None
     st.sidebar.title("Buurtkaart")
     st.sidebar.caption(plain(info.name))
     render_menu()
@@ -396,6 +403,28 @@ def _run_guarded(show: Callable[[storage.WorkspaceInfo, dict], None]) -> None:
     warn_if_open_without_sign_in()
     warn_about_set_aside_rows()
     show(info, layers)
+    if checked and [fingerprint_layers(frames) for frames in checked] != before:
+        raise RuntimeError("a page changed the shared, cached layers in place")
+
+
+def _shared_layers() -> list[dict]:
+    path = get_workspace_path()
+    modified = storage.get_modified_ns(path)
+    return [_load_layers(str(path), modified), _load_usable_layers(str(path), modified)]
+
+
+def fingerprint_layers(layers: dict[str, gpd.GeoDataFrame]) -> dict:
+    """Everything a page could change in the shared layers: columns, rows, values, shapes
+    and attrs. Compared before and after a page when $BUURTKAART_CHECK_SHARED is set (the
+    tests set it)."""
+    prints = {}
+    for name, frame in layers.items():
+        values = pd.util.hash_pandas_object(
+            frame.drop(columns=frame.geometry.name).astype(str), index=True).sum()
+        shapes = pd.util.hash_pandas_object(pd.Series(frame.geometry.to_wkb()), index=False)
+        prints[name] = (tuple(frame.columns), len(frame), int(values), int(shapes.sum()),
+                        repr(frame.attrs))
+    return prints
 
 
 # ---- forms built from the schema, used by Invoer ----

@@ -16,9 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session", autouse=True)
 def log_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Tests (and the servers they start) log here, not in the user's home."""
+    """Tests (and the servers they start) log here, not in the user's home. Every page they
+    run checks it left the shared, cached layers as they were (see ui.fingerprint_layers)."""
     path = tmp_path_factory.mktemp("log") / "buurtkaart.log"
     os.environ[ENV_LOG] = str(path)
+    os.environ["BUURTKAART_CHECK_SHARED"] = "1"
     return path
 
 

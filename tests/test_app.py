@@ -425,3 +425,19 @@ def test_the_scene_editor_speaks_dutch_and_saves_codes(monkeypatch, tmp_path, ow
     assert after[1].zoom == 17.3 and after[1].date_from == "2026-09-01"
     assert [dataclasses.replace(s, date_from="") for s in after] == [
         dataclasses.replace(s, date_from="") for s in before]  # labels went back to codes
+
+
+def test_every_page_leaves_the_shared_layers_as_they_were(monkeypatch, tmp_path, demo_path):
+    # The layers are cached once for every session (st.cache_resource, no copy per rerun):
+    # a page that changed them in place would change them for everyone. With this set, the
+    # frame compares them before and after each page, and a change is a crash.
+    monkeypatch.setenv(ui.ENV_CHECK_SHARED, "1")
+    at = _app(monkeypatch, demo_path, tmp_path).run()
+    _assert_no_crash(at)
+    at.select_slider(key="widget_filter_hours").set_value((21, 26)).run()
+    for page in PAGES:
+        at.switch_page(page).run()
+        _assert_no_crash(at)
+    at.switch_page("pages/presentatie.py").run()
+    at.button(key="stop_presenting").click().run()  # Voorbereiden: the scene view map
+    _assert_no_crash(at)
