@@ -12,6 +12,7 @@ from streamlit_folium import st_folium
 import ui
 from werkwijzer_geo import labels
 from werkwijzer_geo import schema as s
+from werkwijzer_geo.analysis.cube import cube_to_grid
 from werkwijzer_geo.analysis.selection import describe_selection, select_layers
 from werkwijzer_geo.render import maps
 
@@ -28,7 +29,10 @@ def show_map(info, layers) -> None:
     visible = st.session_state.get("kaart_layers", list(maps.DEFAULT_VISIBLE_LAYERS))
     base_map = maps.build_base_map(layers[s.BOUNDARY], layers[s.PLACES],
                                    tiles=ui.show_tiles(), locate="show")
-    groups = maps.build_layer_groups(selected, visible or [])
+    cells = None  # many observations: their cells, summed from the cube (fast, same numbers)
+    if len(selected[s.OBSERVATIONS]) > maps.AGGREGATE_ABOVE:
+        cells = cube_to_grid(ui.get_observation_cube(), time_filter)
+    groups = maps.build_layer_groups(selected, visible or [], cells=cells)
     st_folium(base_map, feature_group_to_add=groups, returned_objects=[],
               use_container_width=True, height=620, key="kaart_map")
     st.pills("Lagen", options=list(maps.MAP_LAYERS), default=list(maps.DEFAULT_VISIBLE_LAYERS),

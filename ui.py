@@ -18,6 +18,7 @@ import streamlit as st
 
 from werkwijzer_geo import WerkwijzerError, labels
 from werkwijzer_geo import schema as s
+from werkwijzer_geo.analysis.cube import ObservationCube, build_cube
 from werkwijzer_geo.analysis.patterns import PatternReport, PatternSettings, build_report
 from werkwijzer_geo.analysis.selection import get_data_period
 from werkwijzer_geo.demo import create_demo_workspace
@@ -71,6 +72,18 @@ def get_workspace_path() -> Path:
 @st.cache_resource(show_spinner="Werkruimte laden…", max_entries=2)
 def _load_layers(path: str, modified_ns: int) -> dict[str, gpd.GeoDataFrame]:
     return storage.read_layers(path)
+
+
+@st.cache_resource(max_entries=2)
+def _load_cube(path: str, modified_ns: int) -> ObservationCube:
+    return build_cube(_load_usable_layers(path, modified_ns)[s.OBSERVATIONS])
+
+
+def get_observation_cube() -> ObservationCube:
+    """People per date, hour, 50 m cell and group, summed once per saved version (read-only,
+    shared): a map of cells for any filter is a sum over it."""
+    path = get_workspace_path()
+    return _load_cube(str(path), storage.get_modified_ns(path))
 
 
 @st.cache_data(max_entries=4)

@@ -862,3 +862,16 @@ def test_a_scene_keeps_the_view_chosen_on_its_map_also_on_the_projector(browser,
     assert (shown[1]["lat"], shown[1]["lng"]) == pytest.approx(
         (saved.centre_lat, saved.centre_lon), abs=1e-4), shown
     page.close()
+
+
+def test_the_browser_benchmark_measures_what_a_user_waits_for_on_the_demo(capsys):
+    from werkwijzer_geo.browser_bench import TARGETS, run_browser_benchmarks
+
+    (result,) = run_browser_benchmarks((0,), steps=2)
+    assert result["slider_steps"] == 2  # two steps that changed the map were timed
+    for measure in TARGETS:
+        assert result[measure] > 0, measure
+    assert result["slider_step_s"] < result["first_map_s"]
+    assert 50 < result["server_rss_mb"] <= result["server_peak_rss_mb"]
+    line = capsys.readouterr().out
+    assert "observations=demo" in line and "slider_step_s=" in line and "(doel 0.5, " in line

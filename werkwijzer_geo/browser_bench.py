@@ -99,7 +99,7 @@ def _read_rss_mb(pid: int) -> tuple[float, float]:
 
 
 @contextlib.contextmanager
-def serve(workspace: Path, workdir: Path) -> Iterator[tuple[str, subprocess.Popen, Path]]:
+def _serve(workspace: Path, workdir: Path) -> Iterator[tuple[str, subprocess.Popen, Path]]:
     """The app on a free local port for `workspace`; yields (url, server, its log)."""
     port = _free_port()
     log_path = workdir / f"server-{port}.log"
@@ -191,7 +191,7 @@ def _server_step_ms(log_path: Path, seen: int) -> tuple[list[float], int]:
     return times, len(lines)
 
 
-def measure_in_browser(workspace: Path, size: int, workdir: Path, *,
+def _measure_in_browser(workspace: Path, size: int, workdir: Path, *,
                        steps: int = 5) -> dict[str, float]:
     """Every browser measure for one workspace (see the module's docstring).
 
@@ -214,7 +214,7 @@ def measure_in_browser(workspace: Path, size: int, workdir: Path, *,
     from playwright.sync_api import sync_playwright
 
     result: dict[str, float] = {"observations": size}
-    with serve(workspace, workdir) as (url, server, log_path), sync_playwright() as driver:
+    with _serve(workspace, workdir) as (url, server, log_path), sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
@@ -248,8 +248,11 @@ def measure_in_browser(workspace: Path, size: int, workdir: Path, *,
                     frame = _map_frame(page, 120)
                 if changed:
                     step_times.append(time.perf_counter() - started)
+                # The page logs its time when its script ends, which may be after the map
+                # changed on screen: read once the server is quiet.
+                quiet = _wait_until_quiet(page, log_path, seen)
                 times, _ = _server_step_ms(log_path, seen)
-                seen = _wait_until_quiet(page, log_path, seen)
+                seen = quiet
                 if changed:
                     server_times += times
             if not step_times:
@@ -282,7 +285,15 @@ def run_browser_benchmarks(sizes: tuple[int, ...] = DEFAULT_SIZES, *, steps: int
     Returns
     -------
     list of dict
-        One `measure_in_browser` result per size (with `read_s`).
+        One result per size (with `read_s`).
+
+    Examples
+    --------
+    Each size starts the app and Chromium (the test suite runs the demo size); no sizes,
+    nothing measured:
+
+    >>> run_browser_benchmarks(())
+    []
     """
     results = []
     with tempfile.TemporaryDirectory(prefix="buurtkaart-browser-bench-") as folder:
@@ -295,7 +306,7 @@ def run_browser_benchmarks(sizes: tuple[int, ...] = DEFAULT_SIZES, *, steps: int
                 started = time.perf_counter()
                 storage.read_layers(workspace)
                 times.append(time.perf_counter() - started)
-            result = measure_in_browser(workspace, size, workdir, steps=steps)
+            result = _measure_in_browser(workspace, size, workdir, steps=steps)
             result["read_s"] = round(statistics.median(times), 2)
             results.append(result)
             print(format_result(result), flush=True)
@@ -311,7 +322,7 @@ def format_result(result: dict[str, float]) -> str:
     Parameters
     ----------
     result
-        From `measure_in_browser`.
+        One size's result from `run_browser_benchmarks`.
 
     Returns
     -------

@@ -123,13 +123,37 @@ def aggregate_to_grid(observations: gpd.GeoDataFrame, *, cell_m: float = DEFAULT
     per_group = per_group.reindex(columns=[g for g in s.GROUP_CODES if g in per_group.columns])
     cells["top_group"] = per_group.idxmax(axis=1)
     cells = cells.join(per_group.add_prefix("persons_")).reset_index()
-    result = gpd.GeoDataFrame(cells, geometry=_cell_squares(cells, cell_m, crs),
+    result = gpd.GeoDataFrame(cells, geometry=cell_squares(cells, cell_m, crs),
                               crs=s.STORAGE_CRS)
     result.attrs[ATTR] = crs
     return result
 
 
-def _cell_squares(cells: pd.DataFrame, cell_m: float, crs: str) -> np.ndarray:
+def cell_squares(cells: pd.DataFrame, cell_m: float, crs: str) -> np.ndarray:
+    """Each cell's square in EPSG:4326, from its metric lower-left corner.
+
+    Parameters
+    ----------
+    cells
+        A table with `cell_x` and `cell_y` (metres, in `crs`).
+    cell_m
+        The cells' size in metres.
+    crs
+        The metric CRS of the corners.
+
+    Returns
+    -------
+    numpy.ndarray
+        shapely Polygons, coordinates rounded to six decimals.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> square = cell_squares(pd.DataFrame({"cell_x": [106750.0], "cell_y": [500850.0]}),
+    ...                       50, "EPSG:28992")[0]
+    >>> len(square.exterior.coords), round(square.bounds[1], 4)
+    (5, 52.4932)
+    """
     x0, y0 = cells["cell_x"].to_numpy(), cells["cell_y"].to_numpy()
     corners_x = np.stack([x0, x0 + cell_m, x0 + cell_m, x0, x0], axis=1)
     corners_y = np.stack([y0, y0, y0 + cell_m, y0 + cell_m, y0], axis=1)
