@@ -441,3 +441,26 @@ def test_every_page_leaves_the_shared_layers_as_they_were(monkeypatch, tmp_path,
     at.switch_page("pages/presentatie.py").run()
     at.button(key="stop_presenting").click().run()  # Voorbereiden: the scene view map
     _assert_no_crash(at)
+
+
+def test_kaart_with_many_observations_counts_and_draws_cells_from_the_cube(monkeypatch,
+                                                                         tmp_path):
+    from werkwijzer_geo.demo import create_demo_workspace
+
+    path = tmp_path / "groot.gpkg"
+    create_demo_workspace(path, n_observations=5000)
+    at = _app(monkeypatch, path, tmp_path).run()
+    _assert_no_crash(at)
+    layers = storage.read_layers(path)
+    modes = set()
+    for hours in [(6, 30), (21, 26), (12, 13)]:
+        at.select_slider(key="widget_filter_hours").set_value(hours).run()
+        _assert_no_crash(at)
+        end = hours[1] % 24
+        selected = select_layers(layers, TimeFilter(hours=HourRange(hours[0] % 24, end)))
+        # The line the cube counts is the line the selected rows give.
+        assert _count_line(at).startswith(f"**{describe_selection(selected)}**"), hours
+        cells = len(selected[s.OBSERVATIONS]) > 1000
+        assert any("getoond als vakken" in c.value for c in at.caption) == cells, hours
+        modes.add(cells)
+    assert modes == {True, False}  # both ways of drawing were checked

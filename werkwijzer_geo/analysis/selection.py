@@ -328,13 +328,17 @@ def get_data_period(layers: Mapping[str, gpd.GeoDataFrame],
     return joined.min(), joined.max()
 
 
-def describe_selection(selected: Mapping[str, gpd.GeoDataFrame]) -> str:
+def describe_selection(selected: Mapping[str, gpd.GeoDataFrame], *,
+                       observation_totals: tuple[int, int] | None = None) -> str:
     """The line of counts under the map: '312 waarnemingen (1.204 personen), 41 rondes ...'.
 
     Parameters
     ----------
     selected
         Layers after `select_layers`.
+    observation_totals
+        (observations, people) when the observations were counted without selecting their
+        rows (`cube.ObservationCube.count`).
 
     Returns
     -------
@@ -350,9 +354,12 @@ def describe_selection(selected: Mapping[str, gpd.GeoDataFrame]) -> str:
     observations = selected.get(s.OBSERVATIONS)
     rounds = selected.get(s.ROUNDS)
     parts = []
-    if observations is not None:
-        persons = int(observations[s.COUNT].sum()) if len(observations) else 0
-        parts.append(labels.format_count(len(observations), "waarneming", "waarnemingen")
+    if observation_totals is None and observations is not None:
+        observation_totals = (len(observations), int(observations[s.COUNT].sum())
+                              if len(observations) else 0)
+    if observation_totals is not None:
+        records, persons = observation_totals
+        parts.append(labels.format_count(records, "waarneming", "waarnemingen")
                      + f" ({labels.format_count(persons, 'persoon', 'personen')})")
     if rounds is not None:
         parts.append(labels.format_count(len(rounds), "ronde", "rondes"))

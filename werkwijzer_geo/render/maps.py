@@ -846,7 +846,8 @@ def build_layer_groups(selected: Mapping[str, gpd.GeoDataFrame], visible: Iterab
     cell_m
         The cell size.
     cells
-        Those cells already summed (`cube.cube_to_grid`, same numbers, much faster).
+        The observations' cells already summed (`cube.cube_to_grid`: same numbers, much
+        faster); then `selected` need not hold the observations' rows.
 
     Returns
     -------
@@ -863,12 +864,13 @@ def build_layer_groups(selected: Mapping[str, gpd.GeoDataFrame], visible: Iterab
     """
     groups = []
     for name in DRAW_ORDER:
-        if name not in visible or name not in selected:
+        drawn_as_cells = name == s.OBSERVATIONS and cells is not None
+        if name not in visible or (name not in selected and not drawn_as_cells):
             continue
-        frame = selected[name]
+        frame = selected.get(name)
         stack = False
         if name == s.OBSERVATIONS:
-            if len(frame) > aggregate_above:
+            if drawn_as_cells or len(frame) > aggregate_above:
                 if cells is None:
                     cells = aggregate_to_grid(frame, cell_m=cell_m)
                 data = build_grid_features(cells, cell_m)
