@@ -273,7 +273,7 @@ def add_local_time(frame: pd.DataFrame, column: str, tz: str) -> pd.DataFrame:
     >>> add_local_time(frame, "at", "Europe/Amsterdam")["local_hour"].tolist()
     [21]
     """
-    result = frame.copy()
+    result = frame.copy(deep=False)  # copy-on-write: the caller's frame never changes
     local = pd.to_datetime(result[column], utc=True).dt.tz_convert(tz)
     result[column] = local
     result[schema.LOCAL_HOUR] = local.dt.hour.astype("Int64")

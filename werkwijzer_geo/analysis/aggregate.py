@@ -39,7 +39,7 @@ def add_metric_xy(points: gpd.GeoDataFrame, crs: str | None = None) -> gpd.GeoDa
     (106767, 'EPSG:28992')
     """
     crs = crs or get_metric_crs(points)
-    result = points.copy()
+    result = points.copy(deep=False)  # copy-on-write: the caller's frame never changes
     x, y = to_metric(shapely.get_x(points.geometry.to_numpy()),
                      shapely.get_y(points.geometry.to_numpy()), crs)
     result[s.METRIC_X], result[s.METRIC_Y] = x, y
