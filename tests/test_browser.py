@@ -864,10 +864,10 @@ def test_a_scene_keeps_the_view_chosen_on_its_map_also_on_the_projector(browser,
     page.close()
 
 
-def test_the_browser_benchmark_measures_what_a_user_waits_for_on_the_demo(capsys):
+def test_the_browser_benchmark_measures_what_a_user_waits_for_on_the_demo(browser, capsys):
     from werkwijzer_geo.browser_bench import TARGETS, run_browser_benchmarks
 
-    (result,) = run_browser_benchmarks((0,), steps=2)
+    (result,) = run_browser_benchmarks((0,), steps=2, browser=browser)
     assert result["slider_steps"] == 2  # two steps that changed the map were timed
     for measure in TARGETS:
         assert result[measure] > 0, measure

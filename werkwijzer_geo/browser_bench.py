@@ -191,8 +191,25 @@ def _server_step_ms(log_path: Path, seen: int) -> tuple[list[float], int]:
     return times, len(lines)
 
 
-def _measure_in_browser(workspace: Path, size: int, workdir: Path, *,
-                       steps: int = 5) -> dict[str, float]:
+@contextlib.contextmanager
+def _chromium(browser=None):
+    """Debian's Chromium through Playwright, or the browser a caller already drives (a
+    second Playwright in one thread is refused)."""
+    if browser is not None:
+        yield browser
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        started = driver.chromium.launch(executable_path=CHROMIUM)
+        try:
+            yield started
+        finally:
+            started.close()
+
+
+def _measure_in_browser(workspace: Path, size: int, workdir: Path, *, steps: int = 5,
+                        browser=None) -> dict[str, float]:
     """Every browser measure for one workspace (see the module's docstring).
 
     Parameters
@@ -205,19 +222,18 @@ def _measure_in_browser(workspace: Path, size: int, workdir: Path, *,
         A folder for the server's log and cache.
     steps
         Slider steps that change the map; the median counts.
+    browser
+        A Playwright browser to use instead of starting Chromium.
 
     Returns
     -------
     dict
         Measure name -> value, and `observations`.
     """
-    from playwright.sync_api import sync_playwright
-
     result: dict[str, float] = {"observations": size}
-    with _serve(workspace, workdir) as (url, server, log_path), sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM)
+    with _serve(workspace, workdir) as (url, server, log_path), _chromium(browser) as chromium:
+        page = chromium.new_page(viewport={"width": 1400, "height": 900})
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
             started = time.perf_counter()
             page.goto(url)
             frame = _map_frame(page, 300)
@@ -265,12 +281,13 @@ def _measure_in_browser(workspace: Path, size: int, workdir: Path, *,
             result["server_rss_mb"] = round(rss)
             result["server_peak_rss_mb"] = round(peak)
         finally:
-            browser.close()
+            page.close()
     return result
 
 
 def run_browser_benchmarks(sizes: tuple[int, ...] = DEFAULT_SIZES, *, steps: int = 5,
-                           json_path: str | None = None) -> list[dict[str, float]]:
+                           json_path: str | None = None, browser=None,
+                           ) -> list[dict[str, float]]:
     """Measure each size in the browser and print each figure with its target and ratio.
 
     Parameters
@@ -281,6 +298,8 @@ def run_browser_benchmarks(sizes: tuple[int, ...] = DEFAULT_SIZES, *, steps: int
         Slider steps per size.
     json_path
         Also write the results here.
+    browser
+        A Playwright browser to measure in (default: start Debian's Chromium).
 
     Returns
     -------
@@ -306,7 +325,8 @@ def run_browser_benchmarks(sizes: tuple[int, ...] = DEFAULT_SIZES, *, steps: int
                 started = time.perf_counter()
                 storage.read_layers(workspace)
                 times.append(time.perf_counter() - started)
-            result = _measure_in_browser(workspace, size, workdir, steps=steps)
+            result = _measure_in_browser(workspace, size, workdir, steps=steps,
+                                         browser=browser)
             result["read_s"] = round(statistics.median(times), 2)
             results.append(result)
             print(format_result(result), flush=True)
