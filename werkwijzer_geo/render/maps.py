@@ -79,6 +79,9 @@ _LARGE_CSS = """
   line-height: 1; border-radius: 50%; min-width: 58%; height: 58%; display: flex;
   align-items: center; justify-content: center; }
 .bk-place-label span, .bk-experiment-label span { font-size: 22px; }
+/* A smaller projector (1280 x 720): names a little smaller, so they leave the data visible. */
+@media (max-width: 1000px) {
+  .bk-place-label span, .bk-experiment-label span { font-size: 18px; } }
 .leaflet-tooltip { font-size: 20px; }
 .leaflet-control-attribution, .leaflet-control-scale-line { font-size: 16px !important; }
 </style>
