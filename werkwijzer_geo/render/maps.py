@@ -350,7 +350,7 @@ class LabelDeclutter(MacroElement):
             pending = setTimeout(function () { pending = null; declutter(); }, 0);
         }
     }
-    map.on('zoomend moveend layeradd bkrelabel', schedule);
+    map.on('zoomend moveend layeradd resize bkrelabel', schedule);
     if (refit) {
         // The page sizes the frame (a projector, a phone turned): fit the neighbourhood again
         // whenever the map's box changes, also when it was made before its final size.
