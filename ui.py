@@ -67,8 +67,8 @@ def get_workspace_path() -> Path:
 
 # The layers are read once per saved version and shared by every session and rerun, without
 # a copy per use (st.cache_data would unpickle 160 MB at 1,000,000 observations on each
-# rerun). So they are READ-ONLY: code that changes a table makes its own copy first;
-# tests/test_app.py runs every page and checks the shared tables are unchanged.
+# rerun). So they are READ-ONLY: code that changes a table makes its own copy first; with
+# $BUURTKAART_CHECK_SHARED set (the tests set it) every page checks it left them unchanged.
 @st.cache_resource(show_spinner="Werkruimte laden…", max_entries=2)
 def _load_layers(path: str, modified_ns: int) -> dict[str, gpd.GeoDataFrame]:
     return storage.read_layers(path)

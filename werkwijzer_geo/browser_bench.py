@@ -178,12 +178,6 @@ def _wait_until_quiet(page, log_path: Path, seen: int, *, quiet_s: float = 1.5,
     return max(lines, seen)
 
 
-def _last_ms(log_path: Path) -> float:
-    """The last rerun's time the server logged (0 when none)."""
-    times, _ = _server_step_ms(log_path, 0)
-    return times[-1] if times else 0.0
-
-
 def _server_step_ms(log_path: Path, seen: int) -> tuple[list[float], int]:
     """The page's timings logged since line `seen`: (milliseconds, lines now)."""
     lines = log_path.read_text(errors="replace").splitlines()
@@ -257,8 +251,8 @@ def _measure_in_browser(workspace: Path, size: int, workdir: Path, *, steps: int
                             break
                     # An hour nobody was seen in changes nothing: not a step to time. The
                     # server has answered (its rerun logged) and the map stayed as it was.
-                    if _server_step_ms(log_path, seen)[0] and \
-                            time.perf_counter() - started > 1.5 + _last_ms(log_path) / 1000:
+                    answered, _ = _server_step_ms(log_path, seen)
+                    if answered and time.perf_counter() - started > 1.5 + answered[-1] / 1000:
                         break
                     page.wait_for_timeout(10)
                     frame = _map_frame(page, 120)

@@ -563,19 +563,14 @@ def read_layers(path: str | os.PathLike, layer_names: tuple[str, ...] = schema.L
 
     def read(pinned: Path) -> dict[str, gpd.GeoDataFrame]:
         info = get_workspace_info(pinned)
-        names = [name for name in schema.LAYER_NAMES if name in set(layer_names) | {
-            schema.BOUNDARY, schema.PLACES, schema.OBSERVATIONS, schema.SPOTS}]
-        # The observations are most of the work (at 1,000,000 rows): the other layers are
-        # read beside them. GDAL, shapely and pyproj let go of the GIL while they work.
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            reads = {name: pool.submit(_read_stored_layer, pinned, name, shown_name=path.name)
-                     for name in names}
-            stored = {name: future.result() for name, future in reads.items()}
-            crs = info.metric_crs or choose_metric_crs(stored[name] for name in (
-                schema.BOUNDARY, schema.PLACES, schema.OBSERVATIONS, schema.SPOTS))
-            localised = {name: pool.submit(localise_layer, name, stored[name], info.tz,
-                                           metric_crs=crs) for name in layer_names}
-            return {name: future.result() for name, future in localised.items()}
+        names = set(layer_names) | {schema.BOUNDARY, schema.PLACES, schema.OBSERVATIONS,
+                                    schema.SPOTS}
+        stored = {name: _read_stored_layer(pinned, name, shown_name=path.name)
+                  for name in schema.LAYER_NAMES if name in names}
+        crs = info.metric_crs or choose_metric_crs(stored[name] for name in (
+            schema.BOUNDARY, schema.PLACES, schema.OBSERVATIONS, schema.SPOTS))
+        return {name: localise_layer(name, stored[name], info.tz, metric_crs=crs)
+                for name in layer_names}
 
     return _read_one_version(path, read)
 

@@ -507,7 +507,7 @@ def build_observation_features(observations: gpd.GeoDataFrame) -> dict:
 
     Parameters
     ----------
-    frame
+    observations
         The observations layer (or a selection of it), in EPSG:4326.
 
     Returns
@@ -594,7 +594,7 @@ def build_hangout_features(hangouts: gpd.GeoDataFrame) -> dict:
 
     Parameters
     ----------
-    frame
+    hangouts
         The hangouts layer (or a selection of it), in EPSG:4326.
 
     Returns
@@ -636,7 +636,7 @@ def build_spot_features(spots: gpd.GeoDataFrame) -> dict:
 
     Parameters
     ----------
-    frame
+    spots
         The spots layer (or a selection of it), in EPSG:4326.
 
     Returns
@@ -687,7 +687,7 @@ def build_experiment_features(experiments: gpd.GeoDataFrame) -> dict:
 
     Parameters
     ----------
-    frame
+    experiments
         The experiments layer (or a selection of it), in EPSG:4326.
 
     Returns
@@ -727,7 +727,7 @@ def build_round_features(rounds: gpd.GeoDataFrame) -> dict:
 
     Parameters
     ----------
-    frame
+    rounds
         The rounds layer (or a selection of it), in EPSG:4326.
 
     Returns
@@ -759,7 +759,7 @@ def build_event_features(events: gpd.GeoDataFrame) -> dict:
 
     Parameters
     ----------
-    frame
+    events
         The events layer (or a selection of it), in EPSG:4326.
 
     Returns
@@ -792,7 +792,7 @@ def build_story_features(stories: gpd.GeoDataFrame) -> dict:
 
     Parameters
     ----------
-    frame
+    stories
         The stories layer (or a selection of it), in EPSG:4326.
 
     Returns

@@ -27,6 +27,7 @@ from werkwijzer_geo.analysis.aggregate import aggregate_to_grid
 from werkwijzer_geo.analysis.public import (
     MIN_PUBLIC_COUNT,
     PUBLIC_CELL_M,
+    describe_public_experiments,
     get_public_week,
     keep_public_moments,
     make_public_layers,
@@ -280,30 +281,8 @@ def declutter_labels(figure: Figure) -> list[str]:
     return hidden
 
 
-def describe_selection(snapshot, info: dict[str, str]) -> str:
-    """The selection in one line: the filter, and the data's period only when the filter
-    has no dates of its own (no dates twice).
-
-    Parameters
-    ----------
-    snapshot
-        Its time filter.
-    info
-        From `export.get_snapshot_info` (`filter`, `data_period`).
-
-    Returns
-    -------
-    str
-        E.g. '21:00-06:00, alle dagen · gegevens 31-08-2026 t/m 22-11-2026'.
-
-    Examples
-    --------
-    >>> from werkwijzer_geo.render.export import Snapshot
-    >>> from werkwijzer_geo.timefilter import TimeFilter
-    >>> describe_selection(Snapshot(("spots",), TimeFilter()),
-    ...                    {"filter": "hele dag", "data_period": "01-09-2026 t/m 30-09-2026"})
-    'hele dag · gegevens 01-09-2026 t/m 30-09-2026'
-    """
+def _selection_line(snapshot, info: dict[str, str]) -> str:
+    """The filter, and the data's period only when the filter has no dates of its own."""
     filtered = snapshot.time_filter.date_from or snapshot.time_filter.date_to
     return info["filter"] if filtered else f"{info['filter']} · gegevens {info['data_period']}"
 
@@ -357,7 +336,7 @@ def write_png_map(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
     if titled:
         figure.suptitle(f"{info['workspace']}", fontsize=16, fontweight="bold", x=0.05,
                         ha="left", parse_math=False)
-        ax.set_title(f"{describe_selection(snapshot, info)}{public}", fontsize=10, loc="left",
+        ax.set_title(f"{_selection_line(snapshot, info)}{public}", fontsize=10, loc="left",
                      parse_math=False)
     if handles:
         # Beside the map, never over the outline or the data.
@@ -490,7 +469,7 @@ def write_pdf_report(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
         pdf.set_font("DejaVu", "B", 18)
         pdf.cell(0, 10, f"Buurtkaart – {info['workspace']}", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", "", 10)
-        pdf.cell(0, 6, f"Selectie: {describe_selection(snapshot, info)}",
+        pdf.cell(0, 6, f"Selectie: {_selection_line(snapshot, info)}",
                  new_x="LMARGIN", new_y="NEXT")
         # The map on page 1, inside the margins: as high as the page leaves, centred.
         with Image.open(map_png) as image:
@@ -516,10 +495,7 @@ def write_pdf_report(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
                  ["Geen."])
     experiments = select_layers(layers, snapshot.time_filter)[s.EXPERIMENTS]
     _section(pdf, "Acties en experimenten", [
-        f"{row[s.NAME]}: {labels.EXPERIMENT_STEP_LABELS[row[s.STEP]]}, "
-        f"{labels.EXPERIMENT_STATUS_LABELS[row[s.STATUS]]}, "
-        f"{labels.format_period(row[s.START_DATE], row[s.END_DATE])}"
-        for _, row in experiments.iterrows()]
+        f"{name}: {detail}" for name, detail in describe_public_experiments(experiments)]
         or ["Geen in deze periode."])
     _section(pdf, "Over deze momentopname", [f"{SNAPSHOT_INFO_LABELS.get(key, key)}: {value}"
                                             for key, value in info.items()]
