@@ -32,7 +32,7 @@ MODES = ["Presenteren", "Een dag afspelen", "Voorbereiden"]
 
 # For a room: no sidebar, toolbar or header; one title line; the map fills the height below
 # it (the iframe, and the map inside it, see maps.build_base_map(fill=True)); no text under
-# 16 px. st.html holds only this fixed style, never user text.
+# 16 px. Typed text reaches st.html only through html.escape (theme and action cards).
 PRESENT_STYLE = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stToolbar"], [data-testid="stHeader"], [data-testid="stDecoration"] {

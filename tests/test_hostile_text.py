@@ -8,6 +8,7 @@ import io
 import json
 import re
 import zipfile
+from html import escape as html_escape
 from pathlib import Path
 
 import pytest
@@ -164,4 +165,19 @@ def test_theme_cards_show_hostile_themes_as_text(monkeypatch, tmp_path, hostile)
     assert "<img" not in html_text and "<script" not in html_text
     assert "{{7*7}}" in html_text  # the typed themes are there, as characters
     assert "os.popen(&#x27;id&#x27;)" in html_text  # quotes escaped, nothing run
+    assert not sentinel.exists()
+
+
+def test_action_cards_show_hostile_names_as_text(monkeypatch, tmp_path, hostile):
+    workspace, payloads, sentinel = hostile
+    at = _app(monkeypatch, workspace, tmp_path).run()
+    at.switch_page("pages/presentatie.py").run()
+    for _ in range(4):  # to scene 5, "Wat we proberen": the actions as cards (raw HTML)
+        at.button(key="scene_next").click().run()
+    cards = [h.proto.body for h in at.get("html")
+             if h.proto.body.startswith('<div class="bk-cards"')]
+    assert len(cards) == 1 and 'class="bk-card bk-action"' in cards[0]
+    # The demo's three actions carry the first three payloads as names: there, escaped.
+    names = re.findall(r'<div class="bk-name">(.*?)</div>', cards[0])
+    assert sorted(names) == sorted(html_escape(p) for p in payloads[:3]), names
     assert not sentinel.exists()
