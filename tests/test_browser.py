@@ -250,6 +250,10 @@ def test_map_shows_features_and_the_hour_slider_changes_them(browser, app_url):
 def test_map_without_internet_still_shows_outline_places_and_people(browser, app_url):
     page, watch, frame = _open_map(browser, app_url, online=False,
                                    viewport={"width": 1280, "height": 800})
+    # Names are placed once the map has settled (debounced), so wait for that first pass.
+    frame.wait_for_function(
+        "() => [...document.querySelectorAll('.bk-place-label')]"
+        ".some(e => getComputedStyle(e).visibility === 'visible')", timeout=15_000)
     labels = frame.locator(".bk-place-label").evaluate_all(
         "els => els.map(e => [e.textContent, getComputedStyle(e).visibility])")
     assert len(labels) == 7 and ["Europaplein", "visible"] in labels, labels
