@@ -70,43 +70,43 @@ def get_workspace_path() -> Path:
 # rerun). So they are READ-ONLY: code that changes a table makes its own copy first; with
 # $BUURTKAART_CHECK_SHARED set (the tests set it) every page checks it left them unchanged.
 @st.cache_resource(show_spinner="Werkruimte laden…", max_entries=2)
-def _load_layers(path: str, modified_ns: int) -> dict[str, gpd.GeoDataFrame]:
+def _load_layers(path: str, saved_state: tuple) -> dict[str, gpd.GeoDataFrame]:
     return storage.read_layers(path)
 
 
 @st.cache_resource(max_entries=2)
-def _load_cube(path: str, modified_ns: int) -> ObservationCube:
-    return build_cube(_load_usable_layers(path, modified_ns)[s.OBSERVATIONS])
+def _load_cube(path: str, saved_state: tuple) -> ObservationCube:
+    return build_cube(_load_usable_layers(path, saved_state)[s.OBSERVATIONS])
 
 
 def get_observation_cube() -> ObservationCube:
     """People per date, hour, 50 m cell and group, summed once per saved version (read-only,
     shared): a map of cells for any filter is a sum over it."""
     path = get_workspace_path()
-    return _load_cube(str(path), storage.get_modified_ns(path))
+    return _load_cube(str(path), storage.get_saved_state(path))
 
 
 @st.cache_data(max_entries=4)
-def _load_info(path: str, modified_ns: int) -> storage.WorkspaceInfo:
+def _load_info(path: str, saved_state: tuple) -> storage.WorkspaceInfo:
     return storage.get_workspace_info(path)
 
 
 @st.cache_resource(max_entries=2)
-def _load_usable_layers(path: str, modified_ns: int) -> dict[str, gpd.GeoDataFrame]:
-    return set_aside_date_problems(_load_layers(path, modified_ns))[0]
+def _load_usable_layers(path: str, saved_state: tuple) -> dict[str, gpd.GeoDataFrame]:
+    return set_aside_date_problems(_load_layers(path, saved_state))[0]
 
 
 @st.cache_data(max_entries=4)
-def _load_date_problems(path: str, modified_ns: int) -> list[str]:
+def _load_date_problems(path: str, saved_state: tuple) -> list[str]:
     # Cached on its own: a page asks for these lines without copying every layer again.
     return [problem.describe() for problem in find_date_problems(_load_layers(path,
-                                                                              modified_ns))]
+                                                                              saved_state))]
 
 
 def get_date_problems() -> list[str]:
     """Dutch lines for the rows whose dates no page can use (see `quality`)."""
     path = get_workspace_path()
-    return _load_date_problems(str(path), storage.get_modified_ns(path))
+    return _load_date_problems(str(path), storage.get_saved_state(path))
 
 
 def load_workspace(*, every_row: bool = False,
@@ -119,7 +119,7 @@ def load_workspace(*, every_row: bool = False,
     """
     path = get_workspace_path()
     try:
-        modified = storage.get_modified_ns(path)
+        modified = storage.get_saved_state(path)
         info = _load_info(str(path), modified)
         if every_row:
             return info, _load_layers(str(path), modified)
@@ -422,7 +422,7 @@ def _run_guarded(show: Callable[[storage.WorkspaceInfo, dict], None]) -> None:
 
 def _shared_layers() -> list[dict]:
     path = get_workspace_path()
-    modified = storage.get_modified_ns(path)
+    modified = storage.get_saved_state(path)
     return [_load_layers(str(path), modified), _load_usable_layers(str(path), modified)]
 
 
@@ -551,7 +551,7 @@ def dutch_table(layer_name: str, table: pd.DataFrame):
 
 
 @st.cache_data(max_entries=16, show_spinner="Patronen zoeken…")
-def get_pattern_report(path: str, modified_ns: int, time_filter: TimeFilter,
+def get_pattern_report(path: str, saved_state: tuple, time_filter: TimeFilter,
                        settings: PatternSettings) -> PatternReport:
     """The pattern report for a workspace version, filter and thresholds (cached)."""
-    return build_report(_load_usable_layers(path, modified_ns), time_filter, settings)
+    return build_report(_load_usable_layers(path, saved_state), time_filter, settings)

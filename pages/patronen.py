@@ -177,7 +177,7 @@ def show_patterns(info, layers) -> None:
     st.caption(f"Selectie: {time_filter.to_text()}. Alles wordt gelezen tegen de rondes die "
                "dat uur keken: een uur zonder ronde is onbekend, niet rustig.")
     settings = choose_settings()
-    report = ui.get_pattern_report(str(path), storage.get_modified_ns(path), time_filter,
+    report = ui.get_pattern_report(str(path), storage.get_saved_state(path), time_filter,
                                    settings)
     show_effort(report, path)
     show_chosen_pattern(report, layers, selected)

@@ -85,11 +85,20 @@ def test_stored_impossible_dates_are_set_aside_and_named(broken_dates):
 
 
 def test_a_held_bad_row_blocks_nothing_silently_and_can_be_fixed(broken_dates):
-    # Editing another row names the bad one by its number and changes nothing...
+    # Editing another row saves that row only: the bad ones stay as they were, still named.
+    editing.update_rows(broken_dates, s.OBSERVATIONS, pd.DataFrame(
+        {s.ID: [7], s.NOTE: ["andere rij"]}))
+    every_row = storage.read_layer(broken_dates, s.OBSERVATIONS).set_index(s.ID)
+    assert every_row.loc[7, s.NOTE] == "andere rij"
+    _, problems = quality.read_usable_layers(broken_dates)
+    assert [(p.layer, p.row_id) for p in problems][:2] == [(s.OBSERVATIONS, 5),
+                                                           (s.OBSERVATIONS, 6)]
+    # Editing the bad row itself names what is wrong with it and changes nothing.
     with pytest.raises(WerkwijzerError, match=r"Nummer 5, kolom 'observed_at'.*'31-12-9999'"):
         editing.update_rows(broken_dates, s.OBSERVATIONS, pd.DataFrame(
-            {s.ID: [7], s.NOTE: ["andere rij"]}))
-    # ...fixing both, or deleting them, works.
+            {s.ID: [5], s.NOTE: ["alleen de notitie"]}))
+    assert pd.isna(storage.read_layer(broken_dates, s.OBSERVATIONS, ids=[5])[s.NOTE].iloc[0])
+    # Fixing both, or deleting them, works.
     fixed = pd.Timestamp("2026-09-12 21:00", tz="Europe/Amsterdam")
     editing.update_rows(broken_dates, s.OBSERVATIONS, pd.DataFrame(
         {s.ID: [5, 6], s.OBSERVED_AT: [fixed, fixed]}))

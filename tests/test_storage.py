@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
@@ -188,12 +189,16 @@ def test_writer_waiting_too_long_gets_a_dutch_message(workspace, monkeypatch):
     assert storage.read_layer(workspace, s.OBSERVATIONS).empty
 
 
-def test_modified_time_changes_on_every_save(workspace):
-    first = storage.get_modified_ns(workspace)
-    os.utime(workspace, ns=(first - 10**9, first - 10**9))
-    older = storage.get_modified_ns(workspace)
-    storage.append_rows(workspace, s.OBSERVATIONS, make_observations([Obs()], start_id=None))
-    assert storage.get_modified_ns(workspace) > older
+def test_saved_state_changes_on_every_save_and_never_on_a_read(workspace):
+    states = [storage.get_saved_state(workspace)]
+    for _ in range(3):
+        storage.append_rows(workspace, s.OBSERVATIONS, make_observations([Obs()],
+                                                                         start_id=None))
+        states.append(storage.get_saved_state(workspace))
+        storage.read_layers(workspace)
+        gpd.read_file(workspace, layer=s.OBSERVATIONS)
+        assert storage.get_saved_state(workspace) == states[-1]  # the cache stays valid
+    assert len(set(states)) == 4
     assert isinstance(pd.Timestamp(storage.get_workspace_info(workspace).created_at),
                       pd.Timestamp)
 
@@ -207,39 +212,53 @@ def test_point_layers_come_with_rd_new_coordinates(workspace):
     assert s.METRIC_X not in pyogrio.read_info(workspace, layer=s.OBSERVATIONS)["fields"]
 
 
-@pytest.mark.parametrize("hard_links", [True, False], ids=["pinned", "no-hard-links"])
-def test_a_save_in_the_middle_of_a_read_is_read_again_not_reported(workspace, monkeypatch,
-                                                                  hard_links):
-    if not hard_links:  # a file system without them: the read starts again after the swap
-        monkeypatch.setattr(storage.os, "link", lambda *_: (_ for _ in ()).throw(OSError()))
+def test_a_save_in_the_middle_of_a_read_is_read_again_not_reported(workspace, monkeypatch):
     # The moment that gave "buiten Buurtkaart om gewijzigd": rows from one version, the row
     # count from the next. The read must see one version whole: the old or the new.
     storage.append_rows(workspace, s.OBSERVATIONS, make_observations([Obs()], start_id=None))
     real_count = storage._count_rows
     saves = []
 
-    def save_then_count(path, layer_name):
-        if not saves:
-            saves.append("once")  # the save counts rows too: only the first call saves
-            storage.append_rows(workspace, s.OBSERVATIONS,
-                                make_observations([Obs(), Obs()], start_id=None))
-        return real_count(path, layer_name)
+    def save_then_count(path, layer_name, **kwargs):
+        if not saves:  # another process saves between reading the rows and counting them
+            saves.append("once")
+            code = ("import sys; sys.path.insert(0, 'tests'); "
+                    "from werkwijzer_geo.io import storage; from werkwijzer_geo import schema; "
+                    "from builders import Obs, make_observations; "
+                    f"storage.append_rows({str(workspace)!r}, schema.OBSERVATIONS, "
+                    "make_observations([Obs(), Obs()], start_id=None))")
+            subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
+        return real_count(path, layer_name, **kwargs)
 
     monkeypatch.setattr(storage, "_count_rows", save_then_count)
-    assert len(storage.read_layer(workspace, s.OBSERVATIONS)) in (1, 3)
+    assert len(storage.read_layer(workspace, s.OBSERVATIONS)) == 3
     assert len(storage.read_layers(workspace)[s.OBSERVATIONS]) == 3
-    assert not list(workspace.parent.glob("*.reading.gpkg"))  # no second names left
 
 
-def test_readers_during_saves_see_the_old_or_the_new_file(workspace):
+BATCH = 5
+
+
+def _append_batches(path: str, batches: int, pause_s: float) -> None:
+    import time
+    for batch in range(batches):
+        storage.append_rows(path, s.OBSERVATIONS, make_observations(
+            [Obs(note=f"partij {batch}")] * BATCH, start_id=None))
+        time.sleep(pause_s)
+
+
+def test_readers_during_saves_see_whole_saves_only(workspace):
     writer = multiprocessing.get_context("spawn").Process(
-        target=_append_many, args=(str(workspace), 0, 25))
+        target=_append_batches, args=(str(workspace), 40, 0.03))
     writer.start()
     seen, problems = [], []
     try:
         while writer.is_alive() or not seen:
             try:
-                seen.append(len(storage.read_layers(workspace)[s.OBSERVATIONS]))
+                layers = storage.read_layers(workspace)
+                notes = layers[s.OBSERVATIONS][s.NOTE].value_counts()
+                seen.append(len(layers[s.OBSERVATIONS]))
+                if set(notes) - {BATCH}:
+                    problems.append(f"half a save: {notes.to_dict()}")
             except WerkwijzerError as error:
                 problems.append(str(error))
     finally:
@@ -247,7 +266,91 @@ def test_readers_during_saves_see_the_old_or_the_new_file(workspace):
     assert writer.exitcode == 0
     assert not problems, problems
     assert seen == sorted(seen)  # never a row lost on the way
-    assert len(set(seen)) > 3  # the reads really ran while rows were being saved
+    assert all(count % BATCH == 0 for count in seen), seen
+    assert len(set(seen)) > 5  # the reads really ran while rows were being saved
+    assert seen[-1] == 40 * BATCH
+
+
+def _rtree_count(path: Path, layer: str) -> int:
+    return _sql(path, f"SELECT count(*) FROM rtree_{layer}_geom")[0][0]
+
+
+def test_eight_writers_of_a_hundred_rows_give_exactly_800_on_every_read_path(workspace):
+    writers, rows = 8, 100
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_append_many, args=(str(workspace), w, rows))
+                 for w in range(writers)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=300)
+        assert process.exitcode == 0
+    expected = writers * rows
+    read = storage.read_layer(workspace, s.OBSERVATIONS)
+    assert len(read) == expected
+    assert sorted(read[s.ID]) == list(range(1, expected + 1))
+    assert read[s.NOTE].value_counts().tolist() == [rows] * writers
+    assert len(gpd.read_file(workspace, layer=s.OBSERVATIONS)) == expected  # geopandas
+    assert _sql(workspace, "SELECT count(*) FROM observations") == [(expected,)]
+    # What QGIS sees through GDAL: the feature count it shows, and a map window drawn
+    # through the spatial index (an index out of step would drop or add points).
+    assert pyogrio.read_info(workspace, layer=s.OBSERVATIONS)["features"] == expected
+    around = read.total_bounds + np.array([-0.001, -0.001, 0.001, 0.001])
+    assert len(pyogrio.read_dataframe(workspace, layer=s.OBSERVATIONS,
+                                      bbox=tuple(around))) == expected
+    assert _rtree_count(workspace, s.OBSERVATIONS) == expected
+    assert _sql(workspace, "SELECT feature_count FROM gpkg_ogr_contents "
+                           "WHERE table_name = 'observations'") == [(expected,)]
+    assert _sql(workspace, "PRAGMA integrity_check") == [("ok",)]
+
+
+def _write_forever(path: str) -> None:
+    """Saves of every kind, one after another, until killed: a batch added, its numbers
+    changed, a table replaced, an older batch deleted."""
+    from werkwijzer_geo.io import editing
+    batch = 0
+    while True:
+        batch += 1
+        ids = storage.append_rows(path, s.OBSERVATIONS, make_observations(
+            [Obs(note=f"partij {os.getpid()}-{batch}")] * BATCH, start_id=None))
+        editing.update_rows(path, s.OBSERVATIONS, pd.DataFrame(
+            {s.ID: ids, s.COUNT: [batch % 50 + 1] * BATCH}))
+        storage.write_table(path, "tally", pd.DataFrame({"batch": [batch] * 3}))
+        if batch % 3 == 0:
+            old = storage.read_layer(workspace_path := path, s.OBSERVATIONS)
+            first = old[old[s.NOTE] == old[s.NOTE].iloc[0]][s.ID].tolist()
+            editing.delete_rows(workspace_path, s.OBSERVATIONS, first)
+
+
+def test_fifty_kills_at_random_moments_of_saves_leave_whole_saves_and_a_sound_file(workspace):
+    import random
+    import time
+
+    rng = random.Random(13)
+    context = multiprocessing.get_context("fork")  # fast: the package is imported already
+    kills = 0
+    for _ in range(50):
+        writer = context.Process(target=_write_forever, args=(str(workspace),))
+        writer.start()
+        time.sleep(rng.uniform(0.0, 0.15))
+        writer.kill()
+        writer.join(timeout=30)
+        kills += writer.exitcode == -signal.SIGKILL
+        assert _sql(workspace, "PRAGMA integrity_check") == [("ok",)]
+        read = storage.read_layer(workspace, s.OBSERVATIONS)
+        rows = len(read)
+        assert _sql(workspace, "SELECT feature_count FROM gpkg_ogr_contents "
+                               "WHERE table_name = 'observations'") == [(rows,)]
+        assert _rtree_count(workspace, s.OBSERVATIONS) == rows
+        # Each batch is there whole or not at all, and its numbers all old or all new.
+        per_batch = read.groupby(s.NOTE)[s.COUNT].agg(["size", "nunique"])
+        assert (per_batch["size"] == BATCH).all(), per_batch
+        assert (per_batch["nunique"] == 1).all(), per_batch
+        tally = storage.read_table(workspace, "tally")
+        assert tally is None or (len(tally) == 3 and tally["batch"].nunique() == 1)
+    assert kills == 50
+    assert storage.read_layer(workspace, s.OBSERVATIONS)[s.ID].is_unique
+    storage.append_rows(workspace, s.OBSERVATIONS, make_observations([Obs()], start_id=None))
 
 
 def test_a_killed_backups_leftover_goes_at_the_next_backup(workspace):

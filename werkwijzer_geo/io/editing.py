@@ -140,7 +140,7 @@ def update_rows(path: str | os.PathLike, layer_name: str, changes: pd.DataFrame)
                                   zip(result[s.ID], result.geometry, strict=True)]
         return result
 
-    before = rewrite_layer(path, layer_name, modify)
+    before = rewrite_layer(path, layer_name, modify, ids=ids)
     previous = before[before[s.ID].isin(ids)]
     what = "verplaatst" if columns == [s.GEOMETRY] else "gewijzigd"
     rows = labels.format_count(len(ids), "rij", "rijen")
@@ -227,7 +227,7 @@ def delete_rows(path: str | os.PathLike, layer_name: str, ids: list[int]) -> Cha
         _missing_ids(frame, ids, layer_name)
         return frame[~frame[s.ID].isin(ids)]
 
-    before = rewrite_layer(path, layer_name, modify)
+    before = rewrite_layer(path, layer_name, modify, ids=ids)
     return Change(layer_name, labels.format_count(len(ids), "rij", "rijen") + " verwijderd",
                   previous_rows=before[before[s.ID].isin(ids)])
 
@@ -273,7 +273,7 @@ def undo_change(path: str | os.PathLike, change: Change) -> None:
         return gpd.GeoDataFrame(pd.concat([kept, restore], ignore_index=True),
                                 crs=frame.crs).sort_values(s.ID, kind="stable")
 
-    rewrite_layer(path, change.layer, modify)
+    rewrite_layer(path, change.layer, modify, ids=change.added_ids + restore_ids)
 
 
 def start_round(path: str | os.PathLike, *, observers: str = "",

@@ -1,4 +1,9 @@
-"""The workspace GeoPackage: one writer at a time, copy-on-write saves, UTC on disk."""
+"""The workspace GeoPackage: one writer at a time, each save one SQLite transaction, UTC on
+disk.
+
+The file is in WAL mode (see `gpkg`): a save writes only its rows and commits, readers keep
+reading the last committed version meanwhile, and a writer killed at any moment leaves the
+file as it was before its save."""
 
 from __future__ import annotations
 
@@ -6,10 +11,9 @@ import contextlib
 import datetime as dt
 import glob
 import os
-import shutil
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +30,7 @@ import shapely
 from werkwijzer_geo import __version__, schema
 from werkwijzer_geo._errors import WerkwijzerError
 from werkwijzer_geo.analysis.aggregate import add_metric_xy
+from werkwijzer_geo.io import gpkg
 from werkwijzer_geo.logbook import LOG
 from werkwijzer_geo.metric import ATTR, choose_metric_crs
 from werkwijzer_geo.schema import Kind
@@ -48,6 +53,7 @@ class WorkspaceInfo:
     schema_version: str
     is_demo: bool
     metric_crs: str | None = None  # None: chosen from where the data lies (see `metric`)
+    saves: int = 0  # how many saves Buurtkaart made; changes with every one
 
 
 def _lock_path(path: Path) -> Path:
@@ -60,7 +66,7 @@ def _writer_lock(path: Path) -> Iterator[None]:
     lock = filelock.FileLock(str(_lock_path(path)), timeout=LOCK_TIMEOUT_S)
     try:
         with lock:
-            for stale in path.parent.glob(f".{path.name}.*.tmp*"):
+            for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp*"):
                 stale.unlink(missing_ok=True)
             _remove_stale_pins(path)
             yield
@@ -72,7 +78,7 @@ def _writer_lock(path: Path) -> Iterator[None]:
 
 
 def _remove_stale_pins(path: Path) -> None:
-    """Pins of readers that were killed: a read takes seconds, these are minutes old."""
+    """Second names that readers of Buurtkaart 0.x made and left when they were killed."""
     now = dt.datetime.now().timestamp()
     for pin in path.parent.glob(f".{glob.escape(path.name)}.*{PIN_SUFFIX}"):
         with contextlib.suppress(OSError):
@@ -156,7 +162,14 @@ def _from_storage(layer_name: str, frame: pd.DataFrame) -> gpd.GeoDataFrame:
             values = values.astype(object).where(values.notna(), None)
         result[column.name] = values
     geometry = frame.geometry.to_numpy() if isinstance(frame, gpd.GeoDataFrame) else None
-    return gpd.GeoDataFrame(result, geometry=geometry, crs=schema.STORAGE_CRS)
+    frame = gpd.GeoDataFrame(result, geometry=geometry, crs=schema.STORAGE_CRS)
+    ids = frame.get(schema.ID)
+    if ids is not None and not ids.is_monotonic_increasing:
+        # Rows in the order of their numbers: a row put back by undo gets a new place in
+        # the file, but reads where it was.
+        frame = frame.iloc[np.argsort(ids.fillna(0).to_numpy(), kind="stable")]
+        frame = frame.reset_index(drop=True)
+    return frame
 
 
 def _write_tables(target: Path, layers: Mapping[str, gpd.GeoDataFrame],
@@ -172,35 +185,30 @@ def _write_tables(target: Path, layers: Mapping[str, gpd.GeoDataFrame],
         pyogrio.write_dataframe(table, target, layer=INFO_TABLE, driver="GPKG")
 
 
-def _sql_read(path: Path, query: str, parameters: tuple = ()) -> list[tuple]:
-    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
-        return connection.execute(query, parameters).fetchall()
+def _count_rows(path: Path, layer_name: str, *, where: str | None = None) -> int:
+    """Rows as SQLite counts them (through GDAL, see `gpkg.LIBRARY_GUARD`)."""
+    query = f'SELECT count(*) AS n FROM "{layer_name}"' + (f" WHERE {where}" if where else "")
+    with gpkg.LIBRARY_GUARD.gdal():
+        _, table = pyogrio.read_arrow(path, sql=query, read_geometry=False)
+    return int(table.column(0)[0].as_py())
 
 
-def _count_rows(path: Path, layer_name: str) -> int:
-    return int(_sql_read(path, f'SELECT count(*) FROM "{layer_name}"')[0][0])
+SAVES_KEY = "saves"
 
 
-def _commit_copy(path: Path, layers: Mapping[str, gpd.GeoDataFrame],
-                 info: Mapping[str, str] | None, *, start_empty: bool = False,
-                 append: bool = False) -> None:
-    """Write into a copy of the workspace, check it, then swap it in atomically.
-
-    A writer killed at any moment leaves the old file untouched (and a stale copy,
-    removed by the next writer). With `append`, rows are added to the layers instead of
-    replacing them.
-    """
-    def fill(scratch: Path) -> None:
-        expected = {name: len(frame) for name, frame in layers.items()}
-        if not start_empty:
-            shutil.copyfile(path, scratch)
-            if append:
-                expected = {name: n + _count_rows(scratch, name) for name, n in expected.items()}
-        _write_tables(scratch, layers, info, append=append)
-        for name, rows in expected.items():
-            _check_count(scratch, name, rows)
-
-    _swap_in(path, fill)
+@contextlib.contextmanager
+def _save_transaction(path: Path, *, source: Path | None = None,
+                      ) -> Iterator[sqlite3.Connection]:
+    """A write transaction that also counts the save in the information table, so a
+    reader can tell whether anything was saved while it read (`_read_one_version`)."""
+    with gpkg.write_transaction(path, source=source) as connection:
+        yield connection
+        counted = connection.execute(
+            f"UPDATE {INFO_TABLE} SET value = CAST(value AS INTEGER) + 1 WHERE key = ?",
+            (SAVES_KEY,)).rowcount
+        if not counted:
+            connection.execute(f"INSERT INTO {INFO_TABLE} (key, value) VALUES (?, '1')",
+                               (SAVES_KEY,))
 
 
 def _check_count(scratch: Path, name: str, rows: int) -> None:
@@ -209,17 +217,45 @@ def _check_count(scratch: Path, name: str, rows: int) -> None:
                               "niet. Er is niets veranderd; probeer het opnieuw.")
 
 
-def _swap_in(path: Path, fill: Callable[[Path], None]) -> None:
-    """Let `fill` write a complete new file beside `path`, then replace `path` with it in one
-    atomic rename. Called inside the write lock; a stale copy is removed by the next writer."""
+@contextlib.contextmanager
+def _scratch_file(path: Path) -> Iterator[Path]:
+    """A new GeoPackage beside `path` for GDAL to write; removed afterwards (a killed
+    writer's leftover goes at the next write, see `_writer_lock`)."""
     scratch = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp.gpkg")
     try:
-        fill(scratch)
+        yield scratch
+    finally:
+        for leftover in (scratch, *_sidecars(scratch)):
+            leftover.unlink(missing_ok=True)
+
+
+def _sidecars(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
+def _index_ids(connection: sqlite3.Connection, layer_names) -> None:
+    """An index on `id`, so the next free number and the taken ones are found at once."""
+    for name in layer_names:
+        if schema.get_layer(name).id_column == schema.ID:
+            connection.execute(f'CREATE INDEX IF NOT EXISTS "{name}_id" ON "{name}" '
+                               f'("{schema.ID}")')
+
+
+def _create_file(path: Path, layers: Mapping[str, gpd.GeoDataFrame],
+                 info: Mapping[str, str]) -> None:
+    """Write a complete new workspace beside `path`, check it, then give it its name in one
+    atomic rename. Called inside the write lock, while `path` does not exist."""
+    with _scratch_file(path) as scratch:
+        _write_tables(scratch, layers, info, append=False)
+        for name, frame in layers.items():
+            _check_count(scratch, name, len(frame))
+        with gpkg.write_transaction(scratch) as connection:
+            _index_ids(connection, layers)
         _fsync(scratch)
+        for stale in _sidecars(path):  # of an earlier file by this name: never apply them
+            stale.unlink(missing_ok=True)
         os.replace(scratch, path)
         _fsync(path.parent)
-    finally:
-        scratch.unlink(missing_ok=True)
 
 
 def create_workspace(
@@ -293,7 +329,7 @@ def create_workspace(
         if path.exists():
             raise WerkwijzerError(f"{path} is net door een ander aangemaakt. "
                                   "Er is niets veranderd.")
-        _commit_copy(path, tables, info, start_empty=True)
+        _create_file(path, tables, info)
     return get_workspace_info(path)
 
 
@@ -328,8 +364,10 @@ def get_workspace_info(path: str | os.PathLike) -> WorkspaceInfo:
         raise WerkwijzerError(f"Werkruimte {path} bestaat niet. Maak hem met "
                               "'python -m werkwijzer_geo init --db PATH'.")
     try:
-        present = {str(row[0]) for row in pyogrio.list_layers(path)}
-        table = pyogrio.read_dataframe(path, layer=INFO_TABLE) if INFO_TABLE in present else None
+        with gpkg.LIBRARY_GUARD.gdal():
+            present = {str(row[0]) for row in pyogrio.list_layers(path)}
+            table = (pyogrio.read_dataframe(path, layer=INFO_TABLE)
+                     if INFO_TABLE in present else None)
     except pyogrio.errors.DataSourceError as error:
         raise WerkwijzerError(
             f"{path.name} is geen leesbare GeoPackage ({error}). Er is niets aan veranderd; "
@@ -351,66 +389,46 @@ def get_workspace_info(path: str | os.PathLike) -> WorkspaceInfo:
         schema_version=values.get("schema_version", SCHEMA_VERSION),
         is_demo=values.get("is_demo") == "1",
         metric_crs=values.get("metric_crs") or None,
+        saves=int(values.get(SAVES_KEY) or 0),
     )
 
 
-READ_ATTEMPTS = 10
+READ_ATTEMPTS = 5
 T = TypeVar("T")
-
-
-def _get_file_version(path: Path) -> tuple[int, int, int]:
-    """What changes when a save swaps in a new file: inode, modification time, size."""
-    status = path.stat()
-    return status.st_ino, status.st_mtime_ns, status.st_size
-
-
 PIN_SUFFIX = ".reading.gpkg"
 STALE_PIN_S = 600
-
-
-@contextlib.contextmanager
-def _pin_version(path: Path) -> Iterator[Path]:
-    """A second name for the file as it is now (a hard link), so a save that swaps in a new
-    file meanwhile does not change what is being read. Where no hard link can be made, the
-    file itself (and `_read_one_version` reads again after a swap)."""
-    pin = path.with_name(f".{path.name}.{uuid.uuid4().hex}{PIN_SUFFIX}")
-    try:
-        os.link(path, pin)
-    except OSError:
-        yield path
-        return
-    try:
-        yield pin
-    finally:
-        pin.unlink(missing_ok=True)
 
 
 def _read_one_version(path: Path, read: Callable[[Path], T]) -> T:
     """Run `read` on one saved version of the file, never on a mix of two.
 
-    A save swaps in a new file at any moment. `read` gets a pinned name of the current
-    version; should pinning be impossible, a read that straddled a swap is read again. Only a
-    problem found on one unchanging version is reported.
+    `read` may open the file several times (GDAL does, once per layer), and a save may
+    commit between two of them. Every save counts itself in the information table (see
+    `_save_transaction`); when the count moved during the read, it is read again, the last
+    time holding the write lock. Only a problem found while nothing changed is reported.
     """
     if not path.exists():
         get_workspace_info(path)  # raises the Dutch "bestaat niet" with what to do
-    for _ in range(READ_ATTEMPTS):
-        before = _get_file_version(path)
-        with _pin_version(path) as pinned:
+    for attempt in range(READ_ATTEMPTS):
+        # Saves one after another can overlap every read; the last try holds them back.
+        last = attempt == READ_ATTEMPTS - 1
+        with _writer_lock(path) if last else contextlib.nullcontext(), \
+                gpkg.LIBRARY_GUARD.gdal():
+            before = get_workspace_info(path).saves
             try:
-                result = read(pinned)
-            except (WerkwijzerError, pyogrio.errors.DataSourceError, sqlite3.DatabaseError):
-                if pinned == path and _get_file_version(path) != before:
+                result = read(path)
+            except (WerkwijzerError, pyogrio.errors.DataSourceError):
+                if get_workspace_info(path).saves != before:
                     continue
                 raise
-        if pinned != path or _get_file_version(path) == before:
-            return result
+            if get_workspace_info(path).saves == before:
+                return result
     raise WerkwijzerError(f"{path.name} werd steeds opnieuw opgeslagen terwijl Buurtkaart hem "
                           "las. Probeer het zo opnieuw; er is niets veranderd.")
 
 
 def read_layer(path: str | os.PathLike, layer_name: str, *, tz: str | None = None,
-               ) -> gpd.GeoDataFrame:
+               ids: Sequence[int] | None = None) -> gpd.GeoDataFrame:
     """Read one layer, instants in the workspace's zone, with local hour, weekday and date.
 
     The local columns are added for the layer's time column (see `schema.Layer`). The rows
@@ -424,6 +442,8 @@ def read_layer(path: str | os.PathLike, layer_name: str, *, tz: str | None = Non
         One of `schema.LAYER_NAMES`.
     tz
         Another zone to read instants in (default: the workspace's).
+    ids
+        Only the rows with these ids (default: all rows).
 
     Returns
     -------
@@ -441,10 +461,11 @@ def read_layer(path: str | os.PathLike, layer_name: str, *, tz: str | None = Non
     """
     path = Path(path)
 
-    def read(pinned: Path) -> gpd.GeoDataFrame:
-        info = get_workspace_info(pinned)
-        frame = _read_stored_layer(pinned, layer_name, shown_name=path.name)
-        crs = info.metric_crs or _choose_crs_from_file(pinned)
+    def read(current: Path) -> gpd.GeoDataFrame:
+        info = get_workspace_info(current)
+        frame = _read_stored_layer(current, layer_name, shown_name=path.name,
+                                   where=_where_ids(ids))
+        crs = info.metric_crs or _choose_crs_from_file(current)
         return localise_layer(layer_name, frame, tz or info.tz, metric_crs=crs)
 
     return _read_one_version(path, read)
@@ -462,9 +483,16 @@ def _choose_crs_from_file(path: Path) -> str:
     return choose_metric_crs(frames)
 
 
-def _read_stored_layer(path: Path, layer_name: str, *, shown_name: str) -> gpd.GeoDataFrame:
-    raw = _read_arrow_frame(path, layer_name)
-    stored_rows = _count_rows(path, layer_name)
+def _where_ids(ids: Sequence[int] | None) -> str | None:
+    if ids is None:
+        return None
+    return f'"{schema.ID}" IN ({", ".join(str(int(value)) for value in ids) or "NULL"})'
+
+
+def _read_stored_layer(path: Path, layer_name: str, *, shown_name: str,
+                       where: str | None = None) -> gpd.GeoDataFrame:
+    raw = _read_arrow_frame(path, layer_name, where=where)
+    stored_rows = _count_rows(path, layer_name, where=where)
     if len(raw) != stored_rows:
         raise WerkwijzerError(
             f"Laag '{layer_name}' in {shown_name} gaf {len(raw)} van de {stored_rows} rijen. "
@@ -473,11 +501,13 @@ def _read_stored_layer(path: Path, layer_name: str, *, shown_name: str) -> gpd.G
     return _from_storage(layer_name, raw)
 
 
-def _read_arrow_frame(path: Path, layer_name: str) -> gpd.GeoDataFrame:
+def _read_arrow_frame(path: Path, layer_name: str, *, where: str | None = None,
+                      ) -> gpd.GeoDataFrame:
     """A stored layer through Arrow: the shapes are made from their WKB in a second thread
     while the other columns become pandas (at 1,000,000 points each takes about half a
     second; shapely lets go of the GIL)."""
-    meta, table = pyogrio.read_arrow(path, layer=layer_name, datetime_as_string=True)
+    meta, table = pyogrio.read_arrow(path, layer=layer_name, datetime_as_string=True,
+                                     where=where)
     name = meta.get("geometry_name") or "wkb_geometry"
     if name not in table.column_names:  # a table without shapes
         return gpd.GeoDataFrame(table.to_pandas())
@@ -561,11 +591,11 @@ def read_layers(path: str | os.PathLike, layer_names: tuple[str, ...] = schema.L
     """
     path = Path(path)
 
-    def read(pinned: Path) -> dict[str, gpd.GeoDataFrame]:
-        info = get_workspace_info(pinned)
+    def read(current: Path) -> dict[str, gpd.GeoDataFrame]:
+        info = get_workspace_info(current)
         names = set(layer_names) | {schema.BOUNDARY, schema.PLACES, schema.OBSERVATIONS,
                                     schema.SPOTS}
-        stored = {name: _read_stored_layer(pinned, name, shown_name=path.name)
+        stored = {name: _read_stored_layer(current, name, shown_name=path.name)
                   for name in schema.LAYER_NAMES if name in names}
         crs = info.metric_crs or choose_metric_crs(stored[name] for name in (
             schema.BOUNDARY, schema.PLACES, schema.OBSERVATIONS, schema.SPOTS))
@@ -602,16 +632,27 @@ def write_layers(path: str | os.PathLike, layers: Mapping[str, gpd.GeoDataFrame]
     path = Path(path)
     get_workspace_info(path)
     checked = {name: validate_layer(name, frame) for name, frame in layers.items()}
-    with _writer_lock(path):
-        _commit_copy(path, checked, None)
+    with _writer_lock(path), _scratch_file(path) as scratch:
+        # GDAL writes the new layers into a file of their own; one transaction then puts
+        # them in place of the old ones (rows, spatial index, triggers, metadata).
+        _write_tables(scratch, checked, None, append=False)
+        for name, frame in checked.items():
+            _check_count(scratch, name, len(frame))
+        with _save_transaction(path, source=scratch) as connection:
+            gpkg.replace_tables(connection, list(checked))
+            _index_ids(connection, checked)
     LOG.info("opgeslagen: %s, lagen %s vervangen (%s rijen)", path,
              ", ".join(checked), sum(len(frame) for frame in checked.values()))
 
 
 def rewrite_layer(path: str | os.PathLike, layer_name: str,
-                  modify: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+                  modify: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame], *,
+                  ids: Sequence[int] | None = None) -> gpd.GeoDataFrame:
     """Read a layer, change it with `modify`, check it and save it, all inside the write
     lock, so a change never overwrites what someone else saved a moment before.
+
+    Only the difference is written, in one transaction: rows gone are deleted, new rows
+    added, changed rows updated in place (matched by id).
 
     Parameters
     ----------
@@ -621,11 +662,14 @@ def rewrite_layer(path: str | os.PathLike, layer_name: str,
         The layer.
     modify
         Takes the layer as it is now, returns it as it should be.
+    ids
+        Read and change only the rows with these ids (default: the whole layer); rows
+        that `modify` adds are checked against the whole layer's ids.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        The layer as it was before the change.
+        The layer (or the rows with `ids`) as it was before the change.
 
     Raises
     ------
@@ -644,19 +688,56 @@ def rewrite_layer(path: str | os.PathLike, layer_name: str,
     path = Path(path)
     info = get_workspace_info(path)
     with _writer_lock(path):
-        before = read_layer(path, layer_name, tz=info.tz)
+        before = read_layer(path, layer_name, tz=info.tz, ids=ids)
         after = validate_layer(layer_name, modify(before.copy()), by_id=True)
-        _commit_copy(path, {layer_name: after}, None)
+        with _save_transaction(path) as connection:
+            _save_difference(connection, layer_name, before, after)
     LOG.info("opgeslagen: %s, laag %s gewijzigd (%s rijen, was %s)", path, layer_name,
              len(after), len(before))
     return before
+
+
+def _save_difference(connection: sqlite3.Connection, layer_name: str,
+                     before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> None:
+    stored = _to_storage(layer_name, after)
+    if schema.get_layer(layer_name).id_column != schema.ID:  # no ids: replace every row
+        connection.execute(f'DELETE FROM "{layer_name}"')
+        gpkg.insert_rows(connection, layer_name, stored)
+        return
+    _index_ids(connection, [layer_name])
+    old_ids = set(before[schema.ID].astype(int))
+    new_ids = stored[schema.ID].astype(int)
+    gone = sorted(old_ids - set(new_ids))
+    added = new_ids[~new_ids.isin(old_ids)].tolist()
+    _refuse_taken_ids(connection, layer_name, added)
+    gpkg.delete_rows_by_id(connection, layer_name, gone)
+    gpkg.insert_rows(connection, layer_name, stored[~new_ids.isin(old_ids)])
+    kept = stored[new_ids.isin(old_ids)]
+    previous = _to_storage(layer_name, before).set_index(
+        before[schema.ID].astype(int).to_numpy())
+    changed = [position for position, row_id in enumerate(kept[schema.ID].astype(int))
+               if not _same_row(layer_name, kept.iloc[position], previous.loc[row_id])]
+    gpkg.update_rows_by_id(connection, layer_name, kept.iloc[changed])
+
+
+def _same_row(layer_name: str, new: pd.Series, old: pd.Series) -> bool:
+    for column in schema.get_layer(layer_name).columns:
+        a, b = new.get(column.name), old.get(column.name)
+        if pd.isna(a) and pd.isna(b):
+            continue
+        if pd.isna(a) or pd.isna(b) or a != b:
+            return False
+    a, b = new.get("geometry"), old.get("geometry")
+    if a is None or b is None:
+        return a is b
+    return shapely.equals_exact(a, b, tolerance=0)
 
 
 def append_rows(path: str | os.PathLike, layer_name: str, rows: gpd.GeoDataFrame) -> list[int]:
     """Add rows to a layer; rows without an id get the next free numbers.
 
     Ids are taken inside the write lock, so two people saving at once both keep their
-    rows. Only the new rows are validated and written (into a copy that is swapped in).
+    rows. Only the new rows are validated and written, in one transaction.
 
     Parameters
     ----------
@@ -695,29 +776,35 @@ def append_rows(path: str | os.PathLike, layer_name: str, rows: gpd.GeoDataFrame
     get_workspace_info(path)
     layer = schema.get_layer(layer_name)
     new = rows.copy()
-    with _writer_lock(path):
+    with _writer_lock(path), _save_transaction(path) as connection:
         if layer.id_column == schema.ID:
-            new = _assign_ids(_get_max_id(path, layer_name), new)
+            _index_ids(connection, [layer_name])
+            new = _assign_ids(_get_max_id(connection, layer_name), new)
         checked = validate_layer(layer_name, new)
         if layer.id_column == schema.ID:
-            _refuse_taken_ids(path, layer_name, checked[schema.ID].astype(int).tolist())
-        _commit_copy(path, {layer_name: checked}, None, append=True)
+            _refuse_taken_ids(connection, layer_name,
+                              checked[schema.ID].astype(int).tolist())
+        added = gpkg.insert_rows(connection, layer_name, _to_storage(layer_name, checked))
+        if added != len(checked):  # raised inside the transaction: nothing is saved
+            raise WerkwijzerError(f"Opslaan in '{layer_name}' is niet gelukt: {added} van de "
+                                  f"{len(checked)} rijen. Er is niets veranderd.")
     LOG.info("opgeslagen: %s, laag %s, %s rijen toegevoegd", path, layer_name, len(checked))
     return [] if layer.id_column != schema.ID else checked[schema.ID].astype(int).tolist()
 
 
-def _get_max_id(path: Path, layer_name: str) -> int:
-    value = _sql_read(path, f'SELECT max("{schema.ID}") FROM "{layer_name}"')[0][0]
+def _get_max_id(connection: sqlite3.Connection, layer_name: str) -> int:
+    value = connection.execute(f'SELECT max("{schema.ID}") FROM "{layer_name}"').fetchone()[0]
     return int(value or 0)
 
 
-def _refuse_taken_ids(path: Path, layer_name: str, ids: list[int]) -> None:
+def _refuse_taken_ids(connection: sqlite3.Connection, layer_name: str,
+                      ids: list[int]) -> None:
     taken: list[int] = []
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         marks = ",".join("?" * len(chunk))
-        taken += [row[0] for row in _sql_read(
-            path, f'SELECT "{schema.ID}" FROM "{layer_name}" WHERE "{schema.ID}" IN ({marks})',
+        taken += [row[0] for row in connection.execute(
+            f'SELECT "{schema.ID}" FROM "{layer_name}" WHERE "{schema.ID}" IN ({marks})',
             tuple(chunk))]
     if taken:
         shown = ", ".join(str(value) for value in sorted(taken)[:20])
@@ -736,8 +823,12 @@ def _assign_ids(max_id: int, new: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return new
 
 
-def get_modified_ns(path: str | os.PathLike) -> int:
-    """The workspace file's modification time, for cache keys.
+def get_saved_state(path: str | os.PathLike) -> tuple:
+    """What changes with every save and not with a read, for cache keys.
+
+    The count of Buurtkaart's saves and the last change GDAL or QGIS noted, read again only
+    when the file or its write-ahead log changed on disk (a read may tidy the log away, which
+    changes the file but not what it holds).
 
     Parameters
     ----------
@@ -746,18 +837,39 @@ def get_modified_ns(path: str | os.PathLike) -> int:
 
     Returns
     -------
-    int
-        Nanoseconds; changes with every save.
+    tuple
+        Equal before and after anything that only reads.
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
     >>> _ = create_workspace(path)
-    >>> get_modified_ns(path) > 0
+    >>> before = get_saved_state(path)
+    >>> _ = read_layers(path)
+    >>> get_saved_state(path) == before
     True
     """
-    return Path(path).stat().st_mtime_ns
+    path = Path(path)
+    on_disk = [path]
+    status = path.stat()
+    files = [(status.st_ino, status.st_mtime_ns, status.st_size)]
+    with contextlib.suppress(FileNotFoundError):
+        log = path.with_name(path.name + "-wal").stat()
+        files.append((log.st_mtime_ns, log.st_size))
+    key = (str(path), tuple(files))
+    if key not in _SAVED_STATES:
+        query = (f"SELECT (SELECT value FROM {INFO_TABLE} WHERE key = '{SAVES_KEY}') AS saves, "
+                 "(SELECT max(last_change) FROM gpkg_contents) AS changed")
+        with gpkg.LIBRARY_GUARD.gdal():
+            _, table = pyogrio.read_arrow(on_disk[0], sql=query, read_geometry=False)
+        if len(_SAVED_STATES) > 64:
+            _SAVED_STATES.clear()
+        _SAVED_STATES[key] = tuple(column[0].as_py() for column in table.columns)
+    return (str(path), *_SAVED_STATES[key])
+
+
+_SAVED_STATES: dict[tuple, tuple] = {}
 
 
 BACKUPS_KEPT = 20
@@ -818,16 +930,18 @@ def backup_workspace(path: str | os.PathLike, *, label: str = "voor-import") -> 
     partial = target.with_name(target.name + ".partial")
     # Inside the write lock: the copy is of one saved version, and a `.partial` left here is
     # a backup that was killed half-way (no other backup can be running), so it goes.
-    with _writer_lock(path):
+    with _writer_lock(path), gpkg.LIBRARY_GUARD.sqlite():
         for stale in folder.glob("*.partial"):
             stale.unlink(missing_ok=True)
         try:
             with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as \
                     source, contextlib.closing(sqlite3.connect(partial)) as copy:
                 source.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")  # one file, nothing beside it
             os.replace(partial, target)
         finally:
-            partial.unlink(missing_ok=True)
+            for leftover in (partial, *_sidecars(partial)):
+                leftover.unlink(missing_ok=True)
     for old in list_backups(path)[BACKUPS_KEPT:]:
         old.unlink(missing_ok=True)
     return target
@@ -892,8 +1006,13 @@ def restore_backup(path: str | os.PathLike, backup: str | os.PathLike) -> Path:
     path, backup = Path(path), Path(backup)
     get_workspace_info(backup)  # refuse anything that is not a workspace
     before = backup_workspace(path, label="voor-terugzetten")
-    with _writer_lock(path):
-        _swap_in(path, lambda scratch: shutil.copyfile(backup, scratch))
+    with _writer_lock(path), gpkg.LIBRARY_GUARD.sqlite(), contextlib.closing(sqlite3.connect(
+            f"file:{backup}?mode=ro", uri=True)) as source, contextlib.closing(
+            sqlite3.connect(path, timeout=gpkg.BUSY_TIMEOUT_S)) as target:
+        # SQLite copies the backup's pages into the workspace in one write transaction:
+        # readers see the old or the restored state, a kill half-way leaves the old.
+        source.backup(target)
+        target.execute("PRAGMA journal_mode=WAL")
     LOG.info("teruggezet: %s uit %s (de stand daarvoor: %s)", path, backup.name, before.name)
     return before
 
@@ -923,13 +1042,14 @@ def read_table(path: str | os.PathLike, name: str) -> pd.DataFrame | None:
     """
     path = Path(path)
     get_workspace_info(path)
-    if name not in {str(row[0]) for row in pyogrio.list_layers(path)}:
-        return None
-    return pd.DataFrame(pyogrio.read_dataframe(path, layer=name, read_geometry=False))
+    with gpkg.LIBRARY_GUARD.gdal():
+        if name not in {str(row[0]) for row in pyogrio.list_layers(path)}:
+            return None
+        return pd.DataFrame(pyogrio.read_dataframe(path, layer=name, read_geometry=False))
 
 
 def write_table(path: str | os.PathLike, name: str, frame: pd.DataFrame) -> None:
-    """Replace a table without geometry, copy-on-write like every save.
+    """Replace a table without geometry, in one transaction like every save.
 
     Parameters
     ----------
@@ -959,11 +1079,9 @@ def write_table(path: str | os.PathLike, name: str, frame: pd.DataFrame) -> None
         raise WerkwijzerError(f"'{name}' is een laag van de werkruimte, geen losse tabel.")
     path = Path(path)
     get_workspace_info(path)
-    def fill(scratch: Path) -> None:
-        shutil.copyfile(path, scratch)
+    with _writer_lock(path), _scratch_file(path) as scratch:
         pyogrio.write_dataframe(frame, scratch, layer=name, driver="GPKG")
         _check_count(scratch, name, len(frame))
-
-    with _writer_lock(path):
-        _swap_in(path, fill)
+        with _save_transaction(path, source=scratch) as connection:
+            gpkg.replace_tables(connection, [name])
     LOG.info("opgeslagen: %s, tabel %s vervangen (%s rijen)", path, name, len(frame))
