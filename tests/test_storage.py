@@ -362,3 +362,37 @@ def test_a_killed_backups_leftover_goes_at_the_next_backup(workspace):
     assert not leftover.exists()
     assert list(folder.iterdir()) == [made]
     assert storage.get_workspace_info(made).tz == "Europe/Amsterdam"
+
+
+def test_threads_of_one_server_reading_and_saving_at_once_lose_nothing(workspace):
+    # One Streamlit server: one session saves while others read. GDAL's SQLite and Python's
+    # must not hold the file at once (GDAL, closing, would take the log from under a save).
+    import threading
+
+    problems: list[str] = []
+    seen: list[int] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            try:
+                seen.append(len(storage.read_layers(workspace)[s.OBSERVATIONS]))
+            except Exception as error:  # every failure is the finding
+                problems.append(repr(error))
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    try:
+        for batch in range(40):
+            storage.append_rows(workspace, s.OBSERVATIONS, make_observations(
+                [Obs(note=f"partij {batch}")] * BATCH, start_id=None))
+    finally:
+        done.set()
+        for reader in readers:
+            reader.join(timeout=60)
+    assert not problems, problems[:3]
+    assert all(count % BATCH == 0 for count in seen)
+    assert len(set(seen)) > 3
+    assert len(storage.read_layer(workspace, s.OBSERVATIONS)) == 40 * BATCH
+    assert _sql(workspace, "PRAGMA integrity_check") == [("ok",)]

@@ -43,13 +43,16 @@ _SQL_TYPES = {Kind.INT: "INTEGER", Kind.FLOAT: "REAL", Kind.INSTANT: "DATETIME"}
 
 
 class _LibraryGuard:
-    """GDAL users share; one thread's sqlite3 connection is alone (see the module's note)."""
+    """GDAL users share; one thread's sqlite3 connection is alone (see the module's note).
+    A waiting sqlite3 user goes before GDAL readers that come after it, so a save is not
+    starved by sessions that keep reading."""
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
         self._gdal_threads: Counter[int] = Counter()
         self._sqlite_thread: int | None = None
         self._depth = 0
+        self._waiting = 0  # sqlite3 users waiting: new GDAL readers let them go first
 
     @contextlib.contextmanager
     def gdal(self) -> Iterator[None]:
@@ -57,7 +60,8 @@ class _LibraryGuard:
         with self._condition:
             if self._sqlite_thread == me:
                 raise RuntimeError("GDAL opened the workspace inside a sqlite3 connection")
-            while self._sqlite_thread is not None:
+            while self._sqlite_thread is not None or (
+                    self._waiting and me not in self._gdal_threads):
                 self._condition.wait()
             self._gdal_threads[me] += 1
         try:
@@ -76,8 +80,12 @@ class _LibraryGuard:
             if me in self._gdal_threads:
                 raise RuntimeError("sqlite3 opened the workspace inside a GDAL read")
             if self._sqlite_thread != me:
-                while self._sqlite_thread is not None or self._gdal_threads:
-                    self._condition.wait()
+                self._waiting += 1
+                try:
+                    while self._sqlite_thread is not None or self._gdal_threads:
+                        self._condition.wait()
+                finally:
+                    self._waiting -= 1
                 self._sqlite_thread = me
             self._depth += 1
         try:

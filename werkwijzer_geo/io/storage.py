@@ -12,6 +12,7 @@ import datetime as dt
 import glob
 import os
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -56,20 +57,33 @@ class WorkspaceInfo:
     saves: int = 0  # how many saves Buurtkaart made; changes with every one
 
 
+_HELD_LOCKS = threading.local()
+
+
 def _lock_path(path: Path) -> Path:
     return path.with_name(path.name + ".lock")
 
 
 @contextlib.contextmanager
 def _writer_lock(path: Path) -> Iterator[None]:
-    """Hold the workspace's write lock; leftovers of killed writers are removed inside it."""
+    """Hold the workspace's write lock; leftovers of killed writers are removed inside it.
+    A thread that holds it already goes on (a save reads the layer it changes)."""
+    held = _HELD_LOCKS.__dict__.setdefault("paths", set())
+    key = str(path.resolve())
+    if key in held:
+        yield
+        return
     lock = filelock.FileLock(str(_lock_path(path)), timeout=LOCK_TIMEOUT_S)
     try:
         with lock:
-            for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp*"):
-                stale.unlink(missing_ok=True)
-            _remove_stale_pins(path)
-            yield
+            held.add(key)
+            try:
+                for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp*"):
+                    stale.unlink(missing_ok=True)
+                _remove_stale_pins(path)
+                yield
+            finally:
+                held.discard(key)
     except filelock.Timeout:
         raise WerkwijzerError(
             f"De werkruimte {path.name} is al {LOCK_TIMEOUT_S:.0f} seconden bezet door een "
@@ -364,6 +378,24 @@ def get_workspace_info(path: str | os.PathLike) -> WorkspaceInfo:
         raise WerkwijzerError(f"Werkruimte {path} bestaat niet. Maak hem met "
                               "'python -m werkwijzer_geo init --db PATH'.")
     try:
+        state = get_saved_state(path)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        state = None  # not a workspace: read below, which says so in Dutch
+    if state is not None and state in _INFOS:
+        return _INFOS[state]
+    info = _read_workspace_info(path)
+    if state is not None:
+        if len(_INFOS) > 64:
+            _INFOS.clear()
+        _INFOS[state] = info
+    return info
+
+
+_INFOS: dict[tuple, WorkspaceInfo] = {}
+
+
+def _read_workspace_info(path: Path) -> WorkspaceInfo:
+    try:
         with gpkg.LIBRARY_GUARD.gdal():
             present = {str(row[0]) for row in pyogrio.list_layers(path)}
             table = (pyogrio.read_dataframe(path, layer=INFO_TABLE)
@@ -414,17 +446,28 @@ def _read_one_version(path: Path, read: Callable[[Path], T]) -> T:
         last = attempt == READ_ATTEMPTS - 1
         with _writer_lock(path) if last else contextlib.nullcontext(), \
                 gpkg.LIBRARY_GUARD.gdal():
-            before = get_workspace_info(path).saves
+            before = _get_saves(path)
             try:
                 result = read(path)
             except (WerkwijzerError, pyogrio.errors.DataSourceError):
-                if get_workspace_info(path).saves != before:
+                if _get_saves(path) != before:
                     continue
                 raise
-            if get_workspace_info(path).saves == before:
+            if _get_saves(path) == before:
                 return result
     raise WerkwijzerError(f"{path.name} werd steeds opnieuw opgeslagen terwijl Buurtkaart hem "
                           "las. Probeer het zo opnieuw; er is niets veranderd.")
+
+
+def _get_saves(path: Path) -> str | None:
+    """The save count alone (one small query); None where the file cannot say."""
+    query = f"SELECT value FROM {INFO_TABLE} WHERE key = '{SAVES_KEY}'"
+    try:
+        with gpkg.LIBRARY_GUARD.gdal():
+            _, table = pyogrio.read_arrow(path, sql=query, read_geometry=False)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):  # `read` says why
+        return None
+    return table.column(0)[0].as_py() if table.num_rows else None
 
 
 def read_layer(path: str | os.PathLike, layer_name: str, *, tz: str | None = None,
