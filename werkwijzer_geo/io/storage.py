@@ -33,7 +33,7 @@ from werkwijzer_geo._errors import WerkwijzerError
 from werkwijzer_geo.analysis.aggregate import add_metric_xy
 from werkwijzer_geo.io import gpkg
 from werkwijzer_geo.logbook import LOG
-from werkwijzer_geo.metric import ATTR, choose_metric_crs
+from werkwijzer_geo.metric import ATTR, choose_metric_crs, to_metric
 from werkwijzer_geo.schema import Kind
 from werkwijzer_geo.timefilter import add_local_time
 from werkwijzer_geo.validate import make_empty_layer, validate_layer
@@ -175,15 +175,21 @@ def _from_storage(layer_name: str, frame: pd.DataFrame) -> gpd.GeoDataFrame:
         else:
             values = values.astype(object).where(values.notna(), None)
         result[column.name] = values
-    geometry = frame.geometry.to_numpy() if isinstance(frame, gpd.GeoDataFrame) else None
-    frame = gpd.GeoDataFrame(result, geometry=geometry, crs=schema.STORAGE_CRS)
+    if isinstance(frame, gpd.GeoDataFrame) and frame.active_geometry_name is not None:
+        geometry = frame.geometry.to_numpy()
+    else:  # shapes come separately, or there are none
+        geometry = np.full(len(frame), None, dtype=object)
+    return gpd.GeoDataFrame(result, geometry=geometry, crs=schema.STORAGE_CRS)
+
+
+def _in_id_order(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Rows in the order of their numbers: a row put back by undo gets a new place in the
+    file, but reads where it was."""
     ids = frame.get(schema.ID)
-    if ids is not None and not ids.is_monotonic_increasing:
-        # Rows in the order of their numbers: a row put back by undo gets a new place in
-        # the file, but reads where it was.
-        frame = frame.iloc[np.argsort(ids.fillna(0).to_numpy(), kind="stable")]
-        frame = frame.reset_index(drop=True)
-    return frame
+    if ids is None or ids.is_monotonic_increasing:
+        return frame
+    order = np.argsort(ids.fillna(0).to_numpy(), kind="stable")
+    return frame.iloc[order].reset_index(drop=True)
 
 
 def _write_tables(target: Path, layers: Mapping[str, gpd.GeoDataFrame],
@@ -507,7 +513,7 @@ def read_layer(path: str | os.PathLike, layer_name: str, *, tz: str | None = Non
     def read(current: Path) -> gpd.GeoDataFrame:
         info = get_workspace_info(current)
         frame = _read_stored_layer(current, layer_name, shown_name=path.name,
-                                   where=_where_ids(ids))
+                                   where=_where_ids(ids), metric_crs=info.metric_crs)
         crs = info.metric_crs or _choose_crs_from_file(current)
         return localise_layer(layer_name, frame, tz or info.tz, metric_crs=crs)
 
@@ -533,33 +539,45 @@ def _where_ids(ids: Sequence[int] | None) -> str | None:
 
 
 def _read_stored_layer(path: Path, layer_name: str, *, shown_name: str,
-                       where: str | None = None) -> gpd.GeoDataFrame:
-    raw = _read_arrow_frame(path, layer_name, where=where)
-    stored_rows = _count_rows(path, layer_name, where=where)
-    if len(raw) != stored_rows:
-        raise WerkwijzerError(
-            f"Laag '{layer_name}' in {shown_name} gaf {len(raw)} van de {stored_rows} rijen. "
-            "Het bestand is buiten Buurtkaart om gewijzigd; zet een reservekopie terug."
-        )
-    return _from_storage(layer_name, raw)
+                       where: str | None = None, metric_crs: str | None = None,
+                       ) -> gpd.GeoDataFrame:
+    """A stored layer as canonical table, all of its rows or an error in Dutch.
 
-
-def _read_arrow_frame(path: Path, layer_name: str, *, where: str | None = None,
-                      ) -> gpd.GeoDataFrame:
-    """A stored layer through Arrow: the shapes are made from their WKB in a second thread
-    while the other columns become pandas (at 1,000,000 points each takes about half a
-    second; shapely lets go of the GIL)."""
+    Read through Arrow; the shapes are made from their WKB in a second thread (with
+    `metric_crs`, their metric coordinates too: shapely and pyproj let go of the GIL) while
+    this thread turns the other columns into the canonical table. At 1,000,000 points
+    each side takes most of a second.
+    """
     meta, table = pyogrio.read_arrow(path, layer=layer_name, datetime_as_string=True,
                                      where=where)
     name = meta.get("geometry_name") or "wkb_geometry"
+    known = metric_crs if layer_name in schema.METRIC_LAYERS else None
     if name not in table.column_names:  # a table without shapes
-        return gpd.GeoDataFrame(table.to_pandas())
-    wkb = table.column(name).to_numpy(zero_copy_only=False)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        shapes = pool.submit(shapely.from_wkb, wkb)
-        attributes = table.drop_columns([name]).to_pandas()
-        geometry = shapes.result()
-    return gpd.GeoDataFrame(attributes, geometry=geometry, crs=schema.STORAGE_CRS)
+        frame = _from_storage(layer_name, table.to_pandas())
+    else:
+        wkb = table.column(name).to_numpy(zero_copy_only=False)
+
+        def make_shapes() -> tuple[np.ndarray, tuple | None]:
+            shapes = shapely.from_wkb(wkb)
+            if known is None:
+                return shapes, None
+            return shapes, to_metric(shapely.get_x(shapes), shapely.get_y(shapes), known)
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            made = pool.submit(make_shapes)
+            frame = _from_storage(layer_name, table.drop_columns([name]).to_pandas())
+            geometry, metric_xy = made.result()
+        frame["geometry"] = gpd.GeoSeries(geometry, index=frame.index, crs=schema.STORAGE_CRS)
+        if metric_xy is not None:
+            frame[schema.METRIC_X], frame[schema.METRIC_Y] = metric_xy
+            frame.attrs[ATTR] = known
+    stored_rows = _count_rows(path, layer_name, where=where)
+    if len(frame) != stored_rows:
+        raise WerkwijzerError(
+            f"Laag '{layer_name}' in {shown_name} gaf {len(frame)} van de {stored_rows} rijen. "
+            "Het bestand is buiten Buurtkaart om gewijzigd; zet een reservekopie terug."
+        )
+    return _in_id_order(frame)
 
 
 def localise_layer(layer_name: str, frame: gpd.GeoDataFrame, tz: str, *,
@@ -601,7 +619,8 @@ def localise_layer(layer_name: str, frame: gpd.GeoDataFrame, tz: str, *,
             frame[column.name] = frame[column.name].dt.tz_convert(tz)
     if layer.time_column:
         frame = add_local_time(frame, layer.time_column, tz)
-    if layer_name in schema.METRIC_LAYERS:
+    made = metric_crs and frame.attrs.get(ATTR) == metric_crs and schema.METRIC_X in frame
+    if layer_name in schema.METRIC_LAYERS and not made:
         frame = add_metric_xy(frame, metric_crs)
     elif metric_crs:
         frame.attrs[ATTR] = metric_crs
@@ -638,7 +657,8 @@ def read_layers(path: str | os.PathLike, layer_names: tuple[str, ...] = schema.L
         info = get_workspace_info(current)
         names = set(layer_names) | {schema.BOUNDARY, schema.PLACES, schema.OBSERVATIONS,
                                     schema.SPOTS}
-        stored = {name: _read_stored_layer(current, name, shown_name=path.name)
+        stored = {name: _read_stored_layer(current, name, shown_name=path.name,
+                                           metric_crs=info.metric_crs)
                   for name in schema.LAYER_NAMES if name in names}
         crs = info.metric_crs or choose_metric_crs(stored[name] for name in (
             schema.BOUNDARY, schema.PLACES, schema.OBSERVATIONS, schema.SPOTS))
