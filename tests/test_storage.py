@@ -396,3 +396,56 @@ def test_threads_of_one_server_reading_and_saving_at_once_lose_nothing(workspace
     assert len(set(seen)) > 3
     assert len(storage.read_layer(workspace, s.OBSERVATIONS)) == 40 * BATCH
     assert _sql(workspace, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_a_workspace_of_an_older_buurtkaart_is_saved_in_place_and_moves_to_wal(workspace):
+    # Older versions wrote a rollback journal; a reader holding the file at the first save
+    # keeps it there for that save (which is as safe), the next save moves it to WAL.
+    with contextlib.closing(sqlite3.connect(workspace)) as connection:
+        assert connection.execute("PRAGMA journal_mode=DELETE").fetchone() == ("delete",)
+    reader = sqlite3.connect(f"file:{workspace}?mode=ro", uri=True, check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM observations").fetchone()
+    holder = threading_timer(0.5, reader.close)
+    storage.append_rows(workspace, s.OBSERVATIONS, make_observations([Obs()], start_id=None))
+    holder.join()
+    storage.append_rows(workspace, s.OBSERVATIONS, make_observations([Obs()], start_id=None))
+    assert _sql(workspace, "PRAGMA journal_mode") == [("wal",)]
+    assert len(storage.read_layer(workspace, s.OBSERVATIONS)) == 2
+    assert _sql(workspace, "PRAGMA integrity_check") == [("ok",)]
+
+
+def threading_timer(seconds: float, action):
+    import threading
+    timer = threading.Timer(seconds, action)
+    timer.start()
+    return timer
+
+
+def test_restoring_a_backup_puts_back_its_rows_in_place_and_keeps_saving(workspace):
+    storage.append_rows(workspace, s.OBSERVATIONS,
+                        make_observations([Obs(note="voor")] * 3, start_id=None))
+    backup = storage.backup_workspace(workspace)
+    assert _sql(backup, "PRAGMA journal_mode") == [("delete",)]  # one file, nothing beside
+    storage.append_rows(workspace, s.OBSERVATIONS,
+                        make_observations([Obs(note="na")] * 2, start_id=None))
+    before = storage.get_saved_state(workspace)
+    storage.restore_backup(workspace, backup)
+    assert storage.get_saved_state(workspace) != before  # every cache reads it again
+    assert storage.read_layer(workspace, s.OBSERVATIONS)[s.NOTE].tolist() == ["voor"] * 3
+    assert _sql(workspace, "PRAGMA journal_mode") == [("wal",)]
+    assert storage.append_rows(workspace, s.OBSERVATIONS,
+                               make_observations([Obs()], start_id=None)) == [4]
+    assert _rtree_count(workspace, s.OBSERVATIONS) == 4
+    assert _sql(workspace, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_an_edit_made_elsewhere_through_gdal_changes_the_saved_state(workspace):
+    # QGIS edits through GDAL and does not count Buurtkaart's saves: the cache must see it.
+    storage.append_rows(workspace, s.OBSERVATIONS, make_observations([Obs()], start_id=None))
+    before = storage.get_saved_state(workspace)
+    extra = gpd.read_file(workspace, layer=s.OBSERVATIONS)
+    pyogrio.write_dataframe(extra.assign(id=99), workspace, layer=s.OBSERVATIONS,
+                            append=True)
+    assert storage.get_saved_state(workspace) != before
+    assert sorted(storage.read_layer(workspace, s.OBSERVATIONS)[s.ID]) == [1, 99]
