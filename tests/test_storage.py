@@ -317,9 +317,9 @@ def _write_forever(path: str) -> None:
             {s.ID: ids, s.COUNT: [batch % 50 + 1] * BATCH}))
         storage.write_table(path, "tally", pd.DataFrame({"batch": [batch] * 3}))
         if batch % 3 == 0:
-            old = storage.read_layer(workspace_path := path, s.OBSERVATIONS)
+            old = storage.read_layer(path, s.OBSERVATIONS)
             first = old[old[s.NOTE] == old[s.NOTE].iloc[0]][s.ID].tolist()
-            editing.delete_rows(workspace_path, s.OBSERVATIONS, first)
+            editing.delete_rows(path, s.OBSERVATIONS, first)
 
 
 def test_fifty_kills_at_random_moments_of_saves_leave_whole_saves_and_a_sound_file(workspace):
