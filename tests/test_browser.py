@@ -197,6 +197,13 @@ def _counted_observations(page: Page) -> int:
     return int(re.match(r"([\d.]+) waarneming", _count_line(page)).group(1).replace(".", ""))
 
 
+def _wait_for_placed_names(frame) -> None:
+    """Names are placed once the map has settled (debounced): wait for that first pass."""
+    frame.wait_for_function(
+        "() => [...document.querySelectorAll('.bk-place-label')]"
+        ".some(e => getComputedStyle(e).visibility === 'visible')", timeout=15_000)
+
+
 def _open_map(browser, app_url: str, *, online: bool, **page_options):
     """A new page on the app, watched, once the map shows features."""
     page = browser.new_page(**page_options)
@@ -250,10 +257,7 @@ def test_map_shows_features_and_the_hour_slider_changes_them(browser, app_url):
 def test_map_without_internet_still_shows_outline_places_and_people(browser, app_url):
     page, watch, frame = _open_map(browser, app_url, online=False,
                                    viewport={"width": 1280, "height": 800})
-    # Names are placed once the map has settled (debounced), so wait for that first pass.
-    frame.wait_for_function(
-        "() => [...document.querySelectorAll('.bk-place-label')]"
-        ".some(e => getComputedStyle(e).visibility === 'visible')", timeout=15_000)
+    _wait_for_placed_names(frame)
     labels = frame.locator(".bk-place-label").evaluate_all(
         "els => els.map(e => [e.textContent, getComputedStyle(e).visibility])")
     assert len(labels) == 7 and ["Europaplein", "visible"] in labels, labels
@@ -582,6 +586,7 @@ def test_hostile_text_is_shown_literally_and_runs_nothing(browser, hostile, host
     # Not even a link to it: bare addresses in user text are shown, never linked.
     assert page.locator(f'a[href*="{BAIT_HOST}"]').count() == 0
     assert not sentinel.exists()
+    _wait_for_placed_names(frame)  # the screenshot shows the map as people see it
     page.screenshot(path=SCREENSHOTS / f"vijandige-tekst-{path or 'kaart'}.png")
     page.close()
 

@@ -1,0 +1,312 @@
+"""What changed around an event: the weeks after it against the weeks before, per round.
+
+Step 3 of the approach ("betekenis geven") lays events on a time line and asks what came of
+them. For each event this compares, within a radius of its place (or in the whole
+neighbourhood when it has none), the rounds before and after it:
+
+- per group: in how many rounds the group was seen there ("3 van 9 rondes tegen 7 van 10");
+- litter and graffiti: reports there per week.
+
+A change is named only when it is unlikely to be chance: Fisher's exact test for the rounds,
+an exact binomial test for the reports (both two-sided, at `ALPHA`), with at least
+`MIN_ROUNDS` rounds on each side. Otherwise the sentence says there is no clear difference,
+or that there were too few rounds to say anything.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from werkwijzer_geo import labels
+from werkwijzer_geo import schema as s
+from werkwijzer_geo.metric import get_metric_crs, to_metric
+
+from .aggregate import get_metric_xy
+
+WEEKS = 4
+RADIUS_M = 150.0
+MIN_ROUNDS = 3
+ALPHA = 0.05
+SPOT_KINDS = ("litter", "graffiti")
+
+
+@dataclass
+class Finding:
+    """One thing that was (or was not) different after the event."""
+
+    subject: str  # a group code, or a spot kind
+    before: int  # rounds that saw the group, or reports
+    before_of: int  # rounds, or days
+    after: int
+    after_of: int
+    p_value: float
+    verdict: str  # "minder", "meer" or "gelijk"
+
+
+@dataclass
+class EventConnection:
+    """The weeks before and after one event, around its place."""
+
+    event_id: int
+    title: str
+    date: str  # dd-mm-jjjj
+    radius_m: float | None  # None: the whole neighbourhood
+    weeks: int
+    rounds_before: int
+    rounds_after: int
+    findings: list[Finding]
+    sentence: str
+
+    def to_dict(self) -> dict:
+        """JSON-ready.
+
+        Returns
+        -------
+        dict
+            The fields, findings as dicts.
+
+        Examples
+        --------
+        >>> EventConnection(1, "Bank", "01-10-2026", 150.0, 4, 0, 0, [], "").to_dict()["title"]
+        'Bank'
+        """
+        return asdict(self)
+
+
+def fisher_exact_p(a: int, n1: int, b: int, n2: int) -> float:
+    """Two-sided p-value of Fisher's exact test for `a` of `n1` against `b` of `n2`.
+
+    Parameters
+    ----------
+    a, n1
+        Hits and trials before.
+    b, n2
+        Hits and trials after.
+
+    Returns
+    -------
+    float
+        The chance of a table at most as likely as this one, margins fixed.
+
+    Examples
+    --------
+    >>> round(fisher_exact_p(7, 10, 3, 9), 3), fisher_exact_p(5, 10, 5, 10)
+    (0.179, 1.0)
+    """
+    hits, total = a + b, n1 + n2
+    low, high = max(0, hits - n2), min(hits, n1)
+
+    def probability(k: int) -> float:
+        return math.comb(n1, k) * math.comb(n2, hits - k) / math.comb(total, hits)
+
+    observed = probability(a)
+    return min(1.0, sum(p for k in range(low, high + 1)
+                        if (p := probability(k)) <= observed * (1 + 1e-9)))
+
+
+def binomial_p(after: int, total: int, share_after: float) -> float:
+    """Two-sided exact binomial p-value: `after` of `total` events fell in a period that
+    holds `share_after` of the time.
+
+    Parameters
+    ----------
+    after
+        Events after.
+    total
+        Events before and after.
+    share_after
+        The after period's share of the time compared (0-1).
+
+    Returns
+    -------
+    float
+        The chance of a split at most as likely as this one.
+
+    Examples
+    --------
+    >>> binomial_p(1, 10, 0.5) < 0.05, binomial_p(5, 10, 0.5)
+    (True, 1.0)
+    """
+    def probability(k: int) -> float:
+        return math.comb(total, k) * share_after ** k * (1 - share_after) ** (total - k)
+
+    observed = probability(after)
+    return min(1.0, sum(p for k in range(total + 1)
+                        if (p := probability(k)) <= observed * (1 + 1e-9)))
+
+
+def _event_centre(event: pd.Series, places: gpd.GeoDataFrame | None):
+    """The event's point, else the place it names, else None (the whole neighbourhood)."""
+    geometry = event.get("geometry")
+    if geometry is not None and not getattr(geometry, "is_empty", True):
+        return geometry
+    name = event.get(s.PLACE)
+    if places is not None and isinstance(name, str) and name.strip():
+        match = places[places[s.NAME].str.casefold() == name.strip().casefold()]
+        if len(match):
+            return match.geometry.iloc[0].centroid
+    return None
+
+
+def _near(frame: gpd.GeoDataFrame, centre, radius_m: float, crs: str) -> np.ndarray:
+    if frame.empty:
+        return np.zeros(0, dtype=bool)
+    x, y, frame_crs = get_metric_xy(frame)
+    if frame_crs != crs:  # never mix two CRSes in one distance
+        x, y = to_metric(frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy(), crs)
+    cx, cy = to_metric(np.array([centre.x]), np.array([centre.y]), crs)
+    return np.hypot(np.asarray(x) - cx[0], np.asarray(y) - cy[0]) <= radius_m
+
+
+def connect_event(event: pd.Series, observations: gpd.GeoDataFrame, rounds: gpd.GeoDataFrame,
+                  spots: gpd.GeoDataFrame, *, places: gpd.GeoDataFrame | None = None,
+                  weeks: int = WEEKS, radius_m: float = RADIUS_M) -> EventConnection:
+    """Compare the `weeks` before an event with the `weeks` after it, around its place.
+
+    Parameters
+    ----------
+    event
+        One row of the events layer.
+    observations, rounds, spots
+        The workspace's layers (as read, with local dates).
+    places
+        The places layer, to find an event that names a place but has no point.
+    weeks
+        How many weeks on each side (the event's own day is in neither).
+    radius_m
+        The radius around the event's place.
+
+    Returns
+    -------
+    EventConnection
+        Rounds on each side, what differed, and a Dutch sentence.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> found = connect_event(layers["events"].iloc[0], layers["observations"],
+    ...                       layers["rounds"], layers["spots"], places=layers["places"])
+    >>> found.sentence.startswith("Na ")
+    True
+    """
+    day = pd.Timestamp(event[s.DATE]).normalize()
+    before = (day - pd.Timedelta(weeks=weeks), day - pd.Timedelta(days=1))
+    after = (day + pd.Timedelta(days=1), day + pd.Timedelta(weeks=weeks))
+    centre = _event_centre(event, places)
+    crs = get_metric_crs(observations)
+
+    def within(frame: pd.DataFrame, period) -> pd.DataFrame:
+        dates = pd.to_datetime(frame[s.LOCAL_DATE])
+        return frame[(dates >= period[0]) & (dates <= period[1])]
+
+    def near(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        return frame if centre is None else frame[_near(frame, centre, radius_m, crs)]
+
+    round_ids = {name: set(within(rounds, period)[s.ID].dropna().astype(int))
+                 for name, period in (("before", before), ("after", after))}
+    counts = {name: len(ids) for name, ids in round_ids.items()}
+    enough = min(counts.values()) >= MIN_ROUNDS
+    findings: list[Finding] = []
+    if enough:
+        seen = near(observations[observations[s.ROUND_ID].notna()])
+        for group in s.GROUP_CODES:
+            of_group = seen[seen[s.GROUP] == group][s.ROUND_ID].astype(int)
+            hits = {name: len(set(of_group) & ids) for name, ids in round_ids.items()}
+            if not hits["before"] and not hits["after"]:
+                continue
+            p = fisher_exact_p(hits["before"], counts["before"], hits["after"], counts["after"])
+            share = (hits["after"] / counts["after"]) - (hits["before"] / counts["before"])
+            verdict = "gelijk" if p >= ALPHA else ("minder" if share < 0 else "meer")
+            findings.append(Finding(group, hits["before"], counts["before"], hits["after"],
+                                    counts["after"], round(p, 4), verdict))
+        reported = near(spots)
+        days = weeks * 7
+        for kind in SPOT_KINDS:
+            of_kind = reported[reported[s.KIND] == kind]
+            b, a = len(within(of_kind, before)), len(within(of_kind, after))
+            if not a + b:
+                continue
+            p = binomial_p(a, a + b, 0.5)
+            verdict = "gelijk" if p >= ALPHA else ("minder" if a < b else "meer")
+            findings.append(Finding(kind, b, days, a, days, round(p, 4), verdict))
+    title = str(event[s.TITLE])
+    date = labels.format_date(day)
+    return EventConnection(
+        int(event[s.ID]), title, date, None if centre is None else radius_m, weeks,
+        counts["before"], counts["after"], findings,
+        _sentence(title, day, weeks, None if centre is None else radius_m, counts, findings,
+                  enough))
+
+
+def _subject_label(subject: str) -> str:
+    if subject in labels.GROUP_LABELS:
+        return labels.GROUP_LABELS[subject].lower()
+    return {"litter": "meldingen van zwerfvuil", "graffiti": "meldingen van graffiti"}[subject]
+
+
+def _sentence(title: str, day: pd.Timestamp, weeks: int, radius_m: float | None,
+              counts: dict[str, int], findings: list[Finding], enough: bool) -> str:
+    opening = f"Na {title} ({day:%d-%m})"
+    where = "in de buurt" if radius_m is None else f"binnen {radius_m:.0f} m"
+    if not enough:
+        return (f"{opening}: te weinig rondes om iets te zeggen ({counts['before']} in de "
+                f"{weeks} weken ervoor, {counts['after']} erna).")
+    parts = []
+    for finding in findings:
+        if finding.verdict == "gelijk":
+            continue
+        if finding.subject in SPOT_KINDS:
+            parts.append(f"{finding.verdict} {_subject_label(finding.subject)} {where}, "
+                         f"{finding.after} tegen {finding.before} in de {weeks} weken ervoor")
+        else:
+            parts.append(f"{finding.verdict} {_subject_label(finding.subject)} {where} in de "
+                         f"{weeks} weken erna, {finding.after} van {finding.after_of} rondes "
+                         f"tegen {finding.before} van {finding.before_of} ervoor")
+    if not parts:
+        return (f"{opening}: geen duidelijk verschil {where} tussen de {weeks} weken ervoor "
+                f"en erna ({counts['before']} en {counts['after']} rondes).")
+    return f"{opening}: " + "; ".join(parts) + "."
+
+
+def connect_events(events: gpd.GeoDataFrame, observations: gpd.GeoDataFrame,
+                   rounds: gpd.GeoDataFrame, spots: gpd.GeoDataFrame, *,
+                   places: gpd.GeoDataFrame | None = None, weeks: int = WEEKS,
+                   radius_m: float = RADIUS_M) -> list[EventConnection]:
+    """`connect_event` for every event, oldest first.
+
+    Parameters
+    ----------
+    events
+        The events layer (or a selection).
+    observations, rounds, spots
+        The workspace's layers.
+    places
+        The places layer.
+    weeks
+        Weeks on each side.
+    radius_m
+        Radius around each event.
+
+    Returns
+    -------
+    list of EventConnection
+        One per event.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> found = connect_events(layers["events"], layers["observations"], layers["rounds"],
+    ...                        layers["spots"], places=layers["places"])
+    >>> len(found) == len(layers["events"])
+    True
+    """
+    ordered = events.sort_values(s.DATE, kind="stable")
+    return [connect_event(row, observations, rounds, spots, places=places, weeks=weeks,
+                          radius_m=radius_m) for _, row in ordered.iterrows()]
