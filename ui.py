@@ -271,6 +271,7 @@ def dutch_errors(function: Callable) -> Callable:
 # Material icons: Streamlit serves their font itself (offline; emoji need a system font).
 PAGES = (("app.py", "Kaart", ":material/map:"), ("pages/invoer.py", "Invoer", ":material/edit:"),
          ("pages/patronen.py", "Patronen", ":material/insights:"),
+         ("pages/tijdlijn.py", "Tijdlijn", ":material/timeline:"),
          ("pages/presentatie.py", "Presentatie", ":material/slideshow:"),
          ("pages/export.py", "Export", ":material/download:"))
 # Widgets are forgotten on a page that does not draw them; their values live under the

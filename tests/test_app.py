@@ -15,7 +15,7 @@ from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted(["app.py", "pages/export.py", "pages/invoer.py", "pages/patronen.py",
-                "pages/presentatie.py"])
+                "pages/presentatie.py", "pages/tijdlijn.py"])
 
 
 def _app(monkeypatch, db: Path | None, tmp_path: Path) -> AppTest:
@@ -68,7 +68,8 @@ def test_menu_and_filter_are_on_every_page(monkeypatch, tmp_path, demo_path):
         _assert_no_crash(at)
         links = [(link.proto.page, link.proto.label) for link in at.sidebar.get("page_link")]
         assert links == [("", "Kaart"), ("invoer", "Invoer"), ("patronen", "Patronen"),
-                         ("presentatie", "Presentatie"), ("export", "Export")], page
+                         ("tijdlijn", "Tijdlijn"), ("presentatie", "Presentatie"),
+                         ("export", "Export")], page
         assert at.select_slider(key="widget_filter_hours").value == (6, 30), page
 
 

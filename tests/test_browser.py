@@ -556,7 +556,7 @@ def test_the_server_listens_only_on_this_computer(app_url):
     assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1, and nothing else
 
 
-@pytest.mark.parametrize("path", ["", "presentatie", "patronen", "invoer"])
+@pytest.mark.parametrize("path", ["", "presentatie", "patronen", "invoer", "tijdlijn"])
 def test_hostile_text_is_shown_literally_and_runs_nothing(browser, hostile, hostile_app, path):
     from hostile import BAIT_HOST
 
@@ -591,8 +591,41 @@ def test_hostile_text_is_shown_literally_and_runs_nothing(browser, hostile, host
     page.close()
 
 
-MENU = ["Kaart", "Invoer", "Patronen", "Presentatie", "Export"]
-PAGE_HEADINGS = {"": "Kaart", "invoer": "Invoer", "patronen": "Patronen", "export": "Export"}
+def test_the_timeline_draws_every_event_and_story_offline_and_names_them_on_hover(
+        browser, app_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    watch = Watch(page, online=False)
+    page.goto(f"{app_url}/tijdlijn")
+    plot = page.locator(".js-plotly-plot").first
+    plot.wait_for(timeout=60_000)
+    points = page.locator(".js-plotly-plot .scatterlayer .point")
+    points.first.wait_for(timeout=30_000)
+    on_the_axis = page.evaluate("""() => [...document.querySelectorAll(
+        '.js-plotly-plot .scatterlayer .point')].filter(
+        p => !p.closest('.rangeslider-container')).length""")
+    assert on_the_axis == 11  # the demo's 6 events and 5 stories (the slider repeats them)
+    # Hovering an event names it, with what changed after it.
+    box = points.first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    hover = page.locator(".hoverlayer .hovertext")
+    hover.first.wait_for(timeout=10_000)
+    shown = hover.first.text_content()
+    assert shown.startswith("Vuurwerk afgestoken bij de bankjes") and "Na " in shown, shown
+    map_frame = _map_frame(page)
+    map_frame.wait_for_selector(".leaflet-interactive", timeout=60_000)
+    assert page.get_by_text("Wat veranderde erna?").is_visible()
+    assert all(kind == "image" for kind, _ in watch.remote), watch.remote
+    unexplained = [e for e in watch.non_tile_errors()
+                   if not _streamlit_probe(e.rsplit("(", 1)[-1].rstrip(")"))]
+    assert not unexplained, unexplained
+    _wait_for_placed_names(map_frame)
+    page.screenshot(path=SCREENSHOTS / "tijdlijn.png", full_page=True)
+    page.close()
+
+
+MENU = ["Kaart", "Invoer", "Patronen", "Tijdlijn", "Presentatie", "Export"]
+PAGE_HEADINGS = {"": "Kaart", "invoer": "Invoer", "patronen": "Patronen", "tijdlijn": "Tijdlijn",
+                 "export": "Export"}
 
 
 def _menu(page: Page) -> list[str]:

@@ -22,7 +22,7 @@ from werkwijzer_geo.validate import validate_layer
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["app.py", "pages/invoer.py", "pages/patronen.py", "pages/presentatie.py",
-         "pages/export.py"]
+         "pages/export.py", "pages/tijdlijn.py"]
 
 
 def test_dates_outside_1990_to_ten_years_ahead_are_refused_by_row_and_column():

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from werkwijzer_geo import labels
+from werkwijzer_geo import schema as s
 
 UNKNOWN_COLOUR = "#d9d9d9"
 
@@ -122,4 +125,94 @@ def plot_weekly_trend(trend: pd.DataFrame, *, large: bool = False) -> go.Figure:
         figure.update_layout(title="Meldingen per week",
                              legend={"orientation": "h", "y": -0.12, "yanchor": "top",
                                      "x": 0})
+    return figure
+
+
+VALENCE_COLOURS = {-1: "#C0392B", 0: "#7F8C8D", 1: "#1E8449"}
+STORY_LANE = "verhalen"
+
+
+def _shown(text: object, limit: int = 90) -> str:
+    """User text for a hover label: escaped (plotly reads a few HTML tags), shortened."""
+    value = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
+    value = " ".join(value.split())
+    if len(value) > limit:
+        value = value[:limit - 1] + "…"
+    return html.escape(value, quote=True)
+
+
+def plot_timeline(events: pd.DataFrame, stories: pd.DataFrame, *,
+                  connections: dict[int, str] | None = None, with_text: bool = True,
+                  ) -> go.Figure:
+    """Events and stories on one time axis (the "wallpaper roll"): a lane per kind of event
+    and one for stories; colour by how it was felt (negative, neutral, positive).
+
+    Parameters
+    ----------
+    events
+        The events layer (or a selection).
+    stories
+        The stories layer (or a selection).
+    connections
+        Event id -> what changed after it (`analysis.connections`), shown on hover.
+    with_text
+        Whether a story's own words are on its hover (never for residents).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Dates as dd-mm-jjjj; drag to zoom, the range slider to pan.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> layers = read_demo_layers(seed=3)
+    >>> figure = plot_timeline(layers["events"], layers["stories"])
+    >>> sorted({trace.name for trace in figure.data})
+    ['negatief', 'neutraal', 'positief']
+    """
+    connections = connections or {}
+    lanes = [labels.EVENT_KIND_LABELS[kind] for kind in labels.EVENT_KIND_LABELS
+             if kind in set(events[s.KIND])] + ([STORY_LANE] if len(stories) else [])
+    rows = []
+    for _, event in events.iterrows():
+        lines = [f"<b>{_shown(event[s.TITLE])}</b>",
+                 f"{pd.Timestamp(event[s.DATE]):%d-%m-%Y} · "
+                 f"{labels.EVENT_KIND_LABELS.get(event[s.KIND], _shown(event[s.KIND]))}"]
+        if isinstance(event.get(s.PLACE), str) and event[s.PLACE].strip():
+            lines.append(_shown(event[s.PLACE]))
+        if int(event[s.ID]) in connections:
+            lines.append(_shown(connections[int(event[s.ID])], 160))
+        rows.append((event[s.DATE], labels.EVENT_KIND_LABELS.get(event[s.KIND], "anders"),
+                     event.get(s.VALENCE), "<br>".join(lines), "diamond", 16))
+    for _, story in stories.iterrows():
+        source = labels.STORY_SOURCE_LABELS.get(story[s.SOURCE], _shown(story[s.SOURCE]))
+        lines = [f"<b>Verhaal van een {source}</b>",
+                 f"{pd.Timestamp(story[s.DATE]):%d-%m-%Y} · thema's: "
+                 f"{_shown(story.get(s.THEMES)) or 'geen'}"]
+        if with_text:
+            lines.append(_shown(story.get(s.TEXT)))
+        rows.append((story[s.DATE], STORY_LANE, story.get(s.VALENCE), "<br>".join(lines),
+                     "circle", 12))
+    figure = go.Figure()
+    for valence, name in labels.VALENCE_LABELS.items():
+        mine = [row for row in rows if pd.notna(row[2]) and int(row[2]) == valence]
+        if valence == 0:
+            mine += [row for row in rows if pd.isna(row[2])]
+        if not mine:
+            continue
+        figure.add_trace(go.Scatter(
+            x=[pd.Timestamp(row[0]) for row in mine], y=[row[1] for row in mine],
+            mode="markers", name=name, hovertext=[row[3] for row in mine],
+            hovertemplate="%{hovertext}<extra></extra>",
+            marker={"color": VALENCE_COLOURS[valence], "symbol": [row[4] for row in mine],
+                    "size": [row[5] for row in mine], "line": {"width": 1, "color": "white"}}))
+    figure.update_layout(
+        title="Gebeurtenissen en verhalen in de tijd", height=160 + 60 * max(len(lanes), 1),
+        xaxis={"type": "date", "tickformat": "%d-%m-%Y", "nticks": 8,
+               "rangeslider": {"visible": True, "thickness": 0.08}},
+        yaxis={"categoryorder": "array", "categoryarray": lanes[::-1], "title": None},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right",
+                "title": {"text": "zo beleefd:", "side": "left"}},
+        margin={"l": 10, "r": 10, "t": 70, "b": 10})
     return figure

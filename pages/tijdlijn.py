@@ -1,0 +1,102 @@
+"""Tijdlijn: events and stories in time, and what changed around each event (steps 2-3)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+import ui
+from werkwijzer_geo import labels
+from werkwijzer_geo import schema as s
+from werkwijzer_geo.analysis import connections as cn
+from werkwijzer_geo.analysis import stories as st_themes
+from werkwijzer_geo.analysis.selection import select_layers
+from werkwijzer_geo.render import charts, maps
+
+
+def show_timeline(info, layers) -> None:
+    time_filter = ui.get_time_filter()
+    # Dates only: an event or a story has a day, not an hour of a round.
+    selected = select_layers(layers, time_filter)
+    events, stories = selected[s.EVENTS], selected[s.STORIES]
+    st.header("Tijdlijn")
+    st.caption(f"Selectie: {time_filter.to_text()}. Gebeurtenissen en verhalen op één tijdlijn, "
+               "zoals het behangrol in stap 3: sleep om in te zoomen, schuif onderaan om te "
+               "verplaatsen, dubbelklik om alles te zien.")
+    if events.empty and stories.empty:
+        st.info("Nog geen gebeurtenissen of verhalen in deze periode. Leg ze vast in Invoer "
+                "(Gebeurtenissen, Verhalen) of importeer ze.")
+        return
+    found = cn.connect_events(events, layers[s.OBSERVATIONS], layers[s.ROUNDS],
+                              layers[s.SPOTS], places=layers[s.PLACES])
+    st.plotly_chart(charts.plot_timeline(events, stories, connections={
+        item.event_id: item.sentence for item in found}), width="stretch")
+    show_connections(found, events, layers)
+    show_themes(stories, layers)
+
+
+def show_connections(found: list[cn.EventConnection], events, layers) -> None:
+    st.subheader("Wat veranderde erna?")
+    st.caption(f"Per gebeurtenis: de {cn.WEEKS} weken ervoor tegen de {cn.WEEKS} weken erna, "
+               f"binnen {cn.RADIUS_M:.0f} m van de plek (zonder plek: de hele buurt), gelezen "
+               "per ronde: in hoeveel rondes een groep er was. We noemen alleen een verschil "
+               "dat geen toeval lijkt (exacte toets, 5%), met minstens "
+               f"{cn.MIN_ROUNDS} rondes aan elke kant.")
+    if not found:
+        st.caption("Geen gebeurtenissen in deze periode.")
+        return
+    listing, mapped = st.columns([1, 1.1])
+    chosen = listing.radio("Kies een gebeurtenis", range(len(found)),
+                           format_func=lambda i: ui.plain(found[i].sentence),
+                           key="timeline_event")
+    item = found[chosen]
+    rows = [{"wat": _subject(f.subject), "ervoor": f"{f.before} van {f.before_of}",
+             "erna": f"{f.after} van {f.after_of}", "oordeel": f.verdict}
+            for f in item.findings]
+    if rows:
+        listing.caption("Rondes met de groep erbij, of meldingen in dagen:")
+        with listing:
+            ui.show_table(pd.DataFrame(rows), hide_index=True)
+    event = events[events[s.ID] == item.event_id].iloc[0]
+    with mapped:
+        where = event.geometry if event.geometry is not None else None
+        focus = events[events[s.ID] == item.event_id] if where is not None else None
+        base = maps.build_base_map(layers[s.BOUNDARY], layers[s.PLACES], tiles=ui.show_tiles(),
+                                   focus=focus)
+        day = pd.Timestamp(event[s.DATE])
+        around = layers[s.OBSERVATIONS]
+        dates = pd.to_datetime(around[s.LOCAL_DATE])
+        around = around[(dates >= day - pd.Timedelta(weeks=cn.WEEKS))
+                        & (dates <= day + pd.Timedelta(weeks=cn.WEEKS))]
+        st_folium(base, feature_group_to_add=maps.build_layer_groups(
+            {s.EVENTS: events[events[s.ID] == item.event_id], s.OBSERVATIONS: around},
+            [s.OBSERVATIONS, s.EVENTS]), returned_objects=[], use_container_width=True,
+            height=420, key=f"timeline_map_{item.event_id}")
+        st.caption(f"{ui.plain(item.title)} ({item.date}) en de waarnemingen van "
+                   f"{cn.WEEKS} weken ervoor tot {cn.WEEKS} weken erna.")
+
+
+def _subject(code: str) -> str:
+    if code in labels.GROUP_LABELS:
+        return labels.GROUP_LABELS[code]
+    return labels.SPOT_KIND_LABELS.get(code, code)
+
+
+def show_themes(stories, layers) -> None:
+    st.subheader("Wat we hoorden")
+    per_month = st_themes.count_themes_per_month(stories)
+    st.markdown(ui.plain(st_themes.describe_theme_counts(per_month)))
+    if per_month.empty:
+        return
+    left, right = st.columns(2)
+    with left:
+        st.caption("Thema's per maand (aantal verhalen)")
+        ui.show_table(per_month.rename_axis("thema").reset_index(), hide_index=True)
+    with right:
+        st.caption(f"Thema's per plek (binnen {st_themes.PLACE_RADIUS_M:.0f} m)")
+        per_place = st_themes.count_themes_per_place(stories, layers[s.PLACES])
+        ui.show_table(per_place.rename_axis("thema").reset_index(), hide_index=True)
+
+
+ui.run_page("Tijdlijn", show_timeline)

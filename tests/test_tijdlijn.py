@@ -1,0 +1,58 @@
+"""The Tijdlijn page (AppTest): events and stories in time, what changed, what we heard."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+import ui
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _open(monkeypatch, db: Path, tmp_path: Path) -> AppTest:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("WERKWIJZER_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    at.switch_page("pages/tijdlijn.py").run()
+    assert not at.exception
+    assert not [e.value for e in at.error if e.value.startswith(ui.CRASH_MESSAGE[:20])]
+    return at
+
+
+def _plain(markdown: str) -> str:
+    return markdown.replace("\\", "").replace(ui.WORD_JOINER, "")
+
+
+def test_the_demo_timeline_shows_every_event_what_changed_and_what_we_heard(
+        monkeypatch, tmp_path, demo_path):
+    at = _open(monkeypatch, demo_path, tmp_path)
+    assert [h.value for h in at.header] == ["Tijdlijn"]
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1
+    sentences = [_plain(x) for x in at.radio(key="timeline_event").options]
+    assert len(sentences) == 6 and all(x.startswith("Na ") for x in sentences)
+    assert sentences[0].startswith("Na Vuurwerk afgestoken bij de bankjes (05-09)")
+    heard = [_plain(m.value) for m in at.markdown if "Het vaakst gehoord" in m.value]
+    assert heard and heard[0].count("(1 verhaal)") == 3  # three themes, each heard once
+    # Choosing another event shows that one on the map.
+    at.radio(key="timeline_event").set_value(2).run()
+    caption = [_plain(c.value) for c in at.caption if "weken ervoor tot" in c.value]
+    assert caption and caption[0].startswith("Container geplaatst op het plein (28-09-2026)")
+
+
+def test_the_period_filter_narrows_the_timeline(monkeypatch, tmp_path, demo_path):
+    at = _open(monkeypatch, demo_path, tmp_path)
+    at.sidebar.date_input(key="widget_filter_dates").set_value(
+        (dt.date(2026, 10, 1), dt.date(2026, 10, 31))).run()
+    sentences = [_plain(x) for x in at.radio(key="timeline_event").options]
+    assert [x.split(" (")[0] for x in sentences] == [
+        "Na Fairplay-sportmiddag op het plein", "Na Melding geluidsoverlast bij de tunnel"]
+
+
+def test_a_workspace_without_events_or_stories_says_where_to_add_them(
+        monkeypatch, tmp_path, workspace):
+    at = _open(monkeypatch, workspace, tmp_path)
+    assert any("Nog geen gebeurtenissen of verhalen" in i.value for i in at.info)
