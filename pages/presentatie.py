@@ -18,8 +18,10 @@ from werkwijzer_geo.analysis.public import (
     describe_public_effort,
     describe_public_experiments,
     describe_public_hour,
+    describe_public_timeline,
     get_public_week,
     make_public_layers,
+    make_public_timeline,
 )
 from werkwijzer_geo.analysis.selection import select_layers
 from werkwijzer_geo.render import charts, maps
@@ -65,6 +67,10 @@ kbd { display: none !important; }  /* the PageUp/PageDown hints: the presenter k
 .bk-card.bk-action { border-left-color: #1B9E77; padding: 0.6rem 1rem; width: 100%; }
 .bk-card .bk-name { font-size: 1.5rem; font-weight: 700; color: #0d5c43; }
 .bk-card.bk-action .bk-count { font-size: 1.15rem; }
+.bk-roll { font-size: 1.2rem; line-height: 1.3; }
+.bk-roll div { margin-bottom: 0.45rem; }
+.bk-roll .bk-n { display: inline-block; min-width: 1.8rem; font-weight: 700; color: #2B7A78; }
+.bk-roll .bk-when { color: #555; }
 </style>"""
 # The other modes are for the team at the laptop: the same page, less large.
 STYLE = """<style>
@@ -137,6 +143,21 @@ def scene_chart(layers: dict, scene: sc.Scene, time_filter: TimeFilter, public: 
                             theme=None)
     elif scene.chart == "themes":
         show_theme_cards(public["themes"])
+    elif scene.chart == "timeline":  # events by week; stories only as their themes
+        timeline = make_public_timeline(selected[s.EVENTS], selected[s.STORIES])
+        if timeline.empty:
+            st.markdown("Nog geen gebeurtenissen of verhalen in deze periode.")
+            return
+        chart, roll = st.columns([1.5, 1])
+        chart.plotly_chart(charts.plot_public_timeline(timeline), width="stretch", theme=None)
+        # The words beside the chart, numbered as its markers; typed text escaped.
+        lines = "".join(
+            f'<div><span class="bk-n">{number}</span>{html.escape(title)} '
+            f'<span class="bk-when">({html.escape(when)})</span></div>'
+            for number, when, title in describe_public_timeline(timeline))
+        roll.html(f'<div class="bk-roll">{lines}</div>')
+        roll.caption("Gebeurtenissen per week; verhalen alleen als hun thema's, nooit wie het "
+                     "vertelde of wat.")
 
 
 def scene_controls(index: int, count: int) -> None:

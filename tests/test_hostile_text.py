@@ -181,3 +181,27 @@ def test_action_cards_show_hostile_names_as_text(monkeypatch, tmp_path, hostile)
     names = re.findall(r'<div class="bk-name">(.*?)</div>', cards[0])
     assert sorted(names) == sorted(html_escape(p) for p in payloads[:3]), names
     assert not sentinel.exists()
+
+
+def test_the_residents_timeline_shows_hostile_titles_and_themes_as_text(monkeypatch, tmp_path,
+                                                                       hostile):
+    import shutil
+
+    from werkwijzer_geo.render import scenes as sc
+
+    shared, payloads, sentinel = hostile
+    workspace = tmp_path / "buurt.gpkg"  # a copy: the shared one must not change
+    shutil.copyfile(shared, workspace)
+    sc.write_scenes(workspace, [sc.Scene(payloads[0], payloads[5], "", chart="timeline")])
+    at = _app(monkeypatch, workspace, tmp_path).run()
+    at.switch_page("pages/presentatie.py").run()
+    assert not at.exception
+    roll = [h.proto.body for h in at.get("html") if h.proto.body.startswith('<div class="bk-roll"')]
+    assert len(roll) == 1
+    # Every event title is a payload: each one there, escaped, and no tag of it left raw.
+    for payload in payloads[:3]:
+        assert html_escape(payload) in roll[0]
+    assert "<img" not in roll[0] and "<script" not in roll[0]
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert not any(payload in spec for payload in payloads)  # the chart holds numbers only
+    assert not sentinel.exists()

@@ -161,3 +161,18 @@ def test_public_effort_is_only_day_and_evening_totals(demo_path):
     sentence = pub.describe_public_effort(rounds)
     assert sentence.startswith(f"Het buurtteam liep {len(rounds)} rondes: ")
     assert not re.search(r"\d{2}:\d{2}|maandag|dinsdag|vrijdag|zaterdag", sentence)
+
+
+def test_the_public_timeline_holds_weeks_titles_and_themes_only():
+    from werkwijzer_geo.analysis.public import make_public_timeline
+    from werkwijzer_geo.demo import read_demo_layers
+
+    layers = read_demo_layers()
+    timeline = make_public_timeline(layers["events"], layers["stories"])
+    assert (timeline["week"].dt.day_of_week == 0).all()  # a Monday: never the day itself
+    assert set(layers["events"]["title"]) <= set(timeline["title"])
+    words = " ".join(timeline.astype(str).to_numpy().ravel())
+    for text in layers["stories"]["text"]:
+        assert text not in words
+    assert not set(layers["stories"]["source"]) & set(words.split())
+    assert list(timeline.columns) == ["week", "what", "title", "kind"]

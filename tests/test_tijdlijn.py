@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -56,3 +58,36 @@ def test_a_workspace_without_events_or_stories_says_where_to_add_them(
         monkeypatch, tmp_path, workspace):
     at = _open(monkeypatch, workspace, tmp_path)
     assert any("Nog geen gebeurtenissen of verhalen" in i.value for i in at.info)
+
+
+def test_the_public_timeline_scene_shows_events_by_week_and_never_a_story(
+        monkeypatch, tmp_path, demo_path):
+    import shutil
+
+    from werkwijzer_geo.demo import read_demo_layers
+    from werkwijzer_geo.render import scenes as sc
+
+    path = tmp_path / "buurt.gpkg"
+    shutil.copyfile(demo_path, path)
+    sc.write_scenes(path, [sc.Scene("Wat er gebeurde", "Twaalf weken in de buurt.", "",
+                                    chart="timeline")])
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("WERKWIJZER_DB", str(path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    at.switch_page("pages/presentatie.py").run()
+    assert not at.exception
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1
+    spec = charts[0].proto.spec
+    roll = " ".join(element.proto.body for element in at.get("html")
+                    if "bk-roll" in element.proto.body)
+    stories = read_demo_layers()["stories"]
+    for title in read_demo_layers()["events"]["title"]:
+        assert html.escape(title) in roll  # beside the chart, numbered as its markers
+    assert "week van" in spec and "week van" in roll
+    shown = spec + roll + " ".join(str(getattr(e, "value", "")) for e in at.main)
+    for _, story in stories.iterrows():
+        assert story["text"] not in shown
+    assert "Verhaal van een" not in shown  # who told it, as on the team's Tijdlijn
+    for source in ("bewoner", "jongere", "ondernemer", "resident", "entrepreneur"):
+        assert not re.search(rf"\b{source}\b", shown), source

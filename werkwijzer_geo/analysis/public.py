@@ -16,6 +16,7 @@ from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
 from .aggregate import aggregate_to_grid, get_metric_xy
 from .selection import get_round_slots, select_layers
+from .stories import split_themes
 
 PUBLIC_CELL_M = 50  # never finer than this
 MIN_PUBLIC_COUNT = 5  # any group count below this in a cell is not shown
@@ -495,3 +496,78 @@ def describe_public_hour(observations: gpd.GeoDataFrame, rounds: gpd.GeoDataFram
             parts.append(f"{'meestal' if often[group] else 'soms'} {amount} {word}")
         sentence = "Per ronde: " + ", ".join(parts) + "."
     return PublicHour(weekday, hour, True, typical, sentence)
+
+
+def make_public_timeline(events: pd.DataFrame, stories: pd.DataFrame) -> pd.DataFrame:
+    """The wallpaper roll for residents: per week (from Monday) the events by title and kind,
+    and the themes heard in stories. Never a story's words, who told it, or its day.
+
+    Parameters
+    ----------
+    events
+        The events layer (or a selection).
+    stories
+        The stories layer (or a selection).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns `week` (the Monday, a Timestamp), `what` ("event" or "themes"), `title`
+        (an event's title, or the week's themes joined by ", "), `kind` (an event's kind
+        in Dutch, or "wat we hoorden"); by week, events first.
+
+    Examples
+    --------
+    >>> events = pd.DataFrame({"date": pd.to_datetime(["2026-09-05"]), "title": ["Vuurwerk"],
+    ...                        "kind": ["incident"]})
+    >>> stories = pd.DataFrame({"date": pd.to_datetime(["2026-09-03", "2026-09-04"]),
+    ...     "themes": ["overlast", "overlast, groen"], "text": ["geheim", "ook geheim"],
+    ...     "source": ["resident", "youth"]})
+    >>> make_public_timeline(events, stories)[["what", "title"]].values.tolist()
+    [['event', 'Vuurwerk'], ['themes', 'overlast, groen']]
+    """
+    rows = []
+    for _, event in events.iterrows():
+        day = pd.Timestamp(event[s.DATE])
+        rows.append({"week": (day - pd.Timedelta(days=day.weekday())).normalize(),
+                     "what": "event", "title": str(event[s.TITLE]),
+                     "kind": labels.EVENT_KIND_LABELS.get(event[s.KIND], "gebeurtenis")})
+    heard: dict[pd.Timestamp, list[str]] = {}
+    for _, story in stories.iterrows():
+        day = pd.Timestamp(story[s.DATE])
+        week = (day - pd.Timedelta(days=day.weekday())).normalize()
+        for theme in split_themes(story.get(s.THEMES)):
+            if theme not in heard.setdefault(week, []):
+                heard[week].append(theme)
+    rows += [{"week": week, "what": "themes", "title": ", ".join(themes),
+              "kind": "wat we hoorden"} for week, themes in heard.items() if themes]
+    table = pd.DataFrame(rows, columns=["week", "what", "title", "kind"])
+    order = table["what"].map({"event": 0, "themes": 1})
+    return table.assign(_order=order).sort_values(["week", "_order"], kind="stable").drop(
+        columns="_order").reset_index(drop=True)
+
+
+def describe_public_timeline(timeline: pd.DataFrame) -> list[tuple[int, str, str]]:
+    """The lines beside the residents' timeline, numbered as its markers, in time order:
+    an event's title, or the themes heard that week, with the week and the kind.
+
+    Parameters
+    ----------
+    timeline
+        From `make_public_timeline`.
+
+    Returns
+    -------
+    list of tuple
+        (number, "week van dd-mm · kind", title or themes).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"week": pd.to_datetime(["2026-08-31"]), "what": ["event"],
+    ...                       "title": ["Vuurwerk"], "kind": ["incident"]})
+    >>> describe_public_timeline(table)
+    [(1, 'week van 31-08 · incident', 'Vuurwerk')]
+    """
+    return [(number, f"week van {pd.Timestamp(row['week']):%d-%m} · {row['kind']}",
+             row["title"] if row["what"] == "event" else f"gehoord: {row['title']}")
+            for number, (_, row) in enumerate(timeline.iterrows(), start=1)]

@@ -216,3 +216,68 @@ def plot_timeline(events: pd.DataFrame, stories: pd.DataFrame, *,
                 "title": {"text": "zo beleefd:", "side": "left"}},
         margin={"l": 10, "r": 10, "t": 70, "b": 10})
     return figure
+
+
+def plot_public_timeline(timeline: pd.DataFrame, *, large: bool = True) -> go.Figure:
+    """The wallpaper roll for residents: events by week in a lane per kind, and the weeks
+    in which stories were heard; each item numbered in time order for the cards beside it
+    (a projector has no hover).
+
+    Parameters
+    ----------
+    timeline
+        From `public.make_public_timeline`.
+    large
+        Type for a projector: at least 18 px.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Weeks as "week van dd-mm"; no title, no story text, no day.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"week": pd.to_datetime(["2026-08-31", "2026-08-31"]),
+    ...     "what": ["event", "themes"], "title": ["Vuurwerk", "overlast"],
+    ...     "kind": ["incident", "wat we hoorden"]})
+    >>> [list(trace.text) for trace in plot_public_timeline(table).data]
+    [['1'], ['2']]
+    """
+    figure = go.Figure()
+    # Each item carries its number in time order; the words are on cards beside the chart
+    # (`public.describe_public_timeline`): long titles on a chart run into each other.
+    numbered = timeline.reset_index(drop=True).assign(number=lambda t: t.index + 1)
+    events = numbered[numbered["what"] == "event"]
+    themes = numbered[numbered["what"] == "themes"]
+    figure.add_trace(go.Scatter(
+        x=list(events["week"]), y=list(events["kind"]), mode="markers+text",
+        text=[str(n) for n in events["number"]], textposition="top center",
+        name="gebeurtenissen", hoverinfo="skip",
+        marker={"symbol": "diamond", "size": 18, "color": "#2B7A78"}))
+    figure.add_trace(go.Scatter(
+        x=list(themes["week"]), y=list(themes["kind"]), mode="markers+text",
+        text=[str(n) for n in themes["number"]], textposition="top center",
+        name="wat we hoorden", hoverinfo="skip",
+        marker={"symbol": "circle", "size": 14, "color": "#7F8C8D"}))
+    lanes = [*dict.fromkeys(events["kind"]), "wat we hoorden"]
+    # Ticks on the Mondays themselves (plotly's own would fall on any day), few enough to
+    # stay level.
+    weeks = sorted(pd.to_datetime(timeline["week"]).unique())
+    ticks = weeks[::max(1, -(-len(weeks) // (4 if large else 6)))]
+    figure.update_layout(
+        title="Wat er gebeurde, week voor week", showlegend=False,
+        height=180 + 90 * len(lanes),
+        # A margin of days on both sides, so titles at the ends are not cut off.
+        xaxis={"type": "date", "tickvals": ticks,
+               "ticktext": [f"week van {pd.Timestamp(day):%d-%m}" for day in ticks],
+               "range": [weeks[0] - pd.Timedelta(days=12), weeks[-1] + pd.Timedelta(days=16)]
+               if weeks else None},
+        # Room above the top lane and below the bottom one for titles written there.
+        yaxis={"categoryorder": "array", "categoryarray": lanes[::-1], "title": None,
+               "range": [-0.9, len(lanes) - 0.2]},
+        margin={"l": 10, "r": 40, "t": 60, "b": 10})
+    if large:  # within a 1280 x 720 screen under the scene's title line
+        _make_large(figure, height=min(180 + 80 * len(lanes), 540))
+        figure.update_traces(textfont={"size": LARGE_FONT})
+        figure.update_xaxes(tickangle=0)
+    return figure

@@ -19,7 +19,8 @@ from werkwijzer_geo.timefilter import TimeFilter
 SCENES_TABLE = "scenes"
 SCENE_LAYERS = (s.OBSERVATIONS, s.HANGOUTS, s.SPOTS, s.EXPERIMENTS)
 CHARTS = {"": "geen grafiek", "effort": "wanneer keken we", "week": "typische week",
-          "trend": "meldingen per week", "themes": "wat we hoorden (thema's)"}
+          "trend": "meldingen per week", "themes": "wat we hoorden (thema's)",
+          "timeline": "tijdlijn (week voor week)"}
 
 
 @dataclass
