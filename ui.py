@@ -21,6 +21,7 @@ from werkwijzer_geo import schema as s
 from werkwijzer_geo.analysis.cube import ObservationCube, build_cube
 from werkwijzer_geo.analysis.patterns import PatternReport, PatternSettings, build_report
 from werkwijzer_geo.analysis.selection import get_data_period
+from werkwijzer_geo.analysis.stories import THEME_LIST, join_themes
 from werkwijzer_geo.demo import create_demo_workspace
 from werkwijzer_geo.io import storage
 from werkwijzer_geo.io.quality import find_date_problems, set_aside_date_problems
@@ -501,6 +502,11 @@ def render_row_form(layer_name: str, tz: str, *, key: str) -> dict:
         elif column.kind is s.Kind.DATE:
             values[name] = st.date_input(title, value=now.date() if column.required else None,
                                          format="DD-MM-YYYY", key=widget_key)
+        elif name == s.THEMES:  # the short list, and any word of the team's own
+            chosen = st.multiselect(title + " (kies of typ een eigen woord)",
+                                    options=list(THEME_LIST), accept_new_options=True,
+                                    key=widget_key)
+            values[name] = join_themes(chosen)
         elif name in LONG_TEXT:
             values[name] = st.text_area(title + " — geen namen van mensen", key=widget_key)
         else:

@@ -33,6 +33,7 @@ def show_timeline(info, layers) -> None:
     st.plotly_chart(charts.plot_timeline(events, stories, connections={
         item.event_id: item.sentence for item in found}), width="stretch")
     show_connections(found, events, layers)
+    show_stories(stories, events, layers)
     show_themes(stories, layers)
 
 
@@ -75,6 +76,47 @@ def show_connections(found: list[cn.EventConnection], events, layers) -> None:
             height=420, key=f"timeline_map_{item.event_id}")
         st.caption(f"{ui.plain(item.title)} ({item.date}) en de waarnemingen van "
                    f"{cn.WEEKS} weken ervoor tot {cn.WEEKS} weken erna.")
+
+
+def show_stories(stories, events, layers) -> None:
+    """A story chosen: its words (for the team only), and what happened around it."""
+    st.subheader("Verhalen")
+    if stories.empty:
+        st.caption("Geen verhalen in deze periode.")
+        return
+    ordered = stories.sort_values(s.DATE, kind="stable")
+    ids = ordered[s.ID].astype(int).tolist()
+    rows = ordered.set_index(ordered[s.ID].astype(int))
+
+    def label(story_id: int) -> str:
+        row = rows.loc[story_id]
+        source = labels.STORY_SOURCE_LABELS.get(row[s.SOURCE], str(row[s.SOURCE]))
+        themes = ", ".join(st_themes.split_themes(row[s.THEMES])) or "geen thema"
+        return ui.plain(f"{labels.format_date(row[s.DATE])} · {source} · {themes}")
+
+    listing, mapped = st.columns([1, 1.1])
+    chosen = listing.selectbox("Kies een verhaal", ids, format_func=label, key="timeline_story")
+    story = rows.loc[chosen]
+    if isinstance(story[s.TEXT], str) and story[s.TEXT].strip():
+        listing.markdown(f"> {ui.plain(story[s.TEXT])}")
+    day = pd.Timestamp(story[s.DATE])
+    dates = pd.to_datetime(events[s.DATE])
+    near = events[(dates >= day - pd.Timedelta(weeks=cn.WEEKS))
+                  & (dates <= day + pd.Timedelta(weeks=cn.WEEKS))].sort_values(s.DATE)
+    around = [f"{labels.format_date(row[s.DATE])}: {row[s.TITLE]}" for _, row in near.iterrows()]
+    listing.markdown(ui.plain(
+        f"Rond dit verhaal ({cn.WEEKS} weken ervoor en erna): " + "; ".join(around) + "."
+        if around else f"Geen gebeurtenissen in de {cn.WEEKS} weken ervoor en erna."))
+    with mapped:
+        one = stories[stories[s.ID].astype(int) == chosen]
+        located = one.geometry.notna().all() and not one.geometry.is_empty.any()
+        base = maps.build_base_map(layers[s.BOUNDARY], layers[s.PLACES], tiles=ui.show_tiles(),
+                                   focus=one if located else None)
+        st_folium(base, feature_group_to_add=maps.build_layer_groups(
+            {s.STORIES: one, s.EVENTS: near}, [s.EVENTS, s.STORIES]), returned_objects=[],
+            use_container_width=True, height=360, key=f"timeline_story_map_{chosen}")
+        if not located:
+            st.caption("Dit verhaal heeft geen plek.")
 
 
 def _subject(code: str) -> str:

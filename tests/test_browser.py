@@ -403,6 +403,41 @@ def test_phone_draws_a_place_by_tapping_its_corners(browser, writable_app):
     page.close()
 
 
+def test_a_story_is_recorded_with_listed_and_own_themes(browser, writable_app):
+    from werkwijzer_geo import schema as s
+    from werkwijzer_geo.io import storage
+
+    url, workspace = writable_app
+    before = storage.read_layer(workspace, s.STORIES)[s.ID].tolist()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    Watch(page, online=False)
+    page.goto(f"{url}/invoer")
+    frame = _map_frame(page)
+    frame.wait_for_selector(".leaflet-interactive")
+    page.get_by_text("Verhalen", exact=True).click()
+    page.wait_for_timeout(1500)
+    box = _map_box(page)
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for(timeout=30_000)
+    dialog.get_by_role("radio", name="bewoner", exact=True).click()
+    themes = dialog.get_by_role("combobox").first
+    themes.click()
+    page.keyboard.type("overlast")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Parkeren")  # not on the list: the team's own word
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    dialog.get_by_role("button", name="Opslaan").click()
+    dialog.wait_for(state="detached", timeout=30_000)
+    stories = storage.read_layer(workspace, s.STORIES)
+    new = stories[~stories[s.ID].isin(before)]
+    assert len(new) == 1, new
+    assert new[s.THEMES].iloc[0] == "overlast, parkeren"
+    assert new[s.SOURCE].iloc[0] == "resident"
+    page.close()
+
+
 def _free_texts(workspace: Path) -> set[str]:
     """Every note, observer, story text, goal, evaluation and owner in the workspace."""
     from werkwijzer_geo import labels

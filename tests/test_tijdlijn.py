@@ -91,3 +91,16 @@ def test_the_public_timeline_scene_shows_events_by_week_and_never_a_story(
     assert "Verhaal van een" not in shown  # who told it, as on the team's Tijdlijn
     for source in ("bewoner", "jongere", "ondernemer", "resident", "entrepreneur"):
         assert not re.search(rf"\b{source}\b", shown), source
+
+
+def test_a_chosen_story_shows_its_words_to_the_team_and_the_events_around_it(
+        monkeypatch, tmp_path, demo_path):
+    at = _open(monkeypatch, demo_path, tmp_path)
+    choice = at.selectbox(key="timeline_story")
+    assert len(choice.options) == 5
+    assert _plain(choice.options[0]).startswith("09-09-2026 · bewoner · overlast, geluid")
+    quote = [_plain(m.value) for m in at.markdown if m.value.startswith(">")]
+    assert quote == ["> Op vrijdagavond is het tot laat onrustig bij de bankjes."]
+    around = [_plain(m.value) for m in at.markdown if "Rond dit verhaal" in m.value]
+    assert around and "05-09-2026: Vuurwerk afgestoken bij de bankjes" in around[0]
+    assert "08-11-2026" not in around[0]  # two months later: not around it

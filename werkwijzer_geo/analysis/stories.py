@@ -52,6 +52,31 @@ def split_themes(value: object) -> list[str]:
     return seen
 
 
+def join_themes(themes) -> str | None:
+    """Chosen and typed themes as the stored text: trimmed, lower case, each once, joined
+    by ", "; None when there are none.
+
+    Parameters
+    ----------
+    themes
+        Words from the short list or typed (each may hold several, split on , or ;).
+
+    Returns
+    -------
+    str or None
+        The `themes` text.
+
+    Examples
+    --------
+    >>> join_themes(["overlast", " Parkeren ", "overlast; geluid"])
+    'overlast, parkeren, geluid'
+    >>> join_themes([]) is None
+    True
+    """
+    joined = split_themes(",".join(str(theme) for theme in themes or []))
+    return ", ".join(joined) or None
+
+
 def _long(stories: pd.DataFrame) -> pd.DataFrame:
     """One row per (story, theme)."""
     rows = [(index, theme) for index, value in stories[s.THEMES].items()
