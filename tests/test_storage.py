@@ -114,28 +114,6 @@ def _append_many(path: str, writer: int, rows: int) -> None:
                             make_observations([Obs(note=f"schrijver {writer}")], start_id=None))
 
 
-def test_processes_saving_at_once_keep_every_row(workspace):
-    writers, rows = 4, 6
-    context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_append_many, args=(str(workspace), w, rows))
-                 for w in range(writers)]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(timeout=120)
-        assert process.exitcode == 0
-    expected = writers * rows
-    assert len(storage.read_layer(workspace, s.OBSERVATIONS)) == expected
-    assert len(gpd.read_file(workspace, layer=s.OBSERVATIONS)) == expected
-    assert _sql(workspace, "SELECT count(*) FROM observations") == [(expected,)]
-    assert _sql(workspace, "SELECT feature_count FROM gpkg_ogr_contents "
-                           "WHERE table_name = 'observations'") == [(expected,)]
-    ids = storage.read_layer(workspace, s.OBSERVATIONS)[s.ID]
-    assert sorted(ids) == list(range(1, expected + 1))
-    notes = storage.read_layer(workspace, s.OBSERVATIONS)[s.NOTE].value_counts()
-    assert notes.tolist() == [rows] * writers
-
-
 KILL_DURING_WRITE = textwrap.dedent("""
     import os, signal, sys
     import pyogrio

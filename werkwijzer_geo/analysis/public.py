@@ -16,7 +16,7 @@ from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
 from .aggregate import aggregate_to_grid, get_metric_xy
 from .selection import get_round_slots, select_layers
-from .stories import split_themes
+from .stories import join_themes
 
 PUBLIC_CELL_M = 50  # never finer than this
 MIN_PUBLIC_COUNT = 5  # any group count below this in a cell is not shown
@@ -526,25 +526,19 @@ def make_public_timeline(events: pd.DataFrame, stories: pd.DataFrame) -> pd.Data
     >>> make_public_timeline(events, stories)[["what", "title"]].values.tolist()
     [['event', 'Vuurwerk'], ['themes', 'overlast, groen']]
     """
-    rows = []
-    for _, event in events.iterrows():
-        day = pd.Timestamp(event[s.DATE])
-        rows.append({"week": (day - pd.Timedelta(days=day.weekday())).normalize(),
-                     "what": "event", "title": str(event[s.TITLE]),
-                     "kind": labels.EVENT_KIND_LABELS.get(event[s.KIND], "gebeurtenis")})
-    heard: dict[pd.Timestamp, list[str]] = {}
-    for _, story in stories.iterrows():
-        day = pd.Timestamp(story[s.DATE])
-        week = (day - pd.Timedelta(days=day.weekday())).normalize()
-        for theme in split_themes(story.get(s.THEMES)):
-            if theme not in heard.setdefault(week, []):
-                heard[week].append(theme)
-    rows += [{"week": week, "what": "themes", "title": ", ".join(themes),
-              "kind": "wat we hoorden"} for week, themes in heard.items() if themes]
-    table = pd.DataFrame(rows, columns=["week", "what", "title", "kind"])
-    order = table["what"].map({"event": 0, "themes": 1})
-    return table.assign(_order=order).sort_values(["week", "_order"], kind="stable").drop(
-        columns="_order").reset_index(drop=True)
+    def monday(dates: pd.Series) -> pd.Series:
+        days = pd.to_datetime(dates).dt.normalize()
+        return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
+
+    happened = pd.DataFrame({
+        "week": monday(events[s.DATE]), "what": "event",
+        "title": events[s.TITLE].astype(str),
+        "kind": events[s.KIND].map(labels.EVENT_KIND_LABELS).fillna("gebeurtenis")})
+    heard = stories[s.THEMES].groupby(monday(stories[s.DATE])).agg(join_themes).dropna()
+    themes = pd.DataFrame({"week": heard.index, "what": "themes", "title": heard.to_numpy(),
+                           "kind": "wat we hoorden"})
+    table = pd.concat([happened, themes], ignore_index=True)  # "event" sorts before "themes"
+    return table.sort_values(["week", "what"], kind="stable").reset_index(drop=True)
 
 
 def describe_public_timeline(timeline: pd.DataFrame) -> list[tuple[int, str, str]]:

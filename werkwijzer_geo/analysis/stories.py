@@ -70,10 +70,11 @@ def join_themes(themes) -> str | None:
     --------
     >>> join_themes(["overlast", " Parkeren ", "overlast; geluid"])
     'overlast, parkeren, geluid'
-    >>> join_themes([]) is None
-    True
+    >>> join_themes([]) is None, join_themes([None, "groen"])
+    (True, 'groen')
     """
-    joined = split_themes(",".join(str(theme) for theme in themes or []))
+    words = [theme for theme in (() if themes is None else themes) if isinstance(theme, str)]
+    joined = split_themes(",".join(words))
     return ", ".join(joined) or None
 
 

@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -343,25 +344,29 @@ def insert_rows(connection: sqlite3.Connection, layer_name: str,
     >>> read_layer(path, "places")["name"].tolist()
     ['Plein']
     """
-    values = _column_values(layer_name, stored)
-    names = list(values)
-    _add_missing_columns(connection, layer_name, names)
-    geometry = _geometry_column(connection, layer_name)
-    columns = [_quote(name) for name in names]
-    rows: list[list] = [values[name] for name in names]
-    if geometry is not None and hasattr(stored, "geometry"):
-        column, srs_id = geometry
-        columns.insert(0, _quote(column))
-        rows.insert(0, [encode_geometry(g, srs_id) for g in stored.geometry])
-    if not rows:
+    if stored.empty:
         return 0
-    marks = ", ".join("?" * len(columns))
+    rows = _stored_columns(connection, layer_name, stored)
+    marks = ", ".join("?" * len(rows))
     cursor = connection.executemany(
-        f"INSERT INTO {_quote(layer_name)} ({', '.join(columns)}) VALUES ({marks})",
-        list(zip(*rows, strict=True)))
-    if geometry is not None and len(stored):
-        _extend_contents(connection, layer_name, stored)
+        f"INSERT INTO {_quote(layer_name)} ({', '.join(rows)}) VALUES ({marks})",
+        list(zip(*rows.values(), strict=True)))
+    _extend_contents(connection, layer_name, stored)
     return cursor.rowcount
+
+
+def _stored_columns(connection: sqlite3.Connection, layer_name: str, stored: pd.DataFrame,
+                    ) -> dict[str, list]:
+    """Quoted column -> values to write: the layer's columns (added to the table when an
+    older workspace lacks them), the shapes as GeoPackage binary first."""
+    values = _column_values(layer_name, stored)
+    _add_missing_columns(connection, layer_name, list(values))
+    rows = {_quote(name): items for name, items in values.items()}
+    geometry = _geometry_column(connection, layer_name)
+    if geometry is not None and isinstance(stored, gpd.GeoDataFrame):
+        column, srs_id = geometry
+        rows = {_quote(column): [encode_geometry(g, srs_id) for g in stored.geometry], **rows}
+    return rows
 
 
 def update_rows_by_id(connection: sqlite3.Connection, layer_name: str,
@@ -399,24 +404,15 @@ def update_rows_by_id(connection: sqlite3.Connection, layer_name: str,
     >>> read_layer(path, "places")["name"].tolist()
     ['Het plein']
     """
-    values = _column_values(layer_name, stored)
-    ids = values.pop(schema.ID)
-    names = list(values)
-    _add_missing_columns(connection, layer_name, names)
-    assignments = [f"{_quote(name)} = ?" for name in names]
-    rows: list[list] = [values[name] for name in names]
-    geometry = _geometry_column(connection, layer_name)
-    if geometry is not None and hasattr(stored, "geometry"):
-        column, srs_id = geometry
-        assignments.insert(0, f"{_quote(column)} = ?")
-        rows.insert(0, [encode_geometry(g, srs_id) for g in stored.geometry])
-    if not len(ids):
+    if stored.empty:
         return 0
+    rows = _stored_columns(connection, layer_name, stored)
+    ids = rows.pop(_quote(schema.ID))
+    assignments = ", ".join(f"{column} = ?" for column in rows)
     cursor = connection.executemany(
-        f"UPDATE {_quote(layer_name)} SET {', '.join(assignments)} "
-        f"WHERE {_quote(schema.ID)} = ?", list(zip(*rows, ids, strict=True)))
-    if geometry is not None:
-        _extend_contents(connection, layer_name, stored)
+        f"UPDATE {_quote(layer_name)} SET {assignments} WHERE {_quote(schema.ID)} = ?",
+        list(zip(*rows.values(), ids, strict=True)))
+    _extend_contents(connection, layer_name, stored)
     return cursor.rowcount
 
 
@@ -456,8 +452,9 @@ def delete_rows_by_id(connection: sqlite3.Connection, layer_name: str,
 
 def _extend_contents(connection: sqlite3.Connection, table: str, stored: pd.DataFrame) -> None:
     """Grow the layer's extent in `gpkg_contents` and note the change time, as GDAL does."""
-    shapes = stored.geometry[stored.geometry.notna() & ~stored.geometry.is_empty]
     stamp = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    shapes = (stored.geometry[stored.geometry.notna() & ~stored.geometry.is_empty]
+              if isinstance(stored, gpd.GeoDataFrame) else pd.Series(dtype=object))
     if shapes.empty:
         connection.execute("UPDATE gpkg_contents SET last_change = ? "
                            "WHERE lower(table_name) = lower(?)", (stamp, table))

@@ -914,7 +914,6 @@ def get_saved_state(path: str | os.PathLike) -> tuple:
     True
     """
     path = Path(path)
-    on_disk = [path]
     status = path.stat()
     files = [(status.st_ino, status.st_mtime_ns, status.st_size)]
     with contextlib.suppress(FileNotFoundError):
@@ -925,7 +924,7 @@ def get_saved_state(path: str | os.PathLike) -> tuple:
         query = (f"SELECT (SELECT value FROM {INFO_TABLE} WHERE key = '{SAVES_KEY}') AS saves, "
                  "(SELECT max(last_change) FROM gpkg_contents) AS changed")
         with gpkg.LIBRARY_GUARD.gdal():
-            _, table = pyogrio.read_arrow(on_disk[0], sql=query, read_geometry=False)
+            _, table = pyogrio.read_arrow(path, sql=query, read_geometry=False)
         if len(_SAVED_STATES) > 64:
             _SAVED_STATES.clear()
         _SAVED_STATES[key] = tuple(column[0].as_py() for column in table.columns)

@@ -142,8 +142,7 @@ def _shown(text: object, limit: int = 90) -> str:
 
 
 def plot_timeline(events: pd.DataFrame, stories: pd.DataFrame, *,
-                  connections: dict[int, str] | None = None, with_text: bool = True,
-                  ) -> go.Figure:
+                  connections: dict[int, str] | None = None) -> go.Figure:
     """Events and stories on one time axis (the "wallpaper roll"): a lane per kind of event
     and one for stories; colour by how it was felt (negative, neutral, positive).
 
@@ -155,8 +154,6 @@ def plot_timeline(events: pd.DataFrame, stories: pd.DataFrame, *,
         The stories layer (or a selection).
     connections
         Event id -> what changed after it (`analysis.connections`), shown on hover.
-    with_text
-        Whether a story's own words are on its hover (never for residents).
 
     Returns
     -------
@@ -190,8 +187,7 @@ def plot_timeline(events: pd.DataFrame, stories: pd.DataFrame, *,
         lines = [f"<b>Verhaal van een {source}</b>",
                  f"{pd.Timestamp(story[s.DATE]):%d-%m-%Y} · thema's: "
                  f"{_shown(story.get(s.THEMES)) or 'geen'}"]
-        if with_text:
-            lines.append(_shown(story.get(s.TEXT)))
+        lines.append(_shown(story.get(s.TEXT)))  # the team's page only
         rows.append((story[s.DATE], STORY_LANE, story.get(s.VALENCE), "<br>".join(lines),
                      "circle", 12))
     figure = go.Figure()
