@@ -10,6 +10,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 import ui
+from werkwijzer_geo import demo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,12 +36,21 @@ def test_the_demo_timeline_shows_every_event_what_changed_and_what_we_heard(
     charts = at.get("plotly_chart")
     assert len(charts) == 1
     sentences = [_plain(x) for x in at.radio(key="timeline_event").options]
-    assert len(sentences) == 6 and all(x.startswith("Na ") for x in sentences)
+    assert len(sentences) == len(demo.build_events()) and all(x.startswith("Na ")
+                                                              for x in sentences)
     assert sentences[0].startswith("Na Vuurwerk afgestoken bij de bankjes (05-09)")
+    # The demo's planted changes are told, and the events where nothing was planted are not.
+    changed = [x for x in sentences if "geen duidelijk verschil" not in x]
+    assert changed == [
+        "Na Nieuw bankje bij de speeltuin (21-09): meer ouderen binnen 150 m in de 4 weken "
+        "erna, 10 van 12 rondes tegen 0 van 6 ervoor.",
+        "Na Opschoondag; afvalbakken met klep bij de winkels (17-10): minder meldingen van "
+        "zwerfvuil binnen 150 m, 0 tegen 9 in de 4 weken ervoor."]
     heard = [_plain(m.value) for m in at.markdown if "Het vaakst gehoord" in m.value]
-    assert heard and heard[0].count("(1 verhaal)") == 3  # three themes, each heard once
+    assert heard and heard[0].endswith(  # counted from the 22 demo stories by hand
+        "jongeren (7 verhalen), ontmoeting (6 verhalen), veiligheid (5 verhalen).")
     # Choosing another event shows that one on the map.
-    at.radio(key="timeline_event").set_value(2).run()
+    at.radio(key="timeline_event").set_value(3).run()
     caption = [_plain(c.value) for c in at.caption if "weken ervoor tot" in c.value]
     assert caption and caption[0].startswith("Container geplaatst op het plein (28-09-2026)")
 
@@ -51,7 +61,9 @@ def test_the_period_filter_narrows_the_timeline(monkeypatch, tmp_path, demo_path
         (dt.date(2026, 10, 1), dt.date(2026, 10, 31))).run()
     sentences = [_plain(x) for x in at.radio(key="timeline_event").options]
     assert [x.split(" (")[0] for x in sentences] == [
-        "Na Fairplay-sportmiddag op het plein", "Na Melding geluidsoverlast bij de tunnel"]
+        "Na Vechtpartij bij de tunnel", "Na Fairplay-sportmiddag op het plein",
+        "Na Opschoondag; afvalbakken met klep bij de winkels",
+        "Na Melding geluidsoverlast bij de tunnel", "Na Halloweentocht door de buurt"]
 
 
 def test_a_workspace_without_events_or_stories_says_where_to_add_them(
@@ -97,10 +109,13 @@ def test_a_chosen_story_shows_its_words_to_the_team_and_the_events_around_it(
         monkeypatch, tmp_path, demo_path):
     at = _open(monkeypatch, demo_path, tmp_path)
     choice = at.selectbox(key="timeline_story")
-    assert len(choice.options) == 5
-    assert _plain(choice.options[0]).startswith("09-09-2026 · bewoner · overlast, geluid")
+    assert len(choice.options) == len(demo.STORIES)
+    assert _plain(choice.options[2]).startswith("09-09-2026 · professional · veiligheid, "
+                                                "overlast")
+    choice.set_value(choice.options[2]).run()
     quote = [_plain(m.value) for m in at.markdown if m.value.startswith(">")]
-    assert quote == ["> Op vrijdagavond is het tot laat onrustig bij de bankjes."]
+    assert quote == ["> Na het vuurwerk van zaterdag zijn bewoners ongerust; veel "
+                     "telefoontjes."]
     around = [_plain(m.value) for m in at.markdown if "Rond dit verhaal" in m.value]
     assert around and "05-09-2026: Vuurwerk afgestoken bij de bankjes" in around[0]
     assert "08-11-2026" not in around[0]  # two months later: not around it

@@ -94,6 +94,8 @@ WEEKDAYS = (MON, TUE, WED, THU, FRI)
 ALL_DAYS = tuple(range(7))
 CONTAINER_START, CONTAINER_END = dt.date(2026, 9, 28), dt.date(2026, 11, 8)
 COFFEE_START = dt.date(2026, 9, 16)
+BENCH_DAY = dt.date(2026, 9, 21)  # a new bench at the playground: older residents come
+CLEAN_UP_DAY = dt.date(2026, 10, 17)  # clean-up day; the shops put out bins with lids
 
 RULES = (
     # Planted patterns (chance >= 0.7).
@@ -117,10 +119,18 @@ RULES = (
     PresenceRule("children", SCHOOL, WEEKDAYS, 15, 18, 0.15, (2, 5), "sports"),
 )
 
+# Rules added to the demo later, drawn from a random stream of their own so that every
+# sighting drawn for `RULES` (and the patterns and effects tests and scenes rely on) stays.
+LATER_RULES = (
+    PresenceRule("elderly", PLAYGROUND, (MON, TUE, WED, THU, FRI, SAT), 10, 12, 0.85, (2, 4),
+                 "meeting", from_date=BENCH_DAY),
+)
+ALL_RULES = RULES + LATER_RULES
+
 # What the analysis of issue 4 should find in the demo, and nothing else.
 PLANTED_PATTERNS = tuple(
     (rule.group, rule.place, rule.weekdays, rule.start_hour, rule.end_hour)
-    for rule in RULES
+    for rule in ALL_RULES
     if rule.chance >= 0.7
 )
 
@@ -289,11 +299,14 @@ def _chance(rule: PresenceRule, day: dt.date) -> tuple[float, tuple[int, int]]:
     return rule.chance, rule.count
 
 
-def _draw_presences(rounds: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def _draw_presences(rounds: pd.DataFrame, rng: np.random.Generator, *,
+                    later: bool = False) -> pd.DataFrame:
+    """Which rule's group was there in which round and hour; `later` draws `LATER_RULES`."""
     rows = []
+    first = len(RULES) if later else 0
     for round_row in rounds.itertuples(index=False):
         start, end = getattr(round_row, s.STARTED_AT), getattr(round_row, s.ENDED_AT)
-        for rule_index, rule in enumerate(RULES):
+        for rule_index, rule in enumerate(LATER_RULES if later else RULES, start=first):
             overlap = _rule_overlap(rule, start, end)
             if overlap is None:
                 continue
@@ -362,16 +375,34 @@ def build_observations(rounds: pd.DataFrame, rng: np.random.Generator, *,
     >>> len(observations)
     5000
     """
+    later_rng = rng.spawn(1)[0]  # LATER_RULES: leaves `rng`'s own stream as it was
     presences = _draw_presences(rounds, rng)
-    sightings = 1
-    if n_observations is not None and n_observations > len(presences):
-        sightings = math.ceil(n_observations / len(presences))
+    later = _draw_presences(rounds, later_rng, later=True)
+    if n_observations is None:
+        frame = pd.concat([_to_sightings(presences, rng), _to_sightings(later, later_rng)],
+                          ignore_index=True)
+    else:
+        frame = _to_sightings(_scale_presences(pd.concat([presences, later], ignore_index=True),
+                                               n_observations, rng), rng)
+    frame.insert(0, s.ID, np.arange(1, len(frame) + 1))
+    return frame
+
+
+def _scale_presences(presences: pd.DataFrame, n_observations: int,
+                     rng: np.random.Generator) -> pd.DataFrame:
+    """Repeat presences, then keep exactly `n_observations` of them."""
+    sightings = max(1, math.ceil(n_observations / max(len(presences), 1)))
     presences = presences.loc[np.repeat(presences.index.to_numpy(), sightings)].reset_index(
         drop=True)
-    if n_observations is not None and n_observations < len(presences):
+    if n_observations < len(presences):
         keep = np.sort(rng.choice(len(presences), size=n_observations, replace=False))
         presences = presences.iloc[keep].reset_index(drop=True)
-    rules = [RULES[index] for index in presences["rule"]]
+    return presences
+
+
+def _to_sightings(presences: pd.DataFrame, rng: np.random.Generator) -> gpd.GeoDataFrame:
+    """One observation per presence: a minute in its hour, a point in its place, a note."""
+    rules = [ALL_RULES[index] for index in presences["rule"]]
     span = (presences["finish"] - presences["begin"]).dt.total_seconds().to_numpy()
     offset = pd.to_timedelta(np.floor(rng.uniform(0, span) / 60), unit="min")
     observed = (presences["begin"] + offset).dt.tz_convert("UTC")
@@ -381,7 +412,6 @@ def build_observations(rounds: pd.DataFrame, rng: np.random.Generator, *,
     interaction = _draw_interactions(groups, rng)
     return gpd.GeoDataFrame(
         {
-            s.ID: np.arange(1, len(rules) + 1),
             s.ROUND_ID: presences["round_id"].to_numpy(),
             s.OBSERVED_AT: observed.to_numpy(),
             s.GROUP: groups,
@@ -390,10 +420,11 @@ def build_observations(rounds: pd.DataFrame, rng: np.random.Generator, *,
             s.ROLE: role,
             s.INTERACTION: interaction,
             # The team writes the place's own name: patterns follow a written place.
-            s.PLACE: [rule.place for rule in rules],
+            s.PLACE: places,
             s.NOTE: _draw_notes(groups, rng),
         },
-        geometry=_points_in(places, np.array([rule.near_benches for rule in rules]), rng),
+        geometry=_points_in(places, np.array([rule.near_benches for rule in rules], dtype=bool),
+                            rng),
         crs=s.STORAGE_CRS,
     ).astype({s.OBSERVED_AT: "datetime64[ms, UTC]"})
 
@@ -434,8 +465,9 @@ def build_spots(rng: np.random.Generator) -> gpd.GeoDataFrame:
     True
     """
     boxes = _place_boxes()
+    # After the clean-up day the shops keep bins with lids: litter at the snack bar falls off.
     sources = (
-        ("litter", boxes[SNACK_BAR].centroid, {MON: 0.7, SUN: 0.5, TUE: 0.3}, 0.08, 8),
+        ("litter", boxes[SNACK_BAR].centroid, {MON: 0.9, SUN: 0.7, SAT: 0.4, TUE: 0.4}, 0.1, 8),
         ("litter", Point(boxes[SQUARE].centroid.x + BENCHES_DXY[0],
                          boxes[SQUARE].centroid.y + BENCHES_DXY[1]),
          {MON: 0.6, SUN: 0.4}, 0.06, 6),
@@ -445,8 +477,11 @@ def build_spots(rng: np.random.Generator) -> gpd.GeoDataFrame:
     rows = []
     for day_index in range(7 * WEEKS):
         day = FIRST_DAY + dt.timedelta(days=day_index)
-        for kind, centre, by_weekday, base, spread in sources:
-            if rng.random() >= by_weekday.get(day.weekday(), base):
+        for index, (kind, centre, by_weekday, base, spread) in enumerate(sources):
+            chance = by_weekday.get(day.weekday(), base)
+            if index == 0 and day > CLEAN_UP_DAY:
+                chance = 0.01
+            if rng.random() >= chance:
                 continue
             reported = _local(day, "08:00", int(rng.integers(0, 180)))
             days_open = int(rng.integers(1, 5 if kind == "litter" else 15))
@@ -588,10 +623,18 @@ def build_events() -> gpd.GeoDataFrame:
     rows = [
         ("2026-09-05", "Vuurwerk afgestoken bij de bankjes", "incident", -1, SQUARE),
         ("2026-09-14", "Extra boa-inzet op vrijdagavond", "intervention", 0, SQUARE),
-        ("2026-09-28", "Container geplaatst op het plein", "project", 1, SQUARE),
+        (BENCH_DAY.isoformat(), "Nieuw bankje bij de speeltuin", "intervention", 1, PLAYGROUND),
+        (CONTAINER_START.isoformat(), "Container geplaatst op het plein", "project", 0, SQUARE),
+        ("2026-10-03", "Vechtpartij bij de tunnel", "incident", -1, TUNNEL),
         ("2026-10-10", "Fairplay-sportmiddag op het plein", "event", 1, SQUARE),
+        (CLEAN_UP_DAY.isoformat(), "Opschoondag; afvalbakken met klep bij de winkels", "event",
+         1, SNACK_BAR),
         ("2026-10-21", "Melding geluidsoverlast bij de tunnel", "report", -1, TUNNEL),
-        ("2026-11-08", "Container weggehaald; evaluatie met de buurt", "project", 0, SQUARE),
+        ("2026-10-31", "Halloweentocht door de buurt", "event", 1, None),
+        ("2026-11-02", "Lantaarn in de tunnel kapot gemeld", "report", -1, TUNNEL),
+        (CONTAINER_END.isoformat(), "Container weggehaald; evaluatie met de buurt", "project", 0,
+         SQUARE),
+        ("2026-11-12", "Nieuwe ledlantaarn in de tunnel", "intervention", 1, TUNNEL),
     ]
     return gpd.GeoDataFrame(
         {
@@ -603,9 +646,62 @@ def build_events() -> gpd.GeoDataFrame:
             s.PLACE: [row[4] for row in rows],
             s.NOTE: None,
         },
-        geometry=[_point_at(row[4], 5, 5) for row in rows],
+        # The Halloween walk went through the whole neighbourhood: no point of its own.
+        geometry=[None if row[4] is None else _point_at(row[4], 5, 5) for row in rows],
         crs=s.STORAGE_CRS,
     )
+
+
+# Stories the demo team heard (step 2): date, who told it, themes, how it was felt, the
+# words as noted, where. Invented; no names.
+STORIES = (
+    ("2026-09-02", "resident", "overlast, geluid", -1,
+     "Op vrijdagavond is het tot laat onrustig bij de bankjes.", SQUARE),
+    ("2026-09-07", "youth", "jongeren, ontmoeting, plek voor jongeren", 0,
+     "We hebben nergens anders een plek; bij de bankjes zien we elkaar.", SQUARE),
+    ("2026-09-09", "professional", "veiligheid, overlast", -1,
+     "Na het vuurwerk van zaterdag zijn bewoners ongerust; veel telefoontjes.", SQUARE),
+    ("2026-09-15", "entrepreneur", "zwerfvuil", -1,
+     "Maandagochtend ligt er altijd afval voor de deur.", SNACK_BAR),
+    ("2026-09-18", "resident", "voorzieningen, groen", 0,
+     "Bij de speeltuin kun je nergens zitten als je op de kleinkinderen past.", PLAYGROUND),
+    ("2026-09-24", "resident", "ontmoeting, voorzieningen", 1,
+     "Het nieuwe bankje bij de speeltuin: daar zitten we nu 's ochtends met een paar.",
+     PLAYGROUND),
+    ("2026-09-30", "youth", "jongeren, plek voor jongeren", 1,
+     "De container is van ons; we mogen er zelf muziek draaien.", SQUARE),
+    ("2026-10-01", "resident", "overlast, jongeren", -1,
+     "Waarom krijgen zij een container? Het is nu nog drukker op het plein.", SQUARE),
+    ("2026-10-05", "youth", "veiligheid, jongeren", -1,
+     "Na het gevecht van zaterdag lopen we niet meer door de tunnel.", TUNNEL),
+    ("2026-10-06", "professional", "veiligheid", -1,
+     "Twee groepen uit verschillende buurten; het gaat om een ruzie online.", TUNNEL),
+    ("2026-10-07", "resident", "ontmoeting", 1,
+     "De koffietafel is gezellig; ik ken nu mijn buren.", SQUARE),
+    ("2026-10-12", "youth", "ontmoeting, jongeren", 1,
+     "De sportmiddag was vet, ook de wijkagent deed mee.", SQUARE),
+    ("2026-10-14", "entrepreneur", "zwerfvuil, voorzieningen", -1,
+     "Er staan te weinig afvalbakken; de bakken bij de cafetaria zitten elk weekend vol.",
+     SNACK_BAR),
+    ("2026-10-19", "resident", "zwerfvuil, ontmoeting", 1,
+     "Bij de opschoondag deden ook jongeren mee; het ziet er nu netjes uit.", SHOPS),
+    ("2026-10-23", "resident", "overlast, geluid", -1,
+     "Scooters razen 's avonds door de tunnel, je schrikt je dood.", TUNNEL),
+    ("2026-10-28", "entrepreneur", "verkeer, parkeren", -1,
+     "De leverancier kan niet laden en lossen door de geparkeerde auto's.", SHOPS),
+    ("2026-11-01", "resident", "ontmoeting", 1,
+     "De Halloweentocht bracht veel gezinnen op straat die elkaar nog niet kenden.", None),
+    ("2026-11-04", "professional", "verlichting, veiligheid", -1,
+     "In de tunnel is de verlichting kapot; mensen lopen 's avonds om.", TUNNEL),
+    ("2026-11-10", "youth", "jongeren, plek voor jongeren", -1,
+     "Nu de container weg is, staan we weer bij de bankjes.", SQUARE),
+    ("2026-11-11", "resident", "overlast, jongeren", 0,
+     "Het is rustiger dan in september, maar de groep is er weer.", SQUARE),
+    ("2026-11-16", "resident", "verlichting, veiligheid", 1,
+     "Met de nieuwe lamp durf ik weer door de tunnel naar de bushalte.", TUNNEL),
+    ("2026-11-18", "entrepreneur", "zwerfvuil", 1,
+     "Sinds de bakken met klep is het 's maandags veel schoner voor de zaak.", SNACK_BAR),
+)
 
 
 def build_stories() -> gpd.GeoDataFrame:
@@ -621,28 +717,16 @@ def build_stories() -> gpd.GeoDataFrame:
     >>> bool(build_stories()["themes"].notna().all())
     True
     """
-    rows = [
-        ("2026-09-09", "resident", "overlast,geluid", -1,
-         "Op vrijdagavond is het tot laat onrustig bij de bankjes.", SQUARE),
-        ("2026-09-11", "youth", "plek voor jongeren", 0,
-         "We hebben nergens anders een plek; bij de bankjes zien we elkaar.", SQUARE),
-        ("2026-09-19", "entrepreneur", "zwerfvuil", -1,
-         "Maandagochtend ligt er altijd afval voor de deur.", SNACK_BAR),
-        ("2026-10-07", "resident", "ontmoeting", 1,
-         "De koffietafel is gezellig; ik ken nu mijn buren.", SQUARE),
-        ("2026-10-23", "professional", "verlichting,veiligheid", -1,
-         "In de tunnel is de verlichting kapot; mensen lopen 's avonds om.", TUNNEL),
-    ]
     return gpd.GeoDataFrame(
         {
-            s.ID: range(1, len(rows) + 1),
-            s.DATE: pd.to_datetime([row[0] for row in rows]),
-            s.SOURCE: [row[1] for row in rows],
-            s.THEMES: [row[2] for row in rows],
-            s.VALENCE: [row[3] for row in rows],
-            s.TEXT: [row[4] for row in rows],
+            s.ID: range(1, len(STORIES) + 1),
+            s.DATE: pd.to_datetime([row[0] for row in STORIES]),
+            s.SOURCE: [row[1] for row in STORIES],
+            s.THEMES: [row[2] for row in STORIES],
+            s.VALENCE: [row[3] for row in STORIES],
+            s.TEXT: [row[4] for row in STORIES],
         },
-        geometry=[_point_at(row[5], -5, 5) for row in rows],
+        geometry=[None if row[5] is None else _point_at(row[5], -5, 5) for row in STORIES],
         crs=s.STORAGE_CRS,
     )
 
