@@ -81,9 +81,9 @@ def test_hangouts_become_cells_without_names_and_small_ones_disappear(demo_path)
 
 
 def test_story_themes_without_text():
-    stories = pd.DataFrame({s.THEMES: ["overlast, geluid", "geluid", None], s.TEXT: ["a", "b",
-                                                                                  "c"]})
-    assert pub.count_story_themes(stories).to_dict() == {"geluid": 2, "overlast": 1}
+    stories = pd.DataFrame({s.THEMES: ["overlast, groen", "groen", None], s.TEXT: ["a", "b",
+                                                                                "c"]})
+    assert pub.count_story_themes(stories).to_dict() == {"groen": 2, "overlast": 1}
 
 
 def test_public_map_tooltips_show_no_small_counts(demo_path):
@@ -176,3 +176,23 @@ def test_the_public_timeline_holds_weeks_titles_and_themes_only():
         assert text not in words
     assert not set(layers["stories"]["source"]) & set(words.split())
     assert list(timeline.columns) == ["week", "what", "title", "kind"]
+
+
+def test_a_word_typed_once_as_a_theme_never_reaches_residents_but_a_team_word_does():
+    from werkwijzer_geo.analysis.public import count_story_themes, make_public_timeline
+
+    days = pd.to_datetime([f"2026-10-0{d}" for d in range(1, 8)])
+    stories = pd.DataFrame({
+        s.DATE: days, s.SOURCE: "resident", s.TEXT: "geheim",
+        s.THEMES: ["overlast, Familie Jansen op nr 12", "parkeren", "parkeren, overlast",
+                   "Parkeren", "parkeren", "parkeren ", "veiligheid"]})
+    counted = count_story_themes(stories).to_dict()
+    assert counted == {"parkeren": 5, "overlast": 2, "veiligheid": 1}
+    timeline = make_public_timeline(pd.DataFrame(columns=[s.DATE, s.TITLE, s.KIND]), stories)
+    shown = " ".join(timeline["title"])
+    assert "jansen" not in shown.casefold() and "parkeren" in shown
+    # With only four stories saying "parkeren" it is the team's word, not yet a theme.
+    fewer = stories.iloc[:5]
+    assert "parkeren" not in count_story_themes(fewer)
+    assert "parkeren" not in " ".join(make_public_timeline(
+        pd.DataFrame(columns=[s.DATE, s.TITLE, s.KIND]), fewer)["title"])

@@ -16,7 +16,7 @@ from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
 from .aggregate import aggregate_to_grid, get_metric_xy
 from .selection import get_round_slots, select_layers
-from .stories import join_themes
+from .stories import THEME_LIST, join_themes, split_themes
 
 PUBLIC_CELL_M = 50  # never finer than this
 MIN_PUBLIC_COUNT = 5  # any group count below this in a cell is not shown
@@ -234,8 +234,36 @@ def make_public_places(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                             geometry=places.geometry.to_numpy(), crs=s.STORAGE_CRS)
 
 
+def keep_public_themes(stories: pd.DataFrame) -> pd.Series:
+    """Each story's themes as residents may see them: the short list, and a team's own word
+    only when it came up in `MIN_PUBLIC_COUNT` or more of these stories (a word typed once
+    may be a name or a house; a word the team uses again and again is a theme).
+
+    Parameters
+    ----------
+    stories
+        The stories layer (or a selection); `themes` holds comma-separated themes.
+
+    Returns
+    -------
+    pandas.Series
+        Per story the themes kept, joined by ", " (None when none are left).
+
+    Examples
+    --------
+    >>> stories = pd.DataFrame({"themes": ["overlast, familie de vries"] + ["parkeren"] * 5})
+    >>> keep_public_themes(stories).tolist()[:2]
+    ['overlast', 'parkeren']
+    """
+    told = stories[s.THEMES].map(split_themes)
+    heard = told.explode().dropna().value_counts()
+    shown = set(THEME_LIST) | set(heard[heard >= MIN_PUBLIC_COUNT].index)
+    return told.map(lambda themes: join_themes([t for t in themes if t in shown]))
+
+
 def count_story_themes(stories: pd.DataFrame) -> pd.Series:
-    """Stories only as themes: how often each theme was heard (no text, no source, no date).
+    """Stories only as themes: how often each theme was heard (no text, no source, no date;
+    a team's own word only as `keep_public_themes` allows).
 
     Parameters
     ----------
@@ -250,11 +278,12 @@ def count_story_themes(stories: pd.DataFrame) -> pd.Series:
     Examples
     --------
     >>> import pandas as pd
-    >>> count_story_themes(pd.DataFrame({"themes": ["veiligheid, afval", "afval"]})).to_dict()
-    {'afval': 2, 'veiligheid': 1}
+    >>> count_story_themes(pd.DataFrame({"themes": ["veiligheid, afval", "zwerfvuil"]})
+    ...                    ).to_dict()
+    {'veiligheid': 1, 'zwerfvuil': 1}
     """
-    themes = stories[s.THEMES].dropna().str.split(",").explode().str.strip()
-    return themes[themes != ""].value_counts()
+    themes = keep_public_themes(stories).map(split_themes).explode().dropna()
+    return themes.value_counts()
 
 
 def make_public_layers(layers: dict[str, gpd.GeoDataFrame], time_filter: TimeFilter,
@@ -500,7 +529,8 @@ def describe_public_hour(observations: gpd.GeoDataFrame, rounds: gpd.GeoDataFram
 
 def make_public_timeline(events: pd.DataFrame, stories: pd.DataFrame) -> pd.DataFrame:
     """The wallpaper roll for residents: per week (from Monday) the events by title and kind,
-    and the themes heard in stories. Never a story's words, who told it, or its day.
+    and the themes heard in stories (as `keep_public_themes` allows). Never a story's words,
+    who told it, or its day.
 
     Parameters
     ----------
@@ -534,7 +564,8 @@ def make_public_timeline(events: pd.DataFrame, stories: pd.DataFrame) -> pd.Data
         "week": monday(events[s.DATE]), "what": "event",
         "title": events[s.TITLE].astype(str),
         "kind": events[s.KIND].map(labels.EVENT_KIND_LABELS).fillna("gebeurtenis")})
-    heard = stories[s.THEMES].groupby(monday(stories[s.DATE])).agg(join_themes).dropna()
+    heard = keep_public_themes(stories).groupby(monday(stories[s.DATE])).agg(
+        join_themes).dropna()
     themes = pd.DataFrame({"week": heard.index, "what": "themes", "title": heard.to_numpy(),
                            "kind": "wat we hoorden"})
     table = pd.concat([happened, themes], ignore_index=True)  # "event" sorts before "themes"
