@@ -19,6 +19,7 @@ FORMAT_LABELS = {
     "png": "PNG-kaart voor een rapport",
     "pdf": "PDF-rapport: kaart, week, patronen, acties",
     "html": "HTML-kaart die offline werkt (USB-stick)",
+    "timeline": "PNG-tijdlijn: gebeurtenissen per week en gehoorde thema's (voor de muur)",
 }
 MIME = {"gpkg": "application/geopackage+sqlite3", "geojson": "application/geo+json",
         "csv": "text/csv", "png": "image/png", "pdf": "application/pdf", "html": "text/html",

@@ -254,3 +254,62 @@ def test_the_pdf_shows_the_map_on_its_first_page_inside_the_margins(demo_path, t
     # The map itself: many coloured pixels (outline, places, people), not only text.
     coloured = (np.abs(pixels[..., 0] - pixels[..., 2]) > 40).sum()
     assert coloured > 0.002 * height * width
+
+
+def _pdf_text(pdf) -> str:
+    import subprocess
+
+    pdftotext = shutil.which("pdftotext")
+    assert pdftotext, "poppler-utils is missing (scripts/test.sh installs it)"
+    return subprocess.run([pdftotext, "-layout", str(pdf), "-"], check=True, timeout=60,
+                          capture_output=True, text=True).stdout
+
+
+@pytest.mark.parametrize("public", [False, True], ids=["team", "public"])
+def test_the_pdf_has_the_timeline_and_only_the_team_reads_what_changed(demo_path, tmp_path,
+                                                                      public):
+    from werkwijzer_geo.demo import read_demo_layers
+
+    workspace = tmp_path / "demo.gpkg"
+    shutil.copyfile(demo_path, workspace)
+    pdf = ex.export_snapshot(workspace, ex.Snapshot((s.OBSERVATIONS, s.SPOTS), TimeFilter(),
+                                                    public), "pdf", tmp_path / "rapport.pdf")
+    text = " ".join(_pdf_text(pdf).split())
+    assert "Tijdlijn: wat er gebeurde, week voor week" in text
+    assert "8. week van 28-09 · project: Container geplaatst op het plein" in text
+    assert "gehoord: jongeren, ontmoeting, veiligheid, overlast" in text
+    for story in read_demo_layers()[s.STORIES].itertuples():
+        assert story.text[:40] not in text  # stories only as themes, for everyone
+    changed = "Na Nieuw bankje bij de speeltuin (21-09): meer ouderen binnen 150 m"
+    assert ("Wat veranderde erna" in text and changed in text) is not public
+    if public:
+        assert "Wat veranderde erna" not in text and "rondes" not in text
+
+
+def test_the_timeline_as_a_picture_for_the_wall(demo_path, tmp_path):
+    workspace = tmp_path / "demo.gpkg"
+    shutil.copyfile(demo_path, workspace)
+    snapshot = ex.Snapshot((s.EVENTS,), TimeFilter(), public=True)  # layers play no part
+    name = ex.suggest_file_name("Oosterwijk, Beverwijk", snapshot, "timeline")
+    assert name.startswith("oosterwijk-openbaar-tijdlijn-") and name.endswith(".png")
+    made = ex.export_snapshot(workspace, snapshot, "timeline", tmp_path / name)
+    with Image.open(made) as image:
+        assert image.format == "PNG" and image.width > 1500
+        # Taller than a chart alone: the numbered list of all 34 items is below it.
+        assert image.height > 0.7 * image.width
+    assert ex.read_export_log(workspace)["format"].tolist() == ["timeline"]
+    # October only: fewer items, so a shorter picture.
+    october = ex.export_snapshot(workspace, ex.Snapshot((s.EVENTS,), TimeFilter(
+        date_from=pd.Timestamp("2026-10-01").date(), date_to=pd.Timestamp("2026-10-31").date())),
+        "timeline", tmp_path / "oktober.png")
+    with Image.open(october) as small, Image.open(made) as large:
+        assert small.height < large.height
+
+
+def test_a_timeline_without_events_or_themes_says_so_and_writes_nothing(tmp_path):
+    empty = tmp_path / "leeg.gpkg"
+    storage.create_workspace(empty)
+    with pytest.raises(WerkwijzerError, match="Geen gebeurtenissen of verhalen"):
+        ex.export_snapshot(empty, ex.Snapshot((s.EVENTS,), TimeFilter()), "timeline",
+                           tmp_path / "tijdlijn.png")
+    assert not list(tmp_path.glob("tijdlijn*"))

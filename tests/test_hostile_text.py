@@ -11,13 +11,14 @@ import zipfile
 from html import escape as html_escape
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui
 from werkwijzer_geo import schema as s
 from werkwijzer_geo.analysis.public import make_public_layers
-from werkwijzer_geo.io import storage
+from werkwijzer_geo.io import editing, storage
 from werkwijzer_geo.render import export as ex
 from werkwijzer_geo.render import maps
 from werkwijzer_geo.timefilter import TimeFilter
@@ -153,7 +154,14 @@ def test_presentation_modes_run_with_hostile_text(monkeypatch, tmp_path, hostile
 
 
 def test_theme_cards_show_hostile_themes_as_text(monkeypatch, tmp_path, hostile):
-    workspace, _, sentinel = hostile
+    source, payloads, sentinel = hostile
+    # Residents see a team's own theme word only once it came up in 5 or more stories:
+    # here every story carries every payload as a theme.
+    workspace = tmp_path / "buurt.gpkg"
+    workspace.write_bytes(source.read_bytes())
+    ids = storage.read_layer(workspace, s.STORIES)[s.ID]
+    editing.update_rows(workspace, s.STORIES, pd.DataFrame(
+        {s.ID: ids, s.THEMES: "; ".join(payloads)}))
     at = _app(monkeypatch, workspace, tmp_path).run()
     at.switch_page("pages/presentatie.py").run()
     for _ in range(3):  # to scene 4, "Wat we hoorden": the themes as cards (raw HTML)

@@ -315,7 +315,7 @@ def get_data_period(layers: Mapping[str, gpd.GeoDataFrame],
     >>> from werkwijzer_geo.demo import read_demo_layers
     >>> first, last = get_data_period(read_demo_layers(seed=3))
     >>> str(first.date()), str(last.date())
-    ('2026-08-31', '2026-11-22')
+    ('2026-08-31', '2026-11-21')
     """
     dates = []
     for name, column in ((s.OBSERVATIONS, s.LOCAL_DATE), (s.ROUNDS, s.LOCAL_DATE),

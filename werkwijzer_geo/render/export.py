@@ -30,7 +30,8 @@ from werkwijzer_geo.timefilter import TimeFilter
 from . import maps
 from .assets import inline_assets
 
-FORMATS = ("gpkg", "geojson", "csv", "png", "pdf", "html")
+FORMATS = ("gpkg", "geojson", "csv", "png", "pdf", "html", "timeline")
+EXTENSIONS = {"timeline": "png"}  # the wallpaper roll as a picture
 EXPORT_LOG = "export_log"
 SNAPSHOT_INFO = "snapshot_info"
 PUBLIC_REFUSED = (s.ROUNDS, s.EVENTS)  # who looked when, and team-written titles
@@ -48,7 +49,9 @@ class Snapshot:
     codes: bool = False  # CSV with the stored codes and column names (to import again)
 
 
-def _check(snapshot: Snapshot) -> None:
+def _check(snapshot: Snapshot, fmt: str | None = None) -> None:
+    if fmt == "timeline":  # events by week and themes only, whatever layers are chosen
+        return
     problems = []
     for name in snapshot.layers:
         if name not in s.LAYERS:
@@ -94,6 +97,8 @@ def suggest_file_name(workspace_name: str, snapshot: Snapshot, fmt: str,
     >>> suggest_file_name("Café 't Hoekje", Snapshot(("spots", "observations"), TimeFilter(),
     ...                   public=True), "pdf", dt.date(2026, 11, 28))
     'cafe-t-hoekje-openbaar-2-lagen-2026-11-28.pdf'
+    >>> suggest_file_name("Oosterwijk", snapshot, "timeline", dt.date(2026, 11, 28))
+    'oosterwijk-tijdlijn-2026-11-28.png'
     """
     def slug(text: str) -> str:
         plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -102,9 +107,11 @@ def suggest_file_name(workspace_name: str, snapshot: Snapshot, fmt: str,
     place = slug(workspace_name.split(",")[0]) or "buurt"
     what = (slug(labels.LAYER_LABELS.get(snapshot.layers[0], snapshot.layers[0]))
             if len(snapshot.layers) == 1 else f"{len(snapshot.layers)}-lagen")
+    if fmt == "timeline":
+        what = "tijdlijn"
     day = (today or dt.date.today()).isoformat()
     parts = [place, "openbaar" if snapshot.public else "", what, day]
-    return "-".join(part for part in parts if part) + f".{fmt}"
+    return "-".join(part for part in parts if part) + f".{EXTENSIONS.get(fmt, fmt)}"
 
 
 def get_tables(layers: dict[str, gpd.GeoDataFrame], snapshot: Snapshot,
@@ -446,7 +453,8 @@ def export_snapshot(workspace: str | Path, snapshot: Snapshot, fmt: str, out: st
     snapshot
         Which layers, the filter, public or not.
     fmt
-        One of FORMATS: gpkg, geojson, csv, png, pdf, html.
+        One of FORMATS: gpkg, geojson, csv, png, pdf, html, or timeline (a PNG of the
+        events by week and the themes heard, as residents may see them).
     out
         Where to write.
     progress
@@ -479,11 +487,11 @@ def export_snapshot(workspace: str | Path, snapshot: Snapshot, fmt: str, out: st
     workspace, out = Path(workspace), Path(out)
     if fmt not in FORMATS:
         raise WerkwijzerError(f"Formaat '{fmt}' bestaat niet. Kies uit {', '.join(FORMATS)}.")
-    _check(snapshot)
+    _check(snapshot, fmt)
     report(0.1, "Gegevens lezen…")
     layers, _ = read_usable_layers(workspace)  # rows with impossible dates are set aside
     info = get_snapshot_info(workspace, layers, snapshot)
-    tables = get_tables(layers, snapshot)
+    tables = {} if fmt == "timeline" else get_tables(layers, snapshot)
     out.parent.mkdir(parents=True, exist_ok=True)
     report(0.3, f"{fmt.upper()} maken…")
     try:
@@ -522,10 +530,12 @@ def _write_format(out: Path, fmt: str, layers: dict, tables: dict, snapshot: Sna
         partial.write_text(build_html_map(layers, snapshot), encoding="utf-8")
         partial.replace(out)
     else:
-        from .report import write_pdf_report, write_png_map
+        from .report import write_pdf_report, write_png_map, write_png_timeline
 
         if fmt == "png":
             write_png_map(out, layers, snapshot, info)
+        elif fmt == "timeline":
+            write_png_timeline(out, layers, snapshot, info)
         else:
             write_pdf_report(out, layers, snapshot, info, progress=report)
     return out

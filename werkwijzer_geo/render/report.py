@@ -9,7 +9,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
+import matplotlib.dates as mdates
 import numpy as np
+import pandas as pd
 from fpdf import FPDF
 from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -24,13 +26,16 @@ from werkwijzer_geo import schema as s
 from werkwijzer_geo._errors import WerkwijzerError
 from werkwijzer_geo.analysis import patterns as pt
 from werkwijzer_geo.analysis.aggregate import aggregate_to_grid
+from werkwijzer_geo.analysis.connections import connect_events
 from werkwijzer_geo.analysis.public import (
     MIN_PUBLIC_COUNT,
     PUBLIC_CELL_M,
     describe_public_experiments,
+    describe_public_timeline,
     get_public_week,
     keep_public_moments,
     make_public_layers,
+    make_public_timeline,
 )
 from werkwijzer_geo.analysis.selection import select_layers
 from werkwijzer_geo.metric import RD_NEW, choose_for_layers
@@ -353,6 +358,180 @@ def write_png_map(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
     partial.replace(out)
 
 
+EVENT_COLOUR, HEARD_COLOUR = "#2B7A78", "#7F8C8D"
+HEARD_LANE = "wat we hoorden"
+
+
+def get_public_roll(layers: dict[str, gpd.GeoDataFrame], snapshot) -> pd.DataFrame:
+    """The residents' timeline of the snapshot's dates (`public.make_public_timeline`).
+
+    Parameters
+    ----------
+    layers
+        The workspace's layers.
+    snapshot
+        Its filter chooses the dates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Week, what, title, kind; in time order.
+
+    Raises
+    ------
+    WerkwijzerError
+        When the selection holds no event and no story with a theme.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> from werkwijzer_geo.render.export import Snapshot
+    >>> from werkwijzer_geo.timefilter import TimeFilter
+    >>> roll = get_public_roll(read_demo_layers(seed=3), Snapshot(("events",), TimeFilter()))
+    >>> roll["title"].iloc[0]
+    'Vuurwerk afgestoken bij de bankjes'
+    """
+    selected = select_layers(layers, snapshot.time_filter)
+    roll = make_public_timeline(selected[s.EVENTS], selected[s.STORIES])
+    if roll.empty:
+        raise WerkwijzerError("Geen gebeurtenissen of verhalen met thema's in deze selectie: "
+                              "er is geen tijdlijn te tekenen. Kies een ruimere periode, of "
+                              "leg ze vast op Invoer.")
+    return roll
+
+
+def draw_public_timeline(ax, roll: pd.DataFrame) -> None:
+    """Events by week in a lane per kind and the weeks in which stories were heard, each
+    marked with its number in time order (the words go in a list beside or below).
+
+    Parameters
+    ----------
+    ax
+        A matplotlib Axes.
+    roll
+        From `get_public_roll` (or `public.make_public_timeline`).
+
+    Examples
+    --------
+    >>> roll = pd.DataFrame({"week": pd.to_datetime(["2026-08-31", "2026-08-31"]),
+    ...     "what": ["event", "themes"], "title": ["Vuurwerk", "overlast"],
+    ...     "kind": ["incident", "wat we hoorden"]})
+    >>> ax = Figure().add_subplot()
+    >>> draw_public_timeline(ax, roll)
+    >>> [text.get_text() for text in ax.texts]
+    ['1', '2']
+    """
+    numbered = roll.reset_index(drop=True)
+    lanes = [*dict.fromkeys(numbered.loc[numbered["what"] == "event", "kind"]), HEARD_LANE]
+    height = {lane: len(lanes) - 1 - index for index, lane in enumerate(lanes)}
+    weeks = pd.to_datetime(numbered["week"])
+    # Items of one week and lane sit side by side, not on top of each other.
+    place_in_week = numbered.groupby([weeks, numbered["kind"]]).cumcount()
+    for index, row in numbered.iterrows():
+        event = row["what"] == "event"
+        x = mdates.date2num(weeks[index] + pd.Timedelta(days=1.6 * place_in_week[index]))
+        y = height[row["kind"]]
+        ax.scatter([x], [y], marker="D" if event else "o", s=90 if event else 60, zorder=3,
+                   color=EVENT_COLOUR if event else HEARD_COLOUR, edgecolors="white")
+        ax.annotate(str(index + 1), (x, y), xytext=(0, 9), textcoords="offset points",
+                    ha="center", fontsize=8, fontweight="bold", annotation_clip=False)
+    ax.set_yticks(list(height.values()), list(height), fontsize=9)
+    ax.set_ylim(-0.7, len(lanes) - 0.3)
+    first, last = weeks.min(), weeks.max()
+    ax.set_xlim(mdates.date2num(first - pd.Timedelta(days=5)),
+                mdates.date2num(last + pd.Timedelta(days=9)))
+    step = max(1, -(-((last - first).days // 7 + 1) // 12))  # at most 12 labels
+    ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO, interval=step))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d-%m"))
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_xlabel("week van (maandag)", fontsize=8)
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+
+
+def _shorten(text: str, length: int) -> str:
+    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
+
+
+def write_png_timeline(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
+                       info: dict[str, str], *, with_list: bool = True,
+                       titled: bool = True) -> None:
+    """The wallpaper roll as a picture, for a report or the wall at a residents' evening:
+    events by week and the themes heard (never a story's words or who told it), with the
+    numbered list of what each marker is below it.
+
+    Parameters
+    ----------
+    out
+        The PNG to write.
+    layers
+        The workspace's layers.
+    snapshot
+        Its filter chooses the dates (public or not, the roll shows the same).
+    info
+        From `export.get_snapshot_info`.
+    with_list
+        The numbered list below the chart (a report that prints it as text leaves it out).
+    titled
+        With the workspace's name, the selection and the version (a report that prints
+        them itself leaves them out).
+
+    Raises
+    ------
+    WerkwijzerError
+        When there is no event and no story with a theme in the selection.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> from werkwijzer_geo.render.export import Snapshot
+    >>> from werkwijzer_geo.timefilter import TimeFilter
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "tijdlijn.png"
+    >>> info = {"workspace": "Demo", "filter": "hele dag",
+    ...        "data_period": "31-08-2026 t/m 22-11-2026", "app_version": "0.1.0",
+    ...        "made_at": "28-11-2026 21:00"}
+    >>> write_png_timeline(out, read_demo_layers(seed=3), Snapshot(("events",), TimeFilter()),
+    ...                    info)
+    >>> out.read_bytes()[:4]
+    b'\x89PNG'
+    """
+    roll = get_public_roll(layers, snapshot)
+    lines = describe_public_timeline(roll)
+    lanes = roll.loc[roll["what"] == "event", "kind"].nunique() + 1
+    chart_height = 1.4 + 0.55 * lanes
+    rows = -(-len(lines) // 2) if with_list else 0
+    figure = Figure(figsize=(11.7, chart_height + 0.9 + 0.22 * rows), dpi=150)
+    grid = figure.add_gridspec(2, 1, height_ratios=[chart_height, 0.1 + 0.22 * rows],
+                               hspace=0.3, top=1 - 0.55 / (chart_height + 0.9 + 0.22 * rows))
+    ax = figure.add_subplot(grid[0])
+    draw_public_timeline(ax, roll)
+    if titled:
+        figure.suptitle(f"{info['workspace']}: wat er gebeurde, week voor week", fontsize=14,
+                        fontweight="bold", x=0.05, ha="left", parse_math=False)
+        ax.set_title(f"{_selection_line(snapshot, info)} · verhalen alleen als thema",
+                     fontsize=9, loc="left", parse_math=False)
+        figure.text(0.05, 0.005, f"Buurtkaart {info['app_version']}, gemaakt "
+                    f"{info['made_at']}", fontsize=7, color="#555555")
+    if with_list:
+        listing = figure.add_subplot(grid[1])
+        listing.set_axis_off()
+        for position, (number, _, title) in enumerate(lines):
+            column, row = divmod(position, rows)
+            week = f"{pd.Timestamp(roll['week'].iloc[number - 1]):%d-%m}"
+            # parse_math off: a '$' in a title is text, never a formula.
+            listing.text(0.5 * column, 1 - (row + 0.5) / rows, f"{number}.", fontsize=8,
+                         va="center", ha="right", fontweight="bold", parse_math=False,
+                         transform=listing.transAxes)
+            listing.text(0.5 * column + 0.005, 1 - (row + 0.5) / rows,
+                         f"{week}  {_shorten(title, 64)}", fontsize=8, va="center",
+                         parse_math=False, transform=listing.transAxes)
+    partial = out.with_name(out.name + ".partial.png")
+    figure.savefig(partial, bbox_inches="tight")
+    partial.replace(out)
+
+
 def choose_week_group(observations: gpd.GeoDataFrame) -> str:
     """The group a report's typical week is about: the one with the most people in the
     selection (youths when it holds nobody).
@@ -418,7 +597,8 @@ def _public_sentence(pattern: pt.Pattern) -> str:
 def write_pdf_report(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
                      info: dict[str, str], *,
                      progress: Callable[[float, str], None] | None = None) -> None:
-    """A PDF: the map, the typical week, what comes back, experiments, snapshot information.
+    """A PDF: the map, the typical week, what comes back, experiments, the timeline of events
+    and themes (for the team also what changed after each event), snapshot information.
 
     Parameters
     ----------
@@ -497,6 +677,7 @@ def write_pdf_report(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
     _section(pdf, "Acties en experimenten", [
         f"{name}: {detail}" for name, detail in describe_public_experiments(experiments)]
         or ["Geen in deze periode."])
+    _timeline_pages(pdf, layers, snapshot, info)
     _section(pdf, "Over deze momentopname", [f"{SNAPSHOT_INFO_LABELS.get(key, key)}: {value}"
                                             for key, value in info.items()]
              + [f"{PUBLIC_CELL_M} m-vakken, aantallen onder 5 weggelaten."
@@ -510,6 +691,37 @@ def write_pdf_report(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
 SNAPSHOT_INFO_LABELS = {"workspace": "Buurt", "layers": "Lagen", "filter": "Selectie",
                         "data_period": "Gegevens van", "made_at": "Gemaakt op",
                         "app_version": "Buurtkaart-versie", "public": "Openbaar"}
+
+
+def _timeline_pages(pdf: FPDF, layers: dict[str, gpd.GeoDataFrame], snapshot,
+                    info: dict[str, str]) -> None:
+    """The wallpaper roll: the chart, its numbered list, and for the team what changed
+    after each event (residents get no counts of groups around a named event)."""
+    selected = select_layers(layers, snapshot.time_filter)
+    roll = make_public_timeline(selected[s.EVENTS], selected[s.STORIES])
+    if roll.empty:
+        return
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 14)
+    pdf.cell(0, 9, "Tijdlijn: wat er gebeurde, week voor week", new_x="LMARGIN", new_y="NEXT")
+    with tempfile.TemporaryDirectory() as folder:
+        chart = Path(folder) / "tijdlijn.png"
+        write_png_timeline(chart, layers, snapshot, info, with_list=False, titled=False)
+        with Image.open(chart) as image:
+            aspect = image.height / image.width
+        width = min(pdf.w - pdf.l_margin - pdf.r_margin, 120 / aspect)
+        pdf.image(str(chart), x=(pdf.w - width) / 2, w=width, h=width * aspect)
+    pdf.ln(2)
+    _section(pdf, "Wat de nummers zijn", [
+        f"{number}. week van {pd.Timestamp(row['week']):%d-%m} · "
+        + (f"{row['kind']}: {row['title']}" if row["what"] == "event"
+           else f"gehoord: {row['title']}")
+        for number, (_, row) in enumerate(roll.iterrows(), start=1)])
+    if not snapshot.public:
+        found = connect_events(selected[s.EVENTS], layers[s.OBSERVATIONS], layers[s.ROUNDS],
+                               layers[s.SPOTS], places=layers[s.PLACES])
+        _section(pdf, "Wat veranderde erna (alleen voor het team)",
+                 [event.sentence for event in found] or ["Geen gebeurtenissen."])
 
 
 def _section(pdf: FPDF, title: str, lines: list[str]) -> None:
