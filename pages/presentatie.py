@@ -18,6 +18,7 @@ from werkwijzer_geo.analysis.public import (
     describe_public_effort,
     describe_public_experiments,
     describe_public_hour,
+    describe_public_themes,
     describe_public_timeline,
     get_public_week,
     make_public_layers,
@@ -68,7 +69,9 @@ kbd { display: none !important; }  /* the PageUp/PageDown hints: the presenter k
 .bk-card .bk-name { font-size: 1.5rem; font-weight: 700; color: #0d5c43; }
 .bk-card.bk-action .bk-count { font-size: 1.15rem; }
 .bk-roll { font-size: 1.2rem; line-height: 1.3; }
-.bk-roll div { margin-bottom: 0.45rem; }
+@media (min-height: 1000px) { .bk-roll { font-size: 1.45rem; } }
+.bk-roll div { margin-bottom: 0.25rem; }
+.bk-roll .bk-heard { margin-top: 0.6rem; color: #333; }
 .bk-roll .bk-n { display: inline-block; min-width: 1.8rem; font-weight: 700; color: #2B7A78; }
 .bk-roll .bk-when { color: #555; }
 </style>"""
@@ -150,11 +153,16 @@ def scene_chart(layers: dict, scene: sc.Scene, time_filter: TimeFilter, public: 
             return
         chart, roll = st.columns([1.5, 1])
         chart.plotly_chart(charts.plot_public_timeline(timeline), width="stretch", theme=None)
-        # The words beside the chart, numbered as its markers; typed text escaped.
+        # The titles beside the chart, numbered as its markers, and the themes by month;
+        # typed text escaped.
         lines = "".join(
             f'<div><span class="bk-n">{number}</span>{html.escape(title)} '
-            f'<span class="bk-when">({html.escape(when)})</span></div>'
+            f'<span class="bk-when">({html.escape(when.split(" · ")[0])})</span></div>'
             for number, when, title in describe_public_timeline(timeline))
+        lines += "".join(
+            f'<div class="bk-heard"><b>Gehoord in {html.escape(month)}:</b> '
+            f'{html.escape(themes)}</div>'
+            for month, themes in describe_public_themes(timeline, top=3))
         roll.html(f'<div class="bk-roll">{lines}</div>')
         roll.caption("Gebeurtenissen per week; verhalen alleen als hun thema's, nooit wie het "
                      "vertelde of wat.")

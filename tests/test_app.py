@@ -264,16 +264,18 @@ def test_patronen_typical_week_per_group(monkeypatch, tmp_path, demo_path):
 def test_presentatie_steps_through_the_demo_scenes(monkeypatch, tmp_path, demo_path):
     at = _open("pages/presentatie.py", monkeypatch, demo_path, tmp_path)
     titles = []
-    for _ in range(5):
+    for _ in range(8):
         titles.append(_shown(at.title[0].value))
         forward = next(b for b in at.button if b.label == "Volgende ▶")
         if forward.disabled:
             break
         forward.click().run()
     assert titles == ["Wat we zagen", "Vrijdag- en zaterdagavond", "Zwerfvuil en graffiti",
-                      "Wat we hoorden", "Wat we proberen"]
+                      "Wat we hoorden", "Wat we proberen", "Twaalf weken op een rij"]
+    roll = " ".join(h.proto.body for h in at.get("html") if "bk-roll" in h.proto.body)
+    assert "Nieuw bankje bij de speeltuin" in roll and "Gehoord in oktober 2026:" in roll
     next(b for b in at.button if b.label == "◀ Vorige").click().run()
-    assert _shown(at.title[0].value) == "Wat we hoorden"
+    assert _shown(at.title[0].value) == "Wat we proberen"
 
 
 def test_presentatie_refuses_a_bad_scene_and_keeps_the_old_ones(monkeypatch, tmp_path,

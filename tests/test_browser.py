@@ -19,6 +19,8 @@ import requests
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Page, sync_playwright
 
+from werkwijzer_geo.render.scenes import DEMO_SCENES
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -488,7 +490,7 @@ def test_presentation_shows_no_notes_no_observers_and_no_small_counts(browser, a
             break
         page.get_by_role("button", name="Volgende ▶").click()
         scene += 1
-    assert scene == 5
+    assert scene == len(DEMO_SCENES)
     assert all(kind == "image" for kind, _ in watch.remote), watch.remote
     page.close()
 
@@ -785,9 +787,10 @@ def test_every_scene_reads_on_a_projector(browser, app_url, size):
     page.get_by_text(re.compile(r"^1 / \d+$")).wait_for(timeout=60_000)
     # Presenting: the room sees no mode switch and no sidebar.
     assert page.get_by_text("Voorbereiden", exact=True).count() == 0
-    for scene in range(1, 6):
-        page.get_by_text(re.compile(rf"^{scene} / 5$")).wait_for(timeout=60_000)
-        page.wait_for_selector('iframe[title="streamlit_folium.st_folium"], .bk-card',
+    total = len(DEMO_SCENES)
+    for scene in range(1, total + 1):
+        page.get_by_text(re.compile(rf"^{scene} / {total}$")).wait_for(timeout=60_000)
+        page.wait_for_selector('iframe[title="streamlit_folium.st_folium"], .bk-card, .bk-roll',
                                timeout=60_000)
         has_map = page.locator('iframe[title="streamlit_folium.st_folium"]').count() > 0
         if has_map:
@@ -796,7 +799,7 @@ def test_every_scene_reads_on_a_projector(browser, app_url, size):
             page.wait_for_timeout(800)  # the refit and the declutter after the frame's size
             inside = frame.evaluate(_MAP_CHECKS)
         else:
-            page.locator(".bk-card").first.wait_for(timeout=30_000)
+            page.locator(".bk-card, .bk-roll").first.wait_for(timeout=30_000)
         page.wait_for_timeout(500)
         checks = page.evaluate(_PROJECTOR_CHECKS)
         where = f"scene {scene} at {width}x{height}"
@@ -823,11 +826,20 @@ def test_every_scene_reads_on_a_projector(browser, app_url, size):
             assert len(cards) >= 2, where
             assert sorted(name for name, _ in inside["actions"]) == sorted(cards), where
             assert sum(shown for _, shown in inside["actions"]) >= 2, (where, inside["actions"])
+        if DEMO_SCENES[scene - 1].chart == "timeline":  # the roll: all of it on the screen
+            page.locator(".js-plotly-plot .scatterlayer text").first.wait_for(timeout=30_000)
+            numbers = page.locator(".js-plotly-plot .scatterlayer text").all_text_contents()
+            lines = page.locator(".bk-roll .bk-n").all_inner_texts()
+            assert numbers and sorted(numbers, key=int) == lines, where
+            roll = page.locator(".bk-roll").bounding_box()
+            chart = page.locator(".js-plotly-plot").bounding_box()
+            for box in (roll, chart):
+                assert box["y"] >= 0 and box["y"] + box["height"] <= height + 1, (where, box)
         page.screenshot(path=SCREENSHOTS / f"projector-{width}-{scene}.png")
-        if scene < 5:
+        if scene < total:
             page.keyboard.press("PageDown")  # what a presenter's clicker sends
     page.keyboard.press("ArrowLeft")
-    page.get_by_text(re.compile(r"^4 / 5$")).wait_for(timeout=30_000)
+    page.get_by_text(re.compile(rf"^{total - 1} / {total}$")).wait_for(timeout=30_000)
     assert all(kind == "image" for kind, _ in watch.remote), watch.remote
     page.close()
 

@@ -400,3 +400,6 @@ def get_code_labels(layer_name: str, column_name: str) -> dict:
     if column_name == "kind":
         return dict(_KIND_LABELS_BY_LAYER.get(layer_name, {}))
     return dict(_CODE_LABELS_BY_COLUMN.get(column_name, {}))
+
+MONTH_NAMES = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+               "september", "oktober", "november", "december")

@@ -573,8 +573,8 @@ def make_public_timeline(events: pd.DataFrame, stories: pd.DataFrame) -> pd.Data
 
 
 def describe_public_timeline(timeline: pd.DataFrame) -> list[tuple[int, str, str]]:
-    """The lines beside the residents' timeline, numbered as its markers, in time order:
-    an event's title, or the themes heard that week, with the week and the kind.
+    """The events beside the residents' timeline, numbered as its markers, in time order,
+    with their week and kind (the themes go by month: `describe_public_themes`).
 
     Parameters
     ----------
@@ -584,15 +584,52 @@ def describe_public_timeline(timeline: pd.DataFrame) -> list[tuple[int, str, str
     Returns
     -------
     list of tuple
-        (number, "week van dd-mm · kind", title or themes).
+        (number, "week van dd-mm · kind", title).
 
     Examples
     --------
-    >>> table = pd.DataFrame({"week": pd.to_datetime(["2026-08-31"]), "what": ["event"],
-    ...                       "title": ["Vuurwerk"], "kind": ["incident"]})
+    >>> table = pd.DataFrame({"week": pd.to_datetime(["2026-08-31", "2026-08-31"]),
+    ...     "what": ["event", "themes"], "title": ["Vuurwerk", "overlast"],
+    ...     "kind": ["incident", "wat we hoorden"]})
     >>> describe_public_timeline(table)
     [(1, 'week van 31-08 · incident', 'Vuurwerk')]
     """
+    events = timeline[timeline["what"] == "event"]
     return [(number, f"week van {pd.Timestamp(row['week']):%d-%m} · {row['kind']}",
-             row["title"] if row["what"] == "event" else f"gehoord: {row['title']}")
-            for number, (_, row) in enumerate(timeline.iterrows(), start=1)]
+             row["title"]) for number, (_, row) in enumerate(events.iterrows(), start=1)]
+
+
+def describe_public_themes(timeline: pd.DataFrame, *, top: int = 5) -> list[tuple[str, str]]:
+    """The themes heard, per month: the `top` heard in most weeks, most first. A week
+    belongs to the month of its Thursday, as ISO weeks do (31-08 to 06-09 is September).
+
+    Parameters
+    ----------
+    timeline
+        From `make_public_timeline`.
+    top
+        How many themes per month.
+
+    Returns
+    -------
+    list of tuple
+        ("september 2026", "jongeren, ontmoeting, overlast"), in time order.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"week": pd.to_datetime(["2026-08-31", "2026-09-07"]),
+    ...     "what": ["themes", "themes"], "title": ["groen", "overlast, groen"],
+    ...     "kind": ["wat we hoorden"] * 2})
+    >>> describe_public_themes(table)
+    [('september 2026', 'groen, overlast')]
+    """
+    heard = timeline[timeline["what"] == "themes"]
+    if heard.empty:
+        return []
+    thursdays = pd.to_datetime(heard["week"]) + pd.Timedelta(days=3)
+    themes = heard["title"].map(split_themes).set_axis(thursdays.dt.to_period("M")).explode()
+    lines = []
+    for month, words in themes.groupby(level=0, sort=True):
+        ordered = words.value_counts(sort=True).index[:top]  # ties keep the order heard
+        lines.append((f"{labels.MONTH_NAMES[month.month - 1]} {month.year}", ", ".join(ordered)))
+    return lines

@@ -215,9 +215,9 @@ def plot_timeline(events: pd.DataFrame, stories: pd.DataFrame, *,
 
 
 def plot_public_timeline(timeline: pd.DataFrame, *, large: bool = True) -> go.Figure:
-    """The wallpaper roll for residents: events by week in a lane per kind, and the weeks
-    in which stories were heard; each item numbered in time order for the cards beside it
-    (a projector has no hover).
+    """The wallpaper roll for residents: events by week in a lane per kind, numbered in time
+    order for the list beside it (a projector has no hover), and a dot for each week in
+    which stories were heard (their themes are listed by month beside it).
 
     Parameters
     ----------
@@ -229,43 +229,42 @@ def plot_public_timeline(timeline: pd.DataFrame, *, large: bool = True) -> go.Fi
     Returns
     -------
     plotly.graph_objects.Figure
-        Weeks as "week van dd-mm"; no title, no story text, no day.
+        Weeks as their Monday (dd-mm); no story text, no day.
 
     Examples
     --------
     >>> table = pd.DataFrame({"week": pd.to_datetime(["2026-08-31", "2026-08-31"]),
     ...     "what": ["event", "themes"], "title": ["Vuurwerk", "overlast"],
     ...     "kind": ["incident", "wat we hoorden"]})
-    >>> [list(trace.text) for trace in plot_public_timeline(table).data]
-    [['1'], ['2']]
+    >>> [list(trace.text or []) for trace in plot_public_timeline(table).data]
+    [['1'], []]
     """
     figure = go.Figure()
-    # Each item carries its number in time order; the words are on cards beside the chart
+    # Each event carries its number in time order; the words are beside the chart
     # (`public.describe_public_timeline`): long titles on a chart run into each other.
-    numbered = timeline.reset_index(drop=True).assign(number=lambda t: t.index + 1)
-    events = numbered[numbered["what"] == "event"]
-    themes = numbered[numbered["what"] == "themes"]
+    events = timeline[timeline["what"] == "event"].reset_index(drop=True)
+    events = events.assign(number=events.index + 1)
+    themes = timeline[timeline["what"] == "themes"]
     figure.add_trace(go.Scatter(
         x=list(events["week"]), y=list(events["kind"]), mode="markers+text",
         text=[str(n) for n in events["number"]], textposition="top center",
         name="gebeurtenissen", hoverinfo="skip",
         marker={"symbol": "diamond", "size": 18, "color": "#2B7A78"}))
     figure.add_trace(go.Scatter(
-        x=list(themes["week"]), y=list(themes["kind"]), mode="markers+text",
-        text=[str(n) for n in themes["number"]], textposition="top center",
+        x=list(themes["week"]), y=list(themes["kind"]), mode="markers",
         name="wat we hoorden", hoverinfo="skip",
         marker={"symbol": "circle", "size": 14, "color": "#7F8C8D"}))
     lanes = [*dict.fromkeys(events["kind"]), "wat we hoorden"]
     # Ticks on the Mondays themselves (plotly's own would fall on any day), few enough to
     # stay level.
     weeks = sorted(pd.to_datetime(timeline["week"]).unique())
-    ticks = weeks[::max(1, -(-len(weeks) // (4 if large else 6)))]
+    ticks = weeks[::max(1, -(-len(weeks) // (6 if large else 10)))]
     figure.update_layout(
         title="Wat er gebeurde, week voor week", showlegend=False,
         height=180 + 90 * len(lanes),
         # A margin of days on both sides, so titles at the ends are not cut off.
-        xaxis={"type": "date", "tickvals": ticks,
-               "ticktext": [f"week van {pd.Timestamp(day):%d-%m}" for day in ticks],
+        xaxis={"type": "date", "tickvals": ticks, "title": "week van (maandag)",
+               "ticktext": [f"{pd.Timestamp(day):%d-%m}" for day in ticks],
                "range": [weeks[0] - pd.Timedelta(days=12), weeks[-1] + pd.Timedelta(days=16)]
                if weeks else None},
         # Room above the top lane and below the bottom one for titles written there.

@@ -31,6 +31,7 @@ from werkwijzer_geo.analysis.public import (
     MIN_PUBLIC_COUNT,
     PUBLIC_CELL_M,
     describe_public_experiments,
+    describe_public_themes,
     describe_public_timeline,
     get_public_week,
     keep_public_moments,
@@ -401,8 +402,8 @@ def get_public_roll(layers: dict[str, gpd.GeoDataFrame], snapshot) -> pd.DataFra
 
 
 def draw_public_timeline(ax, roll: pd.DataFrame) -> None:
-    """Events by week in a lane per kind and the weeks in which stories were heard, each
-    marked with its number in time order (the words go in a list beside or below).
+    """Events by week in a lane per kind, each marked with its number in time order (the
+    titles go in a list beside or below), and a dot for each week stories were heard.
 
     Parameters
     ----------
@@ -419,22 +420,25 @@ def draw_public_timeline(ax, roll: pd.DataFrame) -> None:
     >>> ax = Figure().add_subplot()
     >>> draw_public_timeline(ax, roll)
     >>> [text.get_text() for text in ax.texts]
-    ['1', '2']
+    ['1']
     """
     numbered = roll.reset_index(drop=True)
     lanes = [*dict.fromkeys(numbered.loc[numbered["what"] == "event", "kind"]), HEARD_LANE]
     height = {lane: len(lanes) - 1 - index for index, lane in enumerate(lanes)}
     weeks = pd.to_datetime(numbered["week"])
-    # Items of one week and lane sit side by side, not on top of each other.
+    # Events of one week and lane sit side by side, not on top of each other.
     place_in_week = numbered.groupby([weeks, numbered["kind"]]).cumcount()
+    number = 0
     for index, row in numbered.iterrows():
         event = row["what"] == "event"
         x = mdates.date2num(weeks[index] + pd.Timedelta(days=1.6 * place_in_week[index]))
         y = height[row["kind"]]
-        ax.scatter([x], [y], marker="D" if event else "o", s=90 if event else 60, zorder=3,
+        ax.scatter([x], [y], marker="D" if event else "o", s=90 if event else 40, zorder=3,
                    color=EVENT_COLOUR if event else HEARD_COLOUR, edgecolors="white")
-        ax.annotate(str(index + 1), (x, y), xytext=(0, 9), textcoords="offset points",
-                    ha="center", fontsize=8, fontweight="bold", annotation_clip=False)
+        if event:  # numbered as `public.describe_public_timeline`
+            number += 1
+            ax.annotate(str(number), (x, y), xytext=(0, 9), textcoords="offset points",
+                        ha="center", fontsize=8, fontweight="bold", annotation_clip=False)
     ax.set_yticks(list(height.values()), list(height), fontsize=9)
     ax.set_ylim(-0.7, len(lanes) - 0.3)
     first, last = weeks.min(), weeks.max()
@@ -498,7 +502,10 @@ def write_png_timeline(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
     b'\x89PNG'
     """
     roll = get_public_roll(layers, snapshot)
-    lines = describe_public_timeline(roll)
+    lines = [(f"{number}.", f"{when.split(' · ')[0].removeprefix('week van ')}  "
+              f"{_shorten(title, 64)}") for number, when, title in describe_public_timeline(roll)]
+    lines += [("", f"gehoord in {month}: {_shorten(themes, 70)}")
+              for month, themes in describe_public_themes(roll)]
     lanes = roll.loc[roll["what"] == "event", "kind"].nunique() + 1
     chart_height = 1.4 + 0.55 * lanes
     rows = -(-len(lines) // 2) if with_list else 0
@@ -517,16 +524,15 @@ def write_png_timeline(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
     if with_list:
         listing = figure.add_subplot(grid[1])
         listing.set_axis_off()
-        for position, (number, _, title) in enumerate(lines):
+        for position, (number, line) in enumerate(lines):
             column, row = divmod(position, rows)
-            week = f"{pd.Timestamp(roll['week'].iloc[number - 1]):%d-%m}"
+            y = 1 - (row + 0.5) / rows
             # parse_math off: a '$' in a title is text, never a formula.
-            listing.text(0.5 * column, 1 - (row + 0.5) / rows, f"{number}.", fontsize=8,
-                         va="center", ha="right", fontweight="bold", parse_math=False,
-                         transform=listing.transAxes)
-            listing.text(0.5 * column + 0.005, 1 - (row + 0.5) / rows,
-                         f"{week}  {_shorten(title, 64)}", fontsize=8, va="center",
-                         parse_math=False, transform=listing.transAxes)
+            listing.text(0.5 * column, y, number, fontsize=8, va="center", ha="right",
+                         fontweight="bold", parse_math=False, transform=listing.transAxes)
+            listing.text(0.5 * column + 0.005, y, line, fontsize=8, va="center",
+                         parse_math=False, transform=listing.transAxes,
+                         color="black" if number else "#444444")
     partial = out.with_name(out.name + ".partial.png")
     figure.savefig(partial, bbox_inches="tight")
     partial.replace(out)
@@ -713,10 +719,10 @@ def _timeline_pages(pdf: FPDF, layers: dict[str, gpd.GeoDataFrame], snapshot,
         pdf.image(str(chart), x=(pdf.w - width) / 2, w=width, h=width * aspect)
     pdf.ln(2)
     _section(pdf, "Wat de nummers zijn", [
-        f"{number}. week van {pd.Timestamp(row['week']):%d-%m} · "
-        + (f"{row['kind']}: {row['title']}" if row["what"] == "event"
-           else f"gehoord: {row['title']}")
-        for number, (_, row) in enumerate(roll.iterrows(), start=1)])
+        f"{number}. {when}: {title}" for number, when, title in describe_public_timeline(roll)])
+    _section(pdf, "Wat we hoorden (thema's per maand)", [
+        f"{month}: {themes}" for month, themes in describe_public_themes(roll)] or [
+        "Geen verhalen met thema's in deze periode."])
     if not snapshot.public:
         found = connect_events(selected[s.EVENTS], layers[s.OBSERVATIONS], layers[s.ROUNDS],
                                layers[s.SPOTS], places=layers[s.PLACES])

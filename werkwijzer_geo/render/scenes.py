@@ -330,4 +330,7 @@ DEMO_SCENES = [
           "wat goed gaat en wat beter kan.", "", chart="themes"),
     Scene("Wat we proberen", "Zes weken stond er een container op het plein; elke woensdag "
           "is er koffie; in december komt er kerstverlichting.", "experiments"),
+    Scene("Twaalf weken op een rij", "Wat er gebeurde, week voor week, en waar bewoners, "
+          "jongeren en ondernemers het over hadden. Wat ziet u terug? Wat missen we?", "",
+          chart="timeline"),
 ]
