@@ -509,6 +509,10 @@ def render_row_form(layer_name: str, tz: str, *, key: str) -> dict:
             values[name] = join_themes(chosen)
         elif name in LONG_TEXT:
             values[name] = st.text_area(title + " — geen namen van mensen", key=widget_key)
+        elif layer_name == s.EVENTS and name == s.TITLE:  # on the residents' timeline
+            values[name] = st.text_input(
+                title, key=widget_key, help="Bewoners zien deze titel op de tijdlijn van de "
+                "bewonersavond: geen namen, adressen of telefoonnummers.")
         else:
             values[name] = st.text_input(title, key=widget_key)
     return values

@@ -21,6 +21,7 @@ from werkwijzer_geo.io.parsing import DATE_ORDERS, DAY_FIRST, MONTH_FIRST
 from werkwijzer_geo.io.tables import list_source_layers, read_source_table
 from werkwijzer_geo.render import maps
 from werkwijzer_geo.timefilter import TimeFilter
+from werkwijzer_geo.validate import find_personal_data_in_row
 
 RECORDABLE = (s.OBSERVATIONS, s.SPOTS, s.HANGOUTS, s.EXPERIMENTS, s.EVENTS, s.STORIES,
               s.PLACES, s.BOUNDARY)
@@ -30,6 +31,7 @@ EDITABLE = (s.OBSERVATIONS, s.ROUNDS, s.SPOTS, s.HANGOUTS, s.EXPERIMENTS, s.PLAC
             s.STORIES)
 KEY_UNDO, KEY_SAVED, KEY_CLICK, KEY_MOVE = "undo_stack", "saved_tokens", "handled_click", "move"
 KEY_CORNERS = "drawn_corners"
+KEY_PERSONAL = "personal_data_seen"
 MAX_UPLOAD_MB = 50
 DATE_ORDER_LABELS = {None: "uit het bestand afleiden", DAY_FIRST: "dag eerst: 05-06-2026 = 5 juni",
                      MONTH_FIRST: "maand eerst (VS): 05-06-2026 = 6 mei"}
@@ -72,6 +74,15 @@ def record_dialog(info, path, layer_name: str, geometry, token: str,
         return
     if token in state[KEY_SAVED]:  # a double tap or a rerun: already stored
         st.rerun()
+    # Text that looks like a phone number, e-mail or address: nothing is saved until the
+    # person has seen the warning and chooses Opslaan again with the same text.
+    personal = find_personal_data_in_row(layer_name, values)
+    typed = repr(sorted((k, str(v)) for k, v in values.items()))
+    if personal and state.get(KEY_PERSONAL) != (token, typed):
+        state[KEY_PERSONAL] = (token, typed)
+        st.warning(ui.plain(" ".join(personal) + " Haal persoonsgegevens weg, of kies nog eens "
+                            "Opslaan als het er echt zo in moet."))
+        return
     try:
         row_values = {
             name: editing.make_local_instant(*value, info.tz) if isinstance(value, tuple)
@@ -201,8 +212,16 @@ def show_edit_tab(info, layers: dict, path) -> None:
             if column.kind is s.Kind.INSTANT and column.name in changed.columns:
                 changed[column.name] = pd.to_datetime(changed[column.name]).dt.tz_localize(
                     info.tz, ambiguous="NaT", nonexistent="NaT")
+        personal = [f"Nummer {int(row[s.ID])}: {warning}"
+                    for _, row in changed.iterrows()
+                    for warning in find_personal_data_in_row(layer_name, row.to_dict())]
+        typed = changed.to_json(date_format="iso", default_handler=str)
         if changed.empty:
             st.info("Er is niets veranderd.")
+        elif personal and state.get(KEY_PERSONAL) != (layer_name, typed):
+            state[KEY_PERSONAL] = (layer_name, typed)  # saved at the next Opslaan as it is
+            st.warning(ui.plain(" ".join(personal) + " Haal persoonsgegevens weg, of kies nog "
+                                "eens Wijzigingen opslaan als het er echt zo in moet."))
         else:
             try:
                 remember(editing.update_rows(path, layer_name, changed))

@@ -430,6 +430,16 @@ def test_a_story_is_recorded_with_listed_and_own_themes(browser, writable_app):
     page.keyboard.type("Parkeren")  # not on the list: the team's own word
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
+    told = "Buurvrouw belt steeds, haar nummer is 06-12345678."
+    dialog.get_by_label(re.compile("^Verhaal")).fill(told)
+    dialog.get_by_role("button", name="Opslaan").click()
+    # A phone number in the words: a warning, and nothing saved yet.
+    dialog.get_by_text(re.compile("lijkt een telefoonnummer te bevatten")).wait_for(
+        timeout=30_000)
+    assert storage.read_layer(workspace, s.STORIES)[s.ID].tolist() == before
+    page.screenshot(path=SCREENSHOTS / "verhaal-persoonsgegevens.png")
+    # Taken out: saved at the first Opslaan.
+    dialog.get_by_label(re.compile("^Verhaal")).fill("Buurvrouw belt steeds over de groep.")
     dialog.get_by_role("button", name="Opslaan").click()
     dialog.wait_for(state="detached", timeout=30_000)
     stories = storage.read_layer(workspace, s.STORIES)
@@ -437,6 +447,7 @@ def test_a_story_is_recorded_with_listed_and_own_themes(browser, writable_app):
     assert len(new) == 1, new
     assert new[s.THEMES].iloc[0] == "overlast, parkeren"
     assert new[s.SOURCE].iloc[0] == "resident"
+    assert new[s.TEXT].iloc[0] == "Buurvrouw belt steeds over de groep."
     page.close()
 
 

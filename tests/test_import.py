@@ -387,3 +387,47 @@ def test_seattle_staying_as_observations_with_the_documented_mapping(tmp_path):
                                                     "elderly": 534, "children": 162}
     assert obs[s.OBSERVED_AT].iloc[0].strftime("%d-%m-%Y %H:%M") == "02-10-2020 12:18"
     assert obs[s.LOCAL_HOUR].min() >= 8 and obs[s.LOCAL_HOUR].max() <= 22
+
+
+STORY_HEADER = "datum;bron;thema's;waardering;verhaal;lat;lon"
+
+
+def test_stories_with_themes_come_in_from_a_team_spreadsheet(workspace_copy, tmp_path):
+    text = _csv('02-10-2026;bewoner;"Overlast, geluid";-1;Te laat herrie bij de bankjes;'
+                '52,4930;4,6770',
+                '05-10-2026;jongere;"ontmoeting; Plek voor jongeren ";1;We willen een eigen plek;;',
+                "06-10-2026;ondernemer;;0;Weinig klanten na 18 uur;52,4931;4,6771",
+                header=STORY_HEADER)
+    plan = _import(workspace_copy, _write(tmp_path, "verhalen.csv", text), s.STORIES)
+    assert plan.warnings == []
+    back = storage.read_layer(workspace_copy, s.STORIES)
+    assert back[s.SOURCE].tolist() == ["resident", "youth", "entrepreneur"]
+    # Themes stored as Invoer stores them: trimmed, lower case, each once, joined by ", ".
+    assert back[s.THEMES].tolist() == ["overlast, geluid", "ontmoeting, plek voor jongeren",
+                                       None]
+    assert back.geometry.isna().tolist() == [False, True, False]  # a story may have no place
+    assert back[s.DATE].dt.strftime("%d-%m-%Y").tolist() == ["02-10-2026", "05-10-2026",
+                                                             "06-10-2026"]
+
+
+def test_a_story_told_by_a_named_person_is_refused_and_nothing_is_written(workspace_copy,
+                                                                          tmp_path):
+    text = _csv("02-10-2026;bewoner;overlast;-1;Herrie;52,4930;4,6770",
+                "03-10-2026;Jan de Vries;overlast;-1;Herrie;52,4930;4,6770",
+                header=STORY_HEADER)
+    with pytest.raises(WerkwijzerError) as refused:
+        _import(workspace_copy, _write(tmp_path, "verhalen.csv", text), s.STORIES)
+    message = str(refused.value)  # the name is only echoed back, never stored
+    assert "Rij 3, kolom 'bron'" in message and "geen bekende waarde" in message
+    assert storage.read_layer(workspace_copy, s.STORIES).empty
+
+
+def test_a_phone_number_in_a_story_or_its_themes_is_warned_about(workspace_copy, tmp_path):
+    text = _csv("02-10-2026;bewoner;overlast;-1;Bel haar op 06-12345678;52,4930;4,6770",
+                '03-10-2026;bewoner;"overlast, jan@example.nl";-1;Herrie;52,4930;4,6770',
+                header=STORY_HEADER)
+    plan = plan_import(workspace_copy, _write(tmp_path, "verhalen.csv", text), s.STORIES)
+    assert [w.split(":")[0] for w in plan.warnings] == ["Rij 3, kolom 'themes'",
+                                                        "Rij 2, kolom 'text'"] or [
+        w.split(":")[0] for w in plan.warnings] == ["Rij 2, kolom 'text'",
+                                                   "Rij 3, kolom 'themes'"]

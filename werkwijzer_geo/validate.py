@@ -15,6 +15,7 @@ import shapely
 from . import _errors as pc
 from . import labels, schema
 from ._errors import ProblemCollector, WerkwijzerError
+from .analysis.stories import join_themes
 from .io.parsing import DAY_FIRST, parse_dates
 from .schema import Column, Kind, Layer
 from .timefilter import parse_weekdays, to_weekday_codes
@@ -254,6 +255,12 @@ def _check_relations(layer: Layer, frame: pd.DataFrame, problems: ProblemCollect
                           "Laat de rol leeg, of kies groep 'professionals'.", frame[schema.ROLE])
     if layer.name == schema.HANGOUTS:
         _check_weekdays(layer, frame, problems)
+    if layer.name == schema.STORIES and schema.THEMES in frame.columns:
+        # However they came in (Invoer, a file, QGIS), themes are kept one way: trimmed, lower
+        # case, each once, joined by ", ".
+        frame[schema.THEMES] = pd.Series(
+            [join_themes([value]) if isinstance(value, str) else None
+             for value in frame[schema.THEMES]], index=frame.index, dtype=object)
 
 
 def _check_weekdays(layer: Layer, frame: pd.DataFrame, problems: ProblemCollector) -> None:
@@ -405,3 +412,72 @@ def make_empty_layer(layer_name: str) -> gpd.GeoDataFrame:
     layer = schema.get_layer(layer_name)
     empty = pd.DataFrame({column.name: pd.Series([], dtype=object) for column in layer.columns})
     return validate_layer(layer_name, empty)
+
+
+PHONE = re.compile(r"(?:\+31|0031|\b0)[\s-]?[1-9](?:[\s-]?\d){8}\b")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+POSTCODE_NUMBER = re.compile(r"\b[1-9]\d{3}\s?[A-Za-z]{2}\s+\d{1,5}\b")
+
+
+def find_personal_data_kinds(text: object) -> list[str]:
+    """What in a text looks like personal data: a Dutch phone number, an e-mail address, a
+    postcode with a house number (Dutch words, for a warning).
+
+    Parameters
+    ----------
+    text
+        A typed text (anything else has none).
+
+    Returns
+    -------
+    list of str
+        E.g. ["een telefoonnummer"]; empty when nothing looks personal.
+
+    Examples
+    --------
+    >>> find_personal_data_kinds("Bel 06-12345678 of mail a@b.nl")
+    ['een telefoonnummer', 'een e-mailadres']
+    >>> find_personal_data_kinds("Bewoner van 1941 AB 12 klaagt")
+    ['een postcode met huisnummer']
+    >>> find_personal_data_kinds("Groep van 12 jongeren om 21:30")
+    []
+    """
+    if not isinstance(text, str):
+        return []
+    return [kind for kind, pattern in (("een telefoonnummer", PHONE),
+                                       ("een e-mailadres", EMAIL),
+                                       ("een postcode met huisnummer", POSTCODE_NUMBER))
+            if pattern.search(text)]
+
+
+def find_personal_data_in_row(layer_name: str, values: dict) -> list[str]:
+    """Warnings for a row typed on Invoer whose texts look like personal data, one per
+    column, naming the column (the text itself is not repeated).
+
+    Parameters
+    ----------
+    layer_name
+        The layer the row is for.
+    values
+        Column -> typed value.
+
+    Returns
+    -------
+    list of str
+        Dutch warnings; empty when nothing looks personal.
+
+    Examples
+    --------
+    >>> find_personal_data_in_row("stories", {"text": "Moeder (06 12345678) belde", "themes":
+    ...                                       "overlast"})
+    ["Kolom 'verhaal': lijkt een telefoonnummer te bevatten."]
+    """
+    layer = schema.get_layer(layer_name)
+    warnings = []
+    for column in layer.columns:
+        if column.kind is not Kind.TEXT:
+            continue
+        kinds = find_personal_data_kinds(values.get(column.name))
+        if kinds:
+            warnings.append(f"Kolom '{column.label}': lijkt {' en '.join(kinds)} te bevatten.")
+    return warnings

@@ -18,7 +18,7 @@ from werkwijzer_geo._errors import ProblemCollector, WerkwijzerError
 from werkwijzer_geo.logbook import LOG
 from werkwijzer_geo.metric import choose_metric_crs
 from werkwijzer_geo.schema import Kind
-from werkwijzer_geo.validate import validate_layer
+from werkwijzer_geo.validate import find_personal_data_kinds, validate_layer
 
 from .mapping import (
     COORDINATE_TARGETS,
@@ -54,11 +54,6 @@ from .tables import SourceTable, read_source_table
 FAR_OUTSIDE_M = 1000.0
 MAX_LINES = 50
 Progress = Callable[[float, str], None]
-
-_PHONE = re.compile(r"(?:\+31|0031|\b0)[\s-]?[1-9](?:[\s-]?\d){8}\b")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-_POSTCODE_NUMBER = re.compile(r"\b[1-9]\d{3}\s?[A-Za-z]{2}\s+\d{1,5}\b")
-
 
 @dataclass
 class ImportPlan:
@@ -310,8 +305,8 @@ def _remove_nul_characters(table: SourceTable) -> list[str]:
 
 def find_personal_data(layer_name: str, rows: gpd.GeoDataFrame, table: SourceTable,
                        ) -> list[str]:
-    """Warnings for free text that looks like a phone number, e-mail address or postcode with
-    house number.
+    """Warnings for text (notes, story texts, titles, themes) that looks like a phone number,
+    e-mail address or postcode with house number.
 
     Parameters
     ----------
@@ -343,14 +338,13 @@ def find_personal_data(layer_name: str, rows: gpd.GeoDataFrame, table: SourceTab
     "Rij 2, kolom 'note': lijkt een telef"
     """
     warnings = []
-    for column in s.FREE_TEXT_COLUMNS & set(s.get_layer(layer_name).column_names):
+    texts = [c.name for c in s.get_layer(layer_name).columns
+             if c.kind is Kind.TEXT and c.name != s.WEEKDAYS]  # titles and themes too
+    for column in texts:
         for position, text in enumerate(rows[column]):
             if not isinstance(text, str):
                 continue
-            kinds = [name for name, pattern in (("een telefoonnummer", _PHONE),
-                                                ("een e-mailadres", _EMAIL),
-                                                ("een postcode met huisnummer", _POSTCODE_NUMBER))
-                     if pattern.search(text)]
+            kinds = find_personal_data_kinds(text)
             if kinds:
                 warnings.append(f"Rij {table.row_numbers[position]}, kolom '{column}': lijkt "
                                 f"{' en '.join(kinds)} te bevatten. Haal persoonsgegevens weg "
