@@ -18,9 +18,10 @@ import streamlit as st
 
 from werkwijzer_geo import WerkwijzerError, labels
 from werkwijzer_geo import schema as s
+from werkwijzer_geo.analysis import connections
 from werkwijzer_geo.analysis.cube import ObservationCube, build_cube
 from werkwijzer_geo.analysis.patterns import PatternReport, PatternSettings, build_report
-from werkwijzer_geo.analysis.selection import get_data_period
+from werkwijzer_geo.analysis.selection import get_data_period, select_layers
 from werkwijzer_geo.analysis.stories import THEME_LIST, join_themes
 from werkwijzer_geo.demo import create_demo_workspace
 from werkwijzer_geo.io import storage
@@ -559,6 +560,17 @@ def dutch_table(layer_name: str, table: pd.DataFrame):
         return back
 
     return shown, config, to_codes
+
+
+@st.cache_data(max_entries=16, show_spinner="Gebeurtenissen naast de rondes leggen…")
+def get_event_connections(path: str, saved_state: tuple, time_filter: TimeFilter,
+                          ) -> list[connections.EventConnection]:
+    """What changed after each event in the filter's dates (cached per workspace version:
+    half a second at 1,000,000 observations, on every rerun otherwise)."""
+    layers = _load_usable_layers(path, saved_state)
+    events = select_layers(layers, time_filter)[s.EVENTS]
+    return connections.connect_events(events, layers[s.OBSERVATIONS], layers[s.ROUNDS],
+                                      layers[s.SPOTS], places=layers[s.PLACES])
 
 
 @st.cache_data(max_entries=16, show_spinner="Patronen zoeken…")

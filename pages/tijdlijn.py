@@ -12,6 +12,7 @@ from werkwijzer_geo import schema as s
 from werkwijzer_geo.analysis import connections as cn
 from werkwijzer_geo.analysis import stories as st_themes
 from werkwijzer_geo.analysis.selection import select_layers
+from werkwijzer_geo.io import storage
 from werkwijzer_geo.render import charts, maps
 
 
@@ -28,8 +29,8 @@ def show_timeline(info, layers) -> None:
         st.info("Nog geen gebeurtenissen of verhalen in deze periode. Leg ze vast in Invoer "
                 "(Gebeurtenissen, Verhalen) of importeer ze.")
         return
-    found = cn.connect_events(events, layers[s.OBSERVATIONS], layers[s.ROUNDS],
-                              layers[s.SPOTS], places=layers[s.PLACES])
+    path = ui.get_workspace_path()
+    found = ui.get_event_connections(str(path), storage.get_saved_state(path), time_filter)
     st.plotly_chart(charts.plot_timeline(events, stories, connections={
         item.event_id: item.sentence for item in found}), width="stretch")
     show_connections(found, events, layers)
@@ -41,9 +42,12 @@ def show_connections(found: list[cn.EventConnection], events, layers) -> None:
     st.subheader("Wat veranderde erna?")
     st.caption(f"Per gebeurtenis: de {cn.WEEKS} weken ervoor tegen de {cn.WEEKS} weken erna, "
                f"binnen {cn.RADIUS_M:.0f} m van de plek (zonder plek: de hele buurt), gelezen "
-               "per ronde: in hoeveel rondes een groep er was. We noemen alleen een verschil "
-               "dat geen toeval lijkt (exacte toets, 5%), met minstens "
-               f"{cn.MIN_ROUNDS} rondes aan elke kant.")
+               "per ronde: in hoeveel rondes een groep er was, van de rondes die liepen op "
+               "de uren en dagen dat die groep daar gezien werd. We noemen alleen een "
+               "verschil dat geen toeval lijkt (exacte toets, 5%, gecorrigeerd voor de "
+               f"groepen en meldingen die we naast elkaar bekijken), met minstens "
+               f"{cn.MIN_ROUNDS} rondes aan elke kant. Meldingen tellen per dag die de "
+               "gegevens beslaan.")
     if not found:
         st.caption("Geen gebeurtenissen in deze periode.")
         return

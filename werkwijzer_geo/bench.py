@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import demo
 from . import schema as s
+from .analysis.connections import connect_events
 from .analysis.patterns import build_report
 from .analysis.selection import select_layers
 from .io import editing, storage
@@ -31,6 +32,7 @@ TARGETS = {
     "append_one_s": 0.05,  # one observation saved from a phone (also at 1,000,000)
     "edit_one_s": 0.1,  # one row changed in Bewerken
     "patterns_s": 2.0,  # every pattern, gap and claim for the whole workspace
+    "connections_s": 1.0,  # what changed after every event (Tijdlijn), uncached
 }
 
 
@@ -84,6 +86,9 @@ def measure_size(size: int, workdir: Path, *, repeats: int) -> dict[str, float]:
     evening_s, evening_html = _median_seconds(
         lambda: _slider_update(layers, FRIDAY_EVENING), repeats)
     patterns_s, _ = _median_seconds(lambda: build_report(layers), repeats)
+    connections_s, _ = _median_seconds(lambda: connect_events(
+        layers[s.EVENTS], layers[s.OBSERVATIONS], layers[s.ROUNDS], layers[s.SPOTS],
+        places=layers[s.PLACES]), repeats)
     one = layers[s.OBSERVATIONS].iloc[:1][[*s.LAYERS[s.OBSERVATIONS].column_names, "geometry"]]
     one = one.drop(columns=[s.ID])
     append_s, _ = _median_seconds(lambda: storage.append_rows(path, s.OBSERVATIONS, one),
@@ -102,6 +107,7 @@ def measure_size(size: int, workdir: Path, *, repeats: int) -> dict[str, float]:
         "append_one_s": round(append_s, 3),
         "edit_one_s": round(edit_s, 3),
         "patterns_s": round(patterns_s, 3),
+        "connections_s": round(connections_s, 3),
     }
 
 

@@ -157,20 +157,64 @@ def _event_centre(event: pd.Series, places: gpd.GeoDataFrame | None):
     return None
 
 
-def _near(frame: gpd.GeoDataFrame, centre, radius_m: float, crs: str) -> np.ndarray:
+def _metric_xy(frame: gpd.GeoDataFrame, crs: str) -> tuple[np.ndarray, np.ndarray]:
     if frame.empty:
-        return np.zeros(0, dtype=bool)
+        return np.zeros(0), np.zeros(0)
     x, y, frame_crs = get_metric_xy(frame)
     if frame_crs != crs:  # never mix two CRSes in one distance
         x, y = to_metric(frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy(), crs)
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+def _near_xy(x: np.ndarray, y: np.ndarray, centre, radius_m: float, crs: str) -> np.ndarray:
     cx, cy = to_metric(np.array([centre.x]), np.array([centre.y]), crs)
-    return np.hypot(np.asarray(x) - cx[0], np.asarray(y) - cy[0]) <= radius_m
+    return (x - cx[0]) ** 2 + (y - cy[0]) ** 2 <= radius_m ** 2
+
+
+def _near(frame: gpd.GeoDataFrame, centre, radius_m: float, crs: str) -> np.ndarray:
+    if frame.empty:
+        return np.zeros(0, dtype=bool)
+    return _near_xy(*_metric_xy(frame, crs), centre, radius_m, crs)
+
+
+def prepare_sightings(observations: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The few columns of the observations made in a round that every event reads: round,
+    group, hour of the week, date and metric x/y; made once for many events.
+
+    Parameters
+    ----------
+    observations
+        The observations layer (as read, with local dates).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per observation with a round.
+
+    Examples
+    --------
+    >>> from werkwijzer_geo.demo import read_demo_layers
+    >>> sightings = prepare_sightings(read_demo_layers(seed=3)["observations"])
+    >>> sorted(sightings.columns)
+    ['group', 'hour_of_week', 'local_date', 'round_id', 'x', 'y']
+    """
+    crs = get_metric_crs(observations)
+    with_round = observations[observations[s.ROUND_ID].notna()]
+    x, y = _metric_xy(with_round, crs)
+    return pd.DataFrame({
+        s.ROUND_ID: with_round[s.ROUND_ID].to_numpy(dtype=np.int64),
+        s.GROUP: with_round[s.GROUP].to_numpy(),
+        "hour_of_week": (with_round[s.LOCAL_WEEKDAY].to_numpy(dtype=np.int64) * 24
+                         + with_round[s.LOCAL_HOUR].to_numpy(dtype=np.int64)),
+        s.LOCAL_DATE: pd.to_datetime(with_round[s.LOCAL_DATE]).to_numpy(),
+        "x": x, "y": y})
 
 
 def connect_event(event: pd.Series, observations: gpd.GeoDataFrame, rounds: gpd.GeoDataFrame,
                   spots: gpd.GeoDataFrame, *, places: gpd.GeoDataFrame | None = None,
                   weeks: int = WEEKS, radius_m: float = RADIUS_M,
-                  round_slots: pd.DataFrame | None = None) -> EventConnection:
+                  round_slots: pd.DataFrame | None = None,
+                  sightings: pd.DataFrame | None = None) -> EventConnection:
     """Compare the `weeks` before an event with the `weeks` after it, around its place.
 
     Parameters
@@ -187,6 +231,8 @@ def connect_event(event: pd.Series, observations: gpd.GeoDataFrame, rounds: gpd.
         The radius around the event's place.
     round_slots
         `selection.get_round_slots(rounds)`, when the caller has it already.
+    sightings
+        `prepare_sightings(observations)`, when the caller has it already.
 
     Returns
     -------
@@ -225,18 +271,22 @@ def connect_event(event: pd.Series, observations: gpd.GeoDataFrame, rounds: gpd.
         hour_of_week = (slots[s.LOCAL_WEEKDAY].astype(int) * 24
                         + slots[s.LOCAL_HOUR].astype(int)).to_numpy()
         slot_rounds = slots[s.ROUND_ID].astype(int).to_numpy()
-        seen = near(observations[observations[s.ROUND_ID].notna()])
-        in_periods = round_ids["before"] | round_ids["after"]
-        seen = seen[seen[s.ROUND_ID].astype(int).isin(in_periods)]
+        if sightings is None:
+            sightings = prepare_sightings(observations)
+        in_periods = np.fromiter(round_ids["before"] | round_ids["after"], dtype=np.int64)
+        keep = np.isin(sightings[s.ROUND_ID].to_numpy(), in_periods)
+        if centre is not None:
+            keep &= _near_xy(sightings["x"].to_numpy(), sightings["y"].to_numpy(), centre,
+                             radius_m, crs)
+        seen = sightings[keep]
         for group in s.GROUP_CODES:
             of_group = seen[seen[s.GROUP] == group]
             if of_group.empty:
                 continue
             # Only rounds that walked at an hour of the week when this group was seen here.
-            group_hours = np.unique(of_group[s.LOCAL_WEEKDAY].astype(int) * 24
-                                    + of_group[s.LOCAL_HOUR].astype(int))
+            group_hours = np.unique(of_group["hour_of_week"].to_numpy())
             looked = set(slot_rounds[np.isin(hour_of_week, group_hours)])
-            met = set(of_group[s.ROUND_ID].astype(int))
+            met = set(of_group[s.ROUND_ID].tolist())
             of = {name: len(ids & looked) for name, ids in round_ids.items()}
             hits = {name: len(ids & looked & met) for name, ids in round_ids.items()}
             if min(of.values()) < MIN_ROUNDS:
@@ -363,7 +413,9 @@ def connect_events(events: gpd.GeoDataFrame, observations: gpd.GeoDataFrame,
     True
     """
     ordered = events.sort_values(s.DATE, kind="stable")
-    slots = get_round_slots(rounds)
+    if ordered.empty:
+        return []
+    slots, sightings = get_round_slots(rounds), prepare_sightings(observations)
     return [connect_event(row, observations, rounds, spots, places=places, weeks=weeks,
-                          radius_m=radius_m, round_slots=slots)
+                          radius_m=radius_m, round_slots=slots, sightings=sightings)
             for _, row in ordered.iterrows()]
