@@ -31,8 +31,10 @@ def show_timeline(info, layers) -> None:
         return
     path = ui.get_workspace_path()
     found = ui.get_event_connections(str(path), storage.get_saved_state(path), time_filter)
+    changes = {item.event_id: change for item in found
+               if (change := cn.describe_change(item)) is not None}
     st.plotly_chart(charts.plot_timeline(events, stories, connections={
-        item.event_id: item.sentence for item in found}), width="stretch")
+        item.event_id: item.sentence for item in found}, changes=changes), width="stretch")
     show_connections(found, events, layers)
     show_stories(stories, events, layers)
     show_themes(stories, layers)

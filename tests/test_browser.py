@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import os
 import re
 import shutil
@@ -492,6 +493,11 @@ def test_presentation_shows_no_notes_no_observers_and_no_small_counts(browser, a
         leaked = [secret for secret in secrets if secret in text or any(secret in t
                                                                         for t in tips)]
         assert not leaked, (scene, leaked)
+        # Nor anywhere in the page's or the map's HTML (a story's words, a note).
+        source = page.content() + "".join(frame.content() for frame in page.frames[1:])
+        hidden = [secret for secret in secrets
+                  if secret in source or html.escape(secret) in source]
+        assert not hidden, (scene, hidden)
         counts = [int(n) for t in tips for n in re.findall(r"(\d+) personen", t)]
         assert all(n >= 5 for n in counts), (scene, counts)
         # The presenter view hides the sidebar (its stylesheet may land a moment later).
@@ -650,8 +656,12 @@ def test_the_timeline_draws_every_event_and_story_offline_and_names_them_on_hove
     points.first.wait_for(timeout=30_000)
     on_the_axis = page.evaluate("""() => [...document.querySelectorAll(
         '.js-plotly-plot .scatterlayer .point')].filter(
-        p => !p.closest('.rangeslider-container')).length""")
-    assert on_the_axis == 11  # the demo's 6 events and 5 stories (the slider repeats them)
+        p => !p.closest('.rangeslider-container') && p.style.opacity !== '0'
+             && getComputedStyle(p).opacity !== '0').length""")
+    from werkwijzer_geo import demo
+
+    # Every demo event and story, once (the range slider below repeats them).
+    assert on_the_axis == len(demo.build_events()) + len(demo.STORIES)
     # Hovering an event names it, with what changed after it.
     box = points.first.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

@@ -35,6 +35,13 @@ def test_the_demo_timeline_shows_every_event_what_changed_and_what_we_heard(
     assert [h.value for h in at.header] == ["Tijdlijn"]
     charts = at.get("plotly_chart")
     assert len(charts) == 1
+    # The events after which something changed say so on the chart itself.
+    import json
+
+    traces = json.loads(charts[0].proto.spec)["data"]
+    written = [text for trace in traces if trace.get("name") == "wat veranderde"
+               for text in trace["text"]]
+    assert written == ["meer ouderen", "minder zwerfvuil"]
     sentences = [_plain(x) for x in at.radio(key="timeline_event").options]
     assert len(sentences) == len(demo.build_events()) and all(x.startswith("Na ")
                                                               for x in sentences)

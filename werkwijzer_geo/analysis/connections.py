@@ -345,6 +345,32 @@ def _adjust_for_several(findings: list[Finding]) -> None:
             finding.verdict = "gelijk"
 
 
+def describe_change(connection: EventConnection) -> str | None:
+    """What changed after an event in a few words, for a label on the timeline: "meer
+    ouderen", "minder zwerfvuil"; None when nothing was named.
+
+    Parameters
+    ----------
+    connection
+        From `connect_event`.
+
+    Returns
+    -------
+    str or None
+        The named changes joined by ", ".
+
+    Examples
+    --------
+    >>> found = Finding("elderly", 0, 6, 10, 12, 0.001, "meer")
+    >>> describe_change(EventConnection(1, "Bank", "21-09-2026", 150.0, 4, 6, 12, [found], ""))
+    'meer ouderen'
+    """
+    words = {"litter": "zwerfvuil", "graffiti": "graffiti"}
+    named = [f"{finding.verdict} {words.get(finding.subject) or _subject_label(finding.subject)}"
+             for finding in connection.findings if finding.verdict != "gelijk"]
+    return ", ".join(named) or None
+
+
 def _subject_label(subject: str) -> str:
     if subject in labels.GROUP_LABELS:
         return labels.GROUP_LABELS[subject].lower()

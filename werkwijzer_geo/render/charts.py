@@ -142,7 +142,8 @@ def _shown(text: object, limit: int = 90) -> str:
 
 
 def plot_timeline(events: pd.DataFrame, stories: pd.DataFrame, *,
-                  connections: dict[int, str] | None = None) -> go.Figure:
+                  connections: dict[int, str] | None = None,
+                  changes: dict[int, str] | None = None) -> go.Figure:
     """Events and stories on one time axis (the "wallpaper roll"): a lane per kind of event
     and one for stories; colour by how it was felt (negative, neutral, positive).
 
@@ -154,6 +155,9 @@ def plot_timeline(events: pd.DataFrame, stories: pd.DataFrame, *,
         The stories layer (or a selection).
     connections
         Event id -> what changed after it (`analysis.connections`), shown on hover.
+    changes
+        Event id -> the change in a few words (`connections.describe_change`), written
+        above the event, so the eye finds the events after which something changed.
 
     Returns
     -------
@@ -203,6 +207,16 @@ def plot_timeline(events: pd.DataFrame, stories: pd.DataFrame, *,
             hovertemplate="%{hovertext}<extra></extra>",
             marker={"color": VALENCE_COLOURS[valence], "symbol": [row[4] for row in mine],
                     "size": [row[5] for row in mine], "line": {"width": 1, "color": "white"}}))
+    labelled = events[events[s.ID].astype(int).isin(list(changes or {}))]
+    if len(labelled):
+        figure.add_trace(go.Scatter(
+            x=[pd.Timestamp(day) for day in labelled[s.DATE]],
+            y=[labels.EVENT_KIND_LABELS.get(kind, "anders") for kind in labelled[s.KIND]],
+            # An invisible marker of the event's size puts the words clear above it.
+            mode="markers+text", marker={"size": 22, "opacity": 0},
+            text=[_shown(changes[int(i)], 60) for i in labelled[s.ID]],
+            textposition="top center", textfont={"size": 12, "color": "#1d4f4d"},
+            hoverinfo="skip", showlegend=False, name="wat veranderde"))
     figure.update_layout(
         title="Gebeurtenissen en verhalen in de tijd", height=160 + 60 * max(len(lanes), 1),
         xaxis={"type": "date", "tickformat": "%d-%m-%Y", "nticks": 8,
