@@ -11,6 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 
+from . import access
 from . import schema as s
 from ._errors import WerkwijzerError
 from .analysis.effects import measure_experiments
@@ -101,6 +102,8 @@ def _run_import(args: argparse.Namespace) -> int:
         given.tz = args.tz
     if args.date_format:
         given.date_format = args.date_format
+    actor = _actor(args)
+    access.require(args.db, actor, access.Action.IMPORT)
     try:
         plan = plan_import(args.db, args.file, args.layer, mapping=given, sheet=args.sheet,
                            source_layer=args.source_layer)
@@ -117,7 +120,7 @@ def _run_import(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(f"Proef, niets opgeslagen: {plan.describe()}")
         return 0
-    run_import(args.db, plan)
+    run_import(args.db, plan, actor=actor)
     print(f"Opgeslagen: {plan.describe()} Reservekopie van daarvoor: {plan.backup}")
     return 0
 
@@ -149,10 +152,20 @@ def _named(name: str, line: str) -> str:
     return line if line.startswith(name) else f"{name}: {line}"
 
 
+def _actor(args: argparse.Namespace) -> access.Actor:
+    """Who runs the command: --as, else the owner of a personal workspace."""
+    if not Path(args.db).exists():
+        raise WerkwijzerError(f"Werkruimte {args.db} bestaat niet. Maak hem met 'init' of "
+                              "'demo', of kies het juiste pad.")
+    return access.cli_actor(args.db, args.as_user)
+
+
 def _run_patterns(args: argparse.Namespace) -> int:
     time_filter = _time_filter_from(args)
+    actor = _actor(args)
+    access.require(args.db, actor, access.Action.VIEW_NOTES)  # the team's own view
     if args.rounds_from_observations is not None:
-        made = store_derived_rounds(args.db, args.rounds_from_observations)
+        made = store_derived_rounds(args.db, args.rounds_from_observations, actor=actor)
         print(f"{made} rondes afgeleid uit de waarnemingen (een pauze langer dan "
               f"{args.rounds_from_observations} minuten begint een nieuwe) en opgeslagen.",
               file=sys.stderr)
@@ -189,9 +202,28 @@ def _run_patterns(args: argparse.Namespace) -> int:
 def _run_export(args: argparse.Namespace) -> int:
     snapshot = Snapshot(tuple(part.strip() for part in args.layers.split(",") if part.strip()),
                         _time_filter_from(args), public=args.public, codes=args.codes)
-    out = export_snapshot(args.db, snapshot, args.format, args.out)
+    out = export_snapshot(args.db, snapshot, args.format, args.out, actor=_actor(args))
     print(f"Geëxporteerd: {out} ({args.format}, "
           f"{'voor bewoners' if args.public else 'niet openbaar'}).")
+    return 0
+
+
+def _run_roles(args: argparse.Namespace) -> int:
+    actor = _actor(args)
+    for grant in args.grant:
+        user, _, role = grant.partition("=")
+        access.set_role(args.db, actor, user.strip(), role.strip())
+        print(f"Rol gegeven: {user.strip()} is {role.strip()}.")
+    for user in args.revoke:
+        access.set_role(args.db, actor, user.strip(), None)
+        print(f"Rol afgenomen: {user.strip()}.")
+    if not args.grant and not args.revoke:
+        access.require(args.db, actor, access.Action.ROLES)
+    roles = access.describe_roles(access.storage.read_roles(args.db))
+    print("Rollen in deze buurt:" if roles else "Nog niemand heeft een rol: deze werkruimte "
+          "is persoonlijk (alleen op deze computer te openen).")
+    for line in roles:
+        print(f"- {line}")
     return 0
 
 
@@ -250,7 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
     Returns
     -------
     argparse.ArgumentParser
-        Subcommands init, demo, import, patterns, evaluate-patterns, export and bench.
+        Subcommands init, demo, import, patterns, evaluate-patterns, export, roles and
+        bench.
 
     Examples
     --------
@@ -319,6 +352,16 @@ def build_parser() -> argparse.ArgumentParser:
                              "importeren); standaard Nederlandse namen en labels")
     _add_filters(export)
     export.set_defaults(run=_run_export)
+    roles = commands.add_parser("roles", help="wie heeft welke rol in de werkruimte")
+    roles.add_argument("--db", required=True)
+    roles.add_argument("--grant", action="append", default=[], metavar="E-MAIL=ROL",
+                       help="geef een rol: team, presentatie of beheer (de eerste is beheer)")
+    roles.add_argument("--revoke", action="append", default=[], metavar="E-MAIL",
+                       help="neem iemands rol af")
+    roles.set_defaults(run=_run_roles)
+    for command in (imports, patterns, export, roles):
+        command.add_argument("--as", dest="as_user", metavar="E-MAIL",
+                             help="wie je bent, als mensen in deze werkruimte een rol hebben")
     bench = commands.add_parser("bench", help="meet de snelheid")
     bench.add_argument("--sizes", help="waarnemingen per meting, bv. 10000,100000,1000000 "
                        "(met --browser: 0 is de demobuurt zoals hij is; standaard "

@@ -16,10 +16,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from werkwijzer_geo import access
 from werkwijzer_geo import schema as s
 from werkwijzer_geo._errors import WerkwijzerError
 from werkwijzer_geo.io.storage import read_layer, rewrite_layer
 from werkwijzer_geo.metric import choose_metric_crs
+from werkwijzer_geo.roles import LOCAL, Action, Actor
 
 DERIVED_NOTE = "Afgeleid uit waarnemingen"
 
@@ -108,7 +110,8 @@ def _area_around(points: list, crs: str) -> shapely.Polygon | None:
     return hull.to_crs(crs).buffer(10).to_crs(s.STORAGE_CRS).iloc[0]
 
 
-def store_derived_rounds(path: str | os.PathLike, gap_minutes: int) -> int:
+def store_derived_rounds(path: str | os.PathLike, gap_minutes: int, *,
+                         actor: Actor = LOCAL) -> int:
     """Derive rounds from the workspace's observations and save them, in place of rounds
     derived before (rounds the team recorded stay).
 
@@ -118,6 +121,8 @@ def store_derived_rounds(path: str | os.PathLike, gap_minutes: int) -> int:
         The workspace.
     gap_minutes
         See `derive_rounds`.
+    actor
+        Who does it; their role must allow editing (logged).
 
     Returns
     -------
@@ -150,5 +155,8 @@ def store_derived_rounds(path: str | os.PathLike, gap_minutes: int) -> int:
         return pd.concat([kept[columns], new[[c for c in columns if c in new.columns]]],
                          ignore_index=True)
 
-    rewrite_layer(path, s.ROUNDS, replace)
+    access.require(path, actor, Action.EDIT)
+    with access.recorded(actor, Action.EDIT, layer=s.ROUNDS,
+                         detail=f"rondes afgeleid (pauze {gap_minutes} min)"):
+        rewrite_layer(path, s.ROUNDS, replace)
     return len(derived)

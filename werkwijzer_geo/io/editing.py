@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,9 +14,10 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from werkwijzer_geo import labels
+from werkwijzer_geo import access, labels
 from werkwijzer_geo import schema as s
 from werkwijzer_geo._errors import WerkwijzerError
+from werkwijzer_geo.roles import LOCAL, Action, Actor
 
 from .parsing import describe_dst_problem
 from .storage import append_rows, get_workspace_info, rewrite_layer
@@ -40,7 +43,16 @@ def _missing_ids(frame: pd.DataFrame, ids: list[int], layer_name: str) -> None:
                               f"laag '{layer_name}'. Misschien heeft iemand ze net verwijderd.")
 
 
-def add_rows(path: str | os.PathLike, layer_name: str, rows: gpd.GeoDataFrame) -> Change:
+@contextlib.contextmanager
+def _editing(path, actor: Actor, layer_name: str, what: str) -> Iterator[None]:
+    """The role allows editing, and every save inside is logged as `what` by `actor`."""
+    access.require(path, actor, Action.EDIT)
+    with access.recorded(actor, Action.EDIT, layer=layer_name, detail=what):
+        yield
+
+
+def add_rows(path: str | os.PathLike, layer_name: str, rows: gpd.GeoDataFrame, *,
+             actor: Actor = LOCAL) -> Change:
     """Save new rows; the change remembers their ids so it can be undone.
 
     Parameters
@@ -51,6 +63,9 @@ def add_rows(path: str | os.PathLike, layer_name: str, rows: gpd.GeoDataFrame) -
         The layer.
     rows
         New rows (ids left empty).
+    actor
+        Who does it; their role must allow editing (default: the owner of a personal
+        workspace). The save is logged with their name.
 
     Returns
     -------
@@ -76,13 +91,15 @@ def add_rows(path: str | os.PathLike, layer_name: str, rows: gpd.GeoDataFrame) -
     >>> change.added_ids, change.description
     ([1], '1 rij toegevoegd aan zwerfvuil en graffiti')
     """
-    ids = append_rows(path, layer_name, rows)
+    with _editing(path, actor, layer_name, "toegevoegd"):
+        ids = append_rows(path, layer_name, rows)
     label = s.get_layer(layer_name).label.lower()
     rows = labels.format_count(len(ids), "rij", "rijen")
     return Change(layer_name, f"{rows} toegevoegd aan {label}", added_ids=ids)
 
 
-def update_rows(path: str | os.PathLike, layer_name: str, changes: pd.DataFrame) -> Change:
+def update_rows(path: str | os.PathLike, layer_name: str, changes: pd.DataFrame, *,
+                actor: Actor = LOCAL) -> Change:
     """Set attribute values per id (`changes` has an id column and the columns to change).
 
     Parameters
@@ -93,6 +110,9 @@ def update_rows(path: str | os.PathLike, layer_name: str, changes: pd.DataFrame)
         The layer.
     changes
         One row per id to change, with only the columns that change.
+    actor
+        Who does it; their role must allow editing (default: the owner of a personal
+        workspace). The save is logged with their name.
 
     Returns
     -------
@@ -140,7 +160,8 @@ def update_rows(path: str | os.PathLike, layer_name: str, changes: pd.DataFrame)
                                   zip(result[s.ID], result.geometry, strict=True)]
         return result
 
-    before = rewrite_layer(path, layer_name, modify, ids=ids)
+    with _editing(path, actor, layer_name, "gewijzigd"):
+        before = rewrite_layer(path, layer_name, modify, ids=ids)
     previous = before[before[s.ID].isin(ids)]
     what = "verplaatst" if columns == [s.GEOMETRY] else "gewijzigd"
     rows = labels.format_count(len(ids), "rij", "rijen")
@@ -148,7 +169,7 @@ def update_rows(path: str | os.PathLike, layer_name: str, changes: pd.DataFrame)
 
 
 def move_point(path: str | os.PathLike, layer_name: str, row_id: int, lon: float,
-               lat: float) -> Change:
+               lat: float, *, actor: Actor = LOCAL) -> Change:
     """Put a point somewhere else.
 
     Parameters
@@ -161,6 +182,9 @@ def move_point(path: str | os.PathLike, layer_name: str, row_id: int, lon: float
         The row's id.
     lon, lat
         The new place in degrees.
+    actor
+        Who does it; their role must allow editing (default: the owner of a personal
+        workspace). The save is logged with their name.
 
     Returns
     -------
@@ -183,10 +207,11 @@ def move_point(path: str | os.PathLike, layer_name: str, row_id: int, lon: float
     4.678
     """
     changes = pd.DataFrame({s.ID: [row_id], s.GEOMETRY: [shapely.Point(lon, lat)]})
-    return update_rows(path, layer_name, changes)
+    return update_rows(path, layer_name, changes, actor=actor)
 
 
-def delete_rows(path: str | os.PathLike, layer_name: str, ids: list[int]) -> Change:
+def delete_rows(path: str | os.PathLike, layer_name: str, ids: list[int], *,
+                actor: Actor = LOCAL) -> Change:
     """Remove rows by id; the change keeps them so undo can put them back.
 
     Parameters
@@ -197,6 +222,9 @@ def delete_rows(path: str | os.PathLike, layer_name: str, ids: list[int]) -> Cha
         The layer.
     ids
         The ids to remove.
+    actor
+        Who does it; their role must allow editing (default: the owner of a personal
+        workspace). The save is logged with their name.
 
     Returns
     -------
@@ -227,12 +255,13 @@ def delete_rows(path: str | os.PathLike, layer_name: str, ids: list[int]) -> Cha
         _missing_ids(frame, ids, layer_name)
         return frame[~frame[s.ID].isin(ids)]
 
-    before = rewrite_layer(path, layer_name, modify, ids=ids)
+    with _editing(path, actor, layer_name, "verwijderd"):
+        before = rewrite_layer(path, layer_name, modify, ids=ids)
     return Change(layer_name, labels.format_count(len(ids), "rij", "rijen") + " verwijderd",
                   previous_rows=before[before[s.ID].isin(ids)])
 
 
-def undo_change(path: str | os.PathLike, change: Change) -> None:
+def undo_change(path: str | os.PathLike, change: Change, *, actor: Actor = LOCAL) -> None:
     """Undo one change: remove what it added, put back rows as they were before it.
 
     Parameters
@@ -242,6 +271,9 @@ def undo_change(path: str | os.PathLike, change: Change) -> None:
     change
         What `add_rows`, `update_rows`, `move_point`, `delete_rows` or `finish_round`
         returned.
+    actor
+        Who does it; their role must allow editing (default: the owner of a personal
+        workspace). The save is logged with their name.
 
     Raises
     ------
@@ -273,11 +305,12 @@ def undo_change(path: str | os.PathLike, change: Change) -> None:
         return gpd.GeoDataFrame(pd.concat([kept, restore], ignore_index=True),
                                 crs=frame.crs).sort_values(s.ID, kind="stable")
 
-    rewrite_layer(path, change.layer, modify, ids=change.added_ids + restore_ids)
+    with _editing(path, actor, change.layer, "ongedaan gemaakt"):
+        rewrite_layer(path, change.layer, modify, ids=change.added_ids + restore_ids)
 
 
 def start_round(path: str | os.PathLike, *, observers: str = "",
-                started_at: pd.Timestamp | None = None) -> int:
+                started_at: pd.Timestamp | None = None, actor: Actor = LOCAL) -> int:
     """Record that the team went out now; returns the round's id.
 
     Parameters
@@ -288,6 +321,9 @@ def start_round(path: str | os.PathLike, *, observers: str = "",
         Initials or a count ("JB, AK" or "2").
     started_at
         When; default now.
+    actor
+        Who does it; their role must allow editing (default: the owner of a personal
+        workspace). The save is logged with their name.
 
     Returns
     -------
@@ -309,7 +345,8 @@ def start_round(path: str | os.PathLike, *, observers: str = "",
     row = gpd.GeoDataFrame({s.STARTED_AT: [begin], s.ENDED_AT: no_end,
                             s.OBSERVERS: [observers or None]}, geometry=[None],
                            crs=s.STORAGE_CRS)
-    return append_rows(path, s.ROUNDS, row)[0]
+    with _editing(path, actor, s.ROUNDS, "ronde gestart"):
+        return append_rows(path, s.ROUNDS, row)[0]
 
 
 def get_running_round(rounds: pd.DataFrame, *, now: pd.Timestamp | None = None,
@@ -350,7 +387,7 @@ def get_running_round(rounds: pd.DataFrame, *, now: pd.Timestamp | None = None,
 
 
 def finish_round(path: str | os.PathLike, round_id: int, *,
-                 ended_at: pd.Timestamp | None = None) -> Change:
+                 ended_at: pd.Timestamp | None = None, actor: Actor = LOCAL) -> Change:
     """Close a running round now (or at `ended_at`).
 
     Parameters
@@ -361,6 +398,9 @@ def finish_round(path: str | os.PathLike, round_id: int, *,
         The running round.
     ended_at
         When; default now.
+    actor
+        Who does it; their role must allow editing (default: the owner of a personal
+        workspace). The save is logged with their name.
 
     Returns
     -------
@@ -385,7 +425,8 @@ def finish_round(path: str | os.PathLike, round_id: int, *,
     """
     tz = get_workspace_info(path).tz
     end = ended_at if ended_at is not None else pd.Timestamp.now(tz=tz).ceil("min")
-    return update_rows(path, s.ROUNDS, pd.DataFrame({s.ID: [round_id], s.ENDED_AT: [end]}))
+    return update_rows(path, s.ROUNDS, pd.DataFrame({s.ID: [round_id], s.ENDED_AT: [end]}),
+                       actor=actor)
 
 
 def make_row(layer_name: str, geometry: shapely.Geometry, values: dict) -> gpd.GeoDataFrame:

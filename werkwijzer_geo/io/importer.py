@@ -12,11 +12,12 @@ import numpy as np
 import pandas as pd
 
 from werkwijzer_geo import _errors as pc
-from werkwijzer_geo import labels
+from werkwijzer_geo import access, labels
 from werkwijzer_geo import schema as s
 from werkwijzer_geo._errors import ProblemCollector, WerkwijzerError
 from werkwijzer_geo.logbook import LOG
 from werkwijzer_geo.metric import choose_metric_crs
+from werkwijzer_geo.roles import LOCAL, Action, Actor
 from werkwijzer_geo.schema import Kind
 from werkwijzer_geo.validate import find_personal_data_kinds, validate_layer
 
@@ -468,7 +469,7 @@ def plan_import(
                       nul_warnings + find_personal_data(layer_name, rows, table))
 
 
-def run_import(workspace: str | Path, plan: ImportPlan) -> ImportPlan:
+def run_import(workspace: str | Path, plan: ImportPlan, *, actor: Actor = LOCAL) -> ImportPlan:
     """Write a checked plan: a backup first, then every row in one swap, or nothing.
 
     Parameters
@@ -499,9 +500,12 @@ def run_import(workspace: str | Path, plan: ImportPlan) -> ImportPlan:
     >>> len(read_layer(folder / "buurt.gpkg", "observations")), done.backup.exists()
     (1, True)
     """
+    access.require(workspace, actor, Action.IMPORT)
     backup = backup_workspace(workspace)
     rows = plan.rows if s.ID in plan.mapping.columns else plan.rows.drop(columns=[s.ID])
-    append_rows(workspace, plan.layer, rows)
+    with access.recorded(actor, Action.IMPORT, layer=plan.layer,
+                         detail=f"{len(rows)} rijen uit {Path(plan.source.name).name}"):
+        append_rows(workspace, plan.layer, rows)
     LOG.info("geïmporteerd: %s rijen uit %s naar laag %s van %s (reservekopie %s)",
              len(rows), plan.source.name, plan.layer, workspace, backup.name)
     plan.backup = backup

@@ -31,9 +31,10 @@ import shapely
 from werkwijzer_geo import __version__, schema
 from werkwijzer_geo._errors import WerkwijzerError
 from werkwijzer_geo.analysis.aggregate import add_metric_xy
-from werkwijzer_geo.io import gpkg
+from werkwijzer_geo.io import audit, gpkg
 from werkwijzer_geo.logbook import LOG
 from werkwijzer_geo.metric import ATTR, choose_metric_crs, to_metric
+from werkwijzer_geo.roles import LOCAL, Action, Actor, check
 from werkwijzer_geo.schema import Kind
 from werkwijzer_geo.timefilter import add_local_time
 from werkwijzer_geo.validate import make_empty_layer, validate_layer
@@ -223,6 +224,7 @@ def _save_transaction(path: Path, *, source: Path | None = None,
     reader can tell whether anything was saved while it read (`_read_one_version`)."""
     with gpkg.write_transaction(path, source=source) as connection:
         yield connection
+        audit.write_pending(connection)  # who did it, in the same transaction
         counted = connection.execute(
             f"UPDATE {INFO_TABLE} SET value = CAST(value AS INTEGER) + 1 WHERE key = ?",
             (SAVES_KEY,)).rowcount
@@ -772,6 +774,7 @@ def _save_difference(connection: sqlite3.Connection, layer_name: str,
     new_ids = stored[schema.ID].astype(int)
     gone = sorted(old_ids - set(new_ids))
     added = new_ids[~new_ids.isin(old_ids)].tolist()
+    audit.add_ids([*gone, *added])
     _refuse_taken_ids(connection, layer_name, added)
     gpkg.delete_rows_by_id(connection, layer_name, gone)
     gpkg.insert_rows(connection, layer_name, stored[~new_ids.isin(old_ids)])
@@ -780,6 +783,7 @@ def _save_difference(connection: sqlite3.Connection, layer_name: str,
         before[schema.ID].astype(int).to_numpy())
     changed = [position for position, row_id in enumerate(kept[schema.ID].astype(int))
                if not _same_row(layer_name, kept.iloc[position], previous.loc[row_id])]
+    audit.add_ids(kept[schema.ID].astype(int).iloc[changed].tolist())
     gpkg.update_rows_by_id(connection, layer_name, kept.iloc[changed])
 
 
@@ -851,6 +855,8 @@ def append_rows(path: str | os.PathLike, layer_name: str, rows: gpd.GeoDataFrame
         if added != len(checked):  # raised inside the transaction: nothing is saved
             raise WerkwijzerError(f"Opslaan in '{layer_name}' is niet gelukt: {added} van de "
                                   f"{len(checked)} rijen. Er is niets veranderd.")
+        if layer.id_column == schema.ID:
+            audit.add_ids(checked[schema.ID].astype(int).tolist())
     LOG.info("opgeslagen: %s, laag %s, %s rijen toegevoegd", path, layer_name, len(checked))
     return [] if layer.id_column != schema.ID else checked[schema.ID].astype(int).tolist()
 
@@ -1036,8 +1042,10 @@ def list_backups(path: str | os.PathLike) -> list[Path]:
     return sorted(folder.glob("*.gpkg"), key=lambda p: p.name, reverse=True)
 
 
-def restore_backup(path: str | os.PathLike, backup: str | os.PathLike) -> Path:
-    """Put a backup back ("terugzetten"); the current state is backed up first.
+def restore_backup(path: str | os.PathLike, backup: str | os.PathLike, *,
+                   actor: Actor = LOCAL) -> Path:
+    """Put a backup back ("terugzetten"); the current state is backed up first. The audit
+    log and the roles stay as they are now (and the restore is logged).
 
     Parameters
     ----------
@@ -1045,6 +1053,8 @@ def restore_backup(path: str | os.PathLike, backup: str | os.PathLike) -> Path:
         The workspace.
     backup
         One of `list_backups(path)`.
+    actor
+        Who does it; only `beheer` may (or the owner of a personal workspace).
 
     Returns
     -------
@@ -1066,17 +1076,176 @@ def restore_backup(path: str | os.PathLike, backup: str | os.PathLike) -> Path:
     True
     """
     path, backup = Path(path), Path(backup)
+    check(actor, Action.RESTORE, workspace_has_roles=not read_roles(path).empty)
     get_workspace_info(backup)  # refuse anything that is not a workspace
     before = backup_workspace(path, label="voor-terugzetten")
-    with _writer_lock(path), gpkg.LIBRARY_GUARD.sqlite(), contextlib.closing(sqlite3.connect(
-            f"file:{backup}?mode=ro", uri=True)) as source, contextlib.closing(
-            sqlite3.connect(path, timeout=gpkg.BUSY_TIMEOUT_S)) as target:
-        # SQLite copies the backup's pages into the workspace in one write transaction:
-        # readers see the old or the restored state, a kill half-way leaves the old.
-        source.backup(target)
-        target.execute("PRAGMA journal_mode=WAL")
+    with _writer_lock(path):
+        # The audit log and who has which role are not part of the data put back: an older
+        # file must not erase what was done since, nor give back a role taken away.
+        kept = {name: _read_plain_rows(path, name, columns)
+                for name, columns in KEPT_ON_RESTORE.items()}
+        with gpkg.LIBRARY_GUARD.sqlite(), contextlib.closing(sqlite3.connect(
+                f"file:{backup}?mode=ro", uri=True)) as source, contextlib.closing(
+                sqlite3.connect(path, timeout=gpkg.BUSY_TIMEOUT_S)) as target:
+            # SQLite copies the backup's pages into the workspace in one write transaction:
+            # readers see the old or the restored state, a kill half-way leaves the old.
+            source.backup(target)
+            target.execute("PRAGMA journal_mode=WAL")
+        with _save_transaction(path) as connection:
+            audit.copy_rows(connection, kept[audit.AUDIT_TABLE])
+            _put_back_roles(connection, kept[ROLES_TABLE])
+            audit.write_entry(connection, audit.AuditEntry(
+                actor.user, actor.role, actor.via, str(Action.RESTORE),
+                detail=f"{backup.name} teruggezet (de stand daarvoor: {before.name})"))
     LOG.info("teruggezet: %s uit %s (de stand daarvoor: %s)", path, backup.name, before.name)
     return before
+
+
+ROLES_TABLE = "roles"
+ROLE_COLUMNS = ("user", "role", "granted_by", "granted_at")
+KEPT_ON_RESTORE = {audit.AUDIT_TABLE: audit.COLUMNS, ROLES_TABLE: ROLE_COLUMNS}
+_CREATE_ROLES = (f"CREATE TABLE IF NOT EXISTS {ROLES_TABLE} (user TEXT PRIMARY KEY NOT NULL "
+                 "COLLATE NOCASE, role TEXT NOT NULL, granted_by TEXT, granted_at TEXT)")
+
+
+def _read_plain_rows(path: Path, name: str, columns: Sequence[str]) -> list[tuple]:
+    """Rows of a table Buurtkaart writes with SQL (audit log, roles), through GDAL."""
+    with gpkg.LIBRARY_GUARD.gdal():
+        if name not in {str(row[0]) for row in pyogrio.list_layers(path)}:
+            return []
+        quoted = ", ".join(f'"{column}"' for column in columns)
+        order = " ORDER BY fid" if name == audit.AUDIT_TABLE else ""
+        _, table = pyogrio.read_arrow(path, sql=f'SELECT {quoted} FROM "{name}"{order}',
+                                      read_geometry=False)
+    return [tuple(row[column] for column in columns) for row in table.to_pylist()]
+
+
+def _put_back_roles(connection: sqlite3.Connection, rows: list[tuple]) -> None:
+    connection.execute(_CREATE_ROLES)
+    connection.execute(audit.REGISTER, (ROLES_TABLE, ROLES_TABLE))
+    connection.execute(f"DELETE FROM {ROLES_TABLE}")
+    connection.executemany(f"INSERT INTO {ROLES_TABLE} ({', '.join(ROLE_COLUMNS)}) "
+                           "VALUES (?, ?, ?, ?)", rows)
+
+
+def read_roles(path: str | os.PathLike) -> pd.DataFrame:
+    """Who has which role in the workspace (empty: nobody; the workspace is personal).
+
+    Parameters
+    ----------
+    path
+        The workspace.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns user, role, granted_by, granted_at; by user.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> read_roles(path).empty
+    True
+    """
+    path = Path(path)
+    get_workspace_info(path)
+    rows = _read_plain_rows(path, ROLES_TABLE, ROLE_COLUMNS)
+    return pd.DataFrame(rows, columns=list(ROLE_COLUMNS)).sort_values(
+        "user", key=lambda users: users.str.casefold(), ignore_index=True)
+
+
+def write_role(path: str | os.PathLike, user: str, role: str | None, *,
+               granted_by: str) -> None:
+    """Give `user` a role, or take it away (None), in one save (with its audit line when
+    recorded, see `access.set_role`).
+
+    Parameters
+    ----------
+    path
+        The workspace.
+    user
+        An e-mail address (compared without regard to case).
+    role
+        A role, or None to take the role away.
+    granted_by
+        Who did it.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> write_role(path, "Jan@Gemeente.nl", "team", granted_by="cli")
+    >>> read_roles(path)["role"].tolist()
+    ['team']
+    """
+    path = Path(path)
+    get_workspace_info(path)
+    now = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
+    with _writer_lock(path), _save_transaction(path) as connection:
+        connection.execute(_CREATE_ROLES)
+        connection.execute(audit.REGISTER, (ROLES_TABLE, ROLES_TABLE))
+        connection.execute(f"DELETE FROM {ROLES_TABLE} WHERE user = ?", (user,))
+        if role is not None:
+            connection.execute(f"INSERT INTO {ROLES_TABLE} ({', '.join(ROLE_COLUMNS)}) "
+                               "VALUES (?, ?, ?, ?)", (user, role, granted_by, now))
+
+
+def read_audit_log(path: str | os.PathLike) -> pd.DataFrame:
+    """The audit log, oldest first (empty when nothing was logged yet).
+
+    Parameters
+    ----------
+    path
+        The workspace.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns at (UTC), user, role, via, action, layer, ids, detail.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> list(read_audit_log(path).columns)[:3]
+    ['at', 'user', 'role']
+    """
+    path = Path(path)
+    get_workspace_info(path)
+    frame = pd.DataFrame(_read_plain_rows(path, audit.AUDIT_TABLE, audit.COLUMNS),
+                         columns=list(audit.COLUMNS))
+    frame["at"] = pd.to_datetime(frame["at"], utc=True, format="ISO8601")
+    return frame
+
+
+def record_event(path: str | os.PathLike, entry: audit.AuditEntry) -> None:
+    """Log something that saves nothing (the notes viewed, an export made) in its own
+    transaction; the saved state stays the same, so no page reloads for it.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+    entry
+        The line.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
+    >>> _ = create_workspace(path)
+    >>> before = get_saved_state(path)
+    >>> record_event(path, audit.AuditEntry("a@b.nl", "team", "app", "view_notes"))
+    >>> get_saved_state(path) == before, len(read_audit_log(path))
+    (True, 1)
+    """
+    path = Path(path)
+    with _writer_lock(path), gpkg.write_transaction(path) as connection:
+        audit.write_entry(connection, entry)
 
 
 def read_table(path: str | os.PathLike, name: str) -> pd.DataFrame | None:

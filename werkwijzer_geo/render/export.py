@@ -17,7 +17,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from werkwijzer_geo import __version__, labels
+from werkwijzer_geo import __version__, access, labels
 from werkwijzer_geo import schema as s
 from werkwijzer_geo._errors import WerkwijzerError
 from werkwijzer_geo.analysis.public import make_public_layers
@@ -25,6 +25,7 @@ from werkwijzer_geo.analysis.selection import get_data_period, select_layers
 from werkwijzer_geo.io.quality import read_usable_layers
 from werkwijzer_geo.io.storage import get_workspace_info, read_table, write_table
 from werkwijzer_geo.logbook import LOG
+from werkwijzer_geo.roles import LOCAL, Action, Actor
 from werkwijzer_geo.timefilter import TimeFilter
 
 from . import maps
@@ -443,7 +444,7 @@ def build_html_map(layers: dict[str, gpd.GeoDataFrame], snapshot: Snapshot) -> s
 
 
 def export_snapshot(workspace: str | Path, snapshot: Snapshot, fmt: str, out: str | Path, *,
-                    progress: Progress | None = None) -> Path:
+                    progress: Progress | None = None, actor: Actor = LOCAL) -> Path:
     """Write the snapshot in `fmt` to `out` and log it in the workspace.
 
     Parameters
@@ -459,6 +460,9 @@ def export_snapshot(workspace: str | Path, snapshot: Snapshot, fmt: str, out: st
         Where to write.
     progress
         Called with (fraction, Dutch message) as the work goes on.
+    actor
+        Who exports: a public snapshot needs a role that may show public numbers, any
+        other one a team role (logged, with the format and whether it was public).
 
     Returns
     -------
@@ -488,6 +492,10 @@ def export_snapshot(workspace: str | Path, snapshot: Snapshot, fmt: str, out: st
     if fmt not in FORMATS:
         raise WerkwijzerError(f"Formaat '{fmt}' bestaat niet. Kies uit {', '.join(FORMATS)}.")
     _check(snapshot, fmt)
+    # The wallpaper roll is public by construction (titles by week, themes).
+    public = snapshot.public or fmt == "timeline"
+    action = Action.EXPORT_PUBLIC if public else Action.EXPORT
+    access.require(workspace, actor, action)
     report(0.1, "Gegevens lezen…")
     layers, _ = read_usable_layers(workspace)  # rows with impossible dates are set aside
     info = get_snapshot_info(workspace, layers, snapshot)
@@ -500,7 +508,9 @@ def export_snapshot(workspace: str | Path, snapshot: Snapshot, fmt: str, out: st
         for partial in out.parent.glob(glob.escape(out.stem) + ".*.partial*"):
             partial.unlink(missing_ok=True)
     report(0.95, "Vastleggen in het exportlogboek…")
-    log_export(workspace, snapshot, fmt, out)
+    with access.recorded(actor, action, detail=f"{fmt}, lagen {','.join(snapshot.layers)}, "
+                         f"{'openbaar' if public else 'niet openbaar'}"):
+        log_export(workspace, snapshot, fmt, out)
     LOG.info("geëxporteerd: %s als %s (%s, lagen %s, %s)", workspace, fmt,
              "openbaar" if snapshot.public else "niet openbaar", ", ".join(snapshot.layers),
              out.name)

@@ -10,10 +10,11 @@ from dataclasses import asdict, dataclass, fields, replace
 import numpy as np
 import pandas as pd
 
-from werkwijzer_geo import labels
+from werkwijzer_geo import access, labels
 from werkwijzer_geo import schema as s
 from werkwijzer_geo._errors import WerkwijzerError
 from werkwijzer_geo.io.storage import read_table, write_table
+from werkwijzer_geo.roles import LOCAL, Action, Actor
 from werkwijzer_geo.timefilter import TimeFilter
 
 SCENES_TABLE = "scenes"
@@ -258,7 +259,8 @@ def read_scenes(path: str | os.PathLike) -> list[Scene]:
     return scenes_from_frame(frame)
 
 
-def write_scenes(path: str | os.PathLike, scenes: list[Scene]) -> None:
+def write_scenes(path: str | os.PathLike, scenes: list[Scene], *,
+                 actor: Actor = LOCAL) -> None:
     """Check and save the scenes in this order.
 
     Parameters
@@ -267,6 +269,8 @@ def write_scenes(path: str | os.PathLike, scenes: list[Scene]) -> None:
         The workspace.
     scenes
         The scenes in order.
+    actor
+        Who saves them; every role may prepare the presentation (logged).
 
     Raises
     ------
@@ -291,7 +295,9 @@ def write_scenes(path: str | os.PathLike, scenes: list[Scene]) -> None:
         kept.append(replace(
             scene, date_from=time_filter.date_from.isoformat() if time_filter.date_from else "",
             date_to=time_filter.date_to.isoformat() if time_filter.date_to else ""))
-    write_table(path, SCENES_TABLE, to_frame(kept))
+    access.require(path, actor, Action.PRESENT)
+    with access.recorded(actor, Action.PRESENT, detail=f"{len(kept)} scènes opgeslagen"):
+        write_table(path, SCENES_TABLE, to_frame(kept))
 
 
 def describe_scene_filter(scene: Scene) -> str:
