@@ -16,8 +16,9 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from werkwijzer_geo import WerkwijzerError, labels
+from werkwijzer_geo import WerkwijzerError, access, labels
 from werkwijzer_geo import schema as s
+from werkwijzer_geo.access import Action
 from werkwijzer_geo.analysis import connections
 from werkwijzer_geo.analysis.cube import ObservationCube, build_cube
 from werkwijzer_geo.analysis.patterns import PatternReport, PatternSettings, build_report
@@ -146,18 +147,6 @@ def is_open_without_sign_in(address: str | None, has_sign_in: bool) -> bool:
     return listens_wide and not has_sign_in
 
 
-def warn_if_open_without_sign_in() -> None:
-    """Say so on every page when someone opened the app to a network without sign-in."""
-    try:
-        has_sign_in = "auth" in st.secrets
-    except Exception:  # no secrets file at all: no sign-in
-        has_sign_in = False
-    if is_open_without_sign_in(st.get_option("server.address"), has_sign_in):
-        st.error("Buurtkaart is open voor het netwerk zonder inloggen: iedereen op dit netwerk "
-                 "kan notities lezen en wijzigen. Start de app zonder --server.address (dan "
-                 "alleen op deze computer) of stel inloggen in.")
-
-
 def warn_about_set_aside_rows() -> None:
     """Name the rows whose dates no page can use, and where to fix them."""
     problems = get_date_problems()
@@ -275,7 +264,14 @@ PAGES = (("app.py", "Kaart", ":material/map:"), ("pages/invoer.py", "Invoer", ":
          ("pages/patronen.py", "Patronen", ":material/insights:"),
          ("pages/tijdlijn.py", "Tijdlijn", ":material/timeline:"),
          ("pages/presentatie.py", "Presentatie", ":material/slideshow:"),
-         ("pages/export.py", "Export", ":material/download:"))
+         ("pages/export.py", "Export", ":material/download:"),
+         ("pages/beheer.py", "Beheer", ":material/admin_panel_settings:"))
+# What a role must allow to open a page (its menu entry shows only then).
+PAGE_ACTIONS = {"Kaart": Action.VIEW_NOTES, "Invoer": Action.EDIT,
+                "Patronen": Action.VIEW_NOTES, "Tijdlijn": Action.VIEW_NOTES,
+                "Presentatie": Action.PRESENT, "Export": Action.EXPORT_PUBLIC,
+                "Beheer": Action.AUDIT}
+KEY_ACTOR, KEY_VIEWS_LOGGED = "actor", "views_logged"
 # Widgets are forgotten on a page that does not draw them; their values live under the
 # KEY_* names too, so the filter holds across pages.
 WIDGET_PREFIX = "widget_"
@@ -322,9 +318,11 @@ def _write_filter_to_address() -> None:
 
 
 def render_menu() -> None:
-    """The Dutch menu at the top of the sidebar, the same on every page."""
+    """The Dutch menu at the top of the sidebar: the pages the person's role opens."""
+    actor = get_actor()
     for page, label, icon in PAGES:
-        st.sidebar.page_link(page, label=label, icon=icon)
+        if actor.is_local_owner or actor.may(PAGE_ACTIONS[label]):
+            st.sidebar.page_link(page, label=label, icon=icon)
 
 
 def render_time_filter(layers: dict[str, gpd.GeoDataFrame]) -> None:
@@ -376,15 +374,91 @@ def _install_assets() -> Path:
 
 
 def run_page(title: str, show: Callable[[storage.WorkspaceInfo, dict], None]) -> None:
-    """The shared frame of every page: setup, workspace, sidebar (menu, filter), warnings;
-    then `show(info, layers)`. An unexpected error becomes a Dutch sentence."""
+    """The shared frame of every page: setup, who is there (sign-in and role), workspace,
+    sidebar (menu, filter), warnings; then `show(info, layers)`. An unexpected error becomes
+    a Dutch sentence."""
     # An emoji favicon: a Material one would be fetched from Google's servers.
     started = time.perf_counter()
     st.set_page_config(page_title=f"{title} · Buurtkaart", page_icon="🗺️", layout="wide",
                        initial_sidebar_state="auto")
     _install_assets()
-    _run_guarded(show)
+    if _let_in(title):
+        _run_guarded(show)
     report_timing(title, started)
+
+
+def has_sign_in() -> bool:
+    """Whether sign-in (OpenID Connect, `[auth]` in .streamlit/secrets.toml) is set up."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all: no sign-in
+        return False
+
+
+def get_actor() -> access.Actor:
+    """The person using this session, as `_let_in` found them."""
+    return st.session_state.get(KEY_ACTOR, access.LOCAL)
+
+
+@dutch_errors
+def _let_in(title: str) -> bool:
+    """Who is there, and may they see this page? Says why not, in Dutch, and shows nothing
+    else then: not on a network without sign-in, not before signing in, not without a role
+    that opens this page."""
+    state = st.session_state
+    signed = has_sign_in()
+    if is_open_without_sign_in(st.get_option("server.address"), signed):
+        st.error("Buurtkaart is open voor het netwerk zonder aanmelden en toont daarom niets: "
+                 "iedereen op dit netwerk zou notities kunnen lezen en wijzigen. Start de app "
+                 "zonder --server.address (dan alleen op deze computer) of stel aanmelden in "
+                 "(README, 'Op een netwerk').")
+        return False
+    path = get_workspace_path()
+    if not signed:
+        if path.exists() and access.has_roles(path):
+            st.error("In deze buurt hebben mensen een rol, maar aanmelden is niet ingesteld. "
+                     "Stel aanmelden in (README, 'Op een netwerk'); tot dan toont Buurtkaart "
+                     "niets.")
+            return False
+        state[KEY_ACTOR] = access.LOCAL
+    elif not st.user.is_logged_in:
+        st.title("Buurtkaart")
+        st.markdown("Meld je aan met je werkaccount om de buurtkaart te openen.")
+        if st.button("Aanmelden", type="primary", key="sign_in"):
+            st.login()
+        return False
+    else:
+        try:
+            state[KEY_ACTOR] = access.find_actor(path, st.user.get("email"), via="app")
+        except WerkwijzerError as error:
+            show_problems(error)
+            st.button("Afmelden", on_click=st.logout, key="sign_out_refused")
+            return False
+    actor = get_actor()
+    if not actor.is_local_owner and not actor.may(PAGE_ACTIONS[title]):
+        st.error(f"Met de rol {actor.role} open je {title} niet. Kies een pagina in het menu, "
+                 "of vraag de beheerder van deze buurt om een andere rol.")
+        render_menu()
+        return False
+    if PAGE_ACTIONS[title] is Action.VIEW_NOTES and not actor.is_local_owner:
+        # Who looked at the team's data, once per page per session; never what they saw.
+        logged = state.setdefault(KEY_VIEWS_LOGGED, set())
+        if title not in logged:
+            access.log(path, actor, Action.VIEW_NOTES, detail=title)
+            logged.add(title)
+    return True
+
+
+def render_who() -> None:
+    """Who is signed in with which role (and a way out), or that this computer alone can
+    open the app."""
+    actor = get_actor()
+    if actor.is_local_owner:
+        st.sidebar.caption("Zonder aanmelden: alleen op deze computer te openen "
+                           "(127.0.0.1).")
+        return
+    st.sidebar.caption(f"Aangemeld als {plain(actor.user)} · rol {actor.role}")
+    st.sidebar.button("Afmelden", on_click=st.logout, key="sign_out")
 
 
 def report_timing(part: str, started: float) -> None:
@@ -414,9 +488,9 @@ def _run_guarded(show: Callable[[storage.WorkspaceInfo, dict], None]) -> None:
     st.sidebar.title("Buurtkaart")
     st.sidebar.caption(plain(info.name))
     render_menu()
+    render_who()
     render_time_filter(layers)
     _write_filter_to_address()
-    warn_if_open_without_sign_in()
     warn_about_set_aside_rows()
     show(info, layers)
     if checked and [fingerprint_layers(frames) for frames in checked] != before:

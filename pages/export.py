@@ -10,6 +10,7 @@ import streamlit as st
 import ui
 from werkwijzer_geo import WerkwijzerError, labels
 from werkwijzer_geo import schema as s
+from werkwijzer_geo.access import Action
 from werkwijzer_geo.render import export as ex
 
 FORMAT_LABELS = {
@@ -36,8 +37,12 @@ def show_export(info, layers) -> None:
                             format_func=ui.layer_label, key="export_layers")
     fmt = st.selectbox("Formaat", list(ex.FORMATS), format_func=FORMAT_LABELS.get,
                        key="export_format")
+    # A role that only presents makes public files only.
+    actor = ui.get_actor()
+    team = actor.is_local_owner or actor.may(Action.EXPORT)
     public = st.toggle("Voor bewoners (openbaar: vakken van 50 m, kleine aantallen weg, geen "
-                       "notities of namen)", key="export_public")
+                       "notities of namen)", key="export_public", value=not team,
+                       disabled=not team)
     codes = fmt == "csv" and st.toggle(
         "Codes houden (om later opnieuw te importeren)", key="export_codes",
         help="Standaard schrijft de CSV Nederlandse kolomnamen en woorden voor Excel.")
@@ -49,7 +54,8 @@ def show_export(info, layers) -> None:
         with tempfile.TemporaryDirectory(prefix="buurtkaart-export-") as folder:
             try:
                 made = ex.export_snapshot(path, snapshot, fmt, Path(folder) / name,
-                                          progress=lambda f, m: bar.progress(f, text=m))
+                                          progress=lambda f, m: bar.progress(f, text=m),
+                                          actor=actor)
             except WerkwijzerError as error:
                 ui.show_problems(error)
                 made, data = None, b""

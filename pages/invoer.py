@@ -13,6 +13,7 @@ from streamlit_folium import st_folium
 import ui
 from werkwijzer_geo import WerkwijzerError, labels
 from werkwijzer_geo import schema as s
+from werkwijzer_geo.access import Action
 from werkwijzer_geo.analysis.selection import select_layers
 from werkwijzer_geo.io import editing, storage
 from werkwijzer_geo.io.importer import get_unknown_values, plan_import, propose_mapping, run_import
@@ -50,7 +51,7 @@ def show_undo(path) -> None:
         last = state[KEY_UNDO][-1]
         if st.button(f"↶ Ongedaan maken: {last.description}", key="undo"):
             try:
-                editing.undo_change(path, last)
+                editing.undo_change(path, last, actor=ui.get_actor())
                 state[KEY_UNDO].pop()
                 st.toast("Ongedaan gemaakt.")
                 st.rerun()
@@ -91,7 +92,8 @@ def record_dialog(info, path, layer_name: str, geometry, token: str,
         if layer_name == s.OBSERVATIONS and round_id is not None:
             row_values[s.ROUND_ID] = round_id
         change = editing.add_rows(path, layer_name,
-                                  editing.make_row(layer_name, geometry, row_values))
+                                  editing.make_row(layer_name, geometry, row_values),
+                                  actor=ui.get_actor())
     except WerkwijzerError as error:
         ui.show_problems(error)
         return
@@ -110,7 +112,7 @@ def show_record_tab(info, layers: dict, path) -> None:
         observers = left.text_input("Waarnemers (initialen of aantal)", key="observers")
         if right.button("Ronde starten", type="primary", width="stretch"):
             try:
-                editing.start_round(path, observers=observers)
+                editing.start_round(path, observers=observers, actor=ui.get_actor())
                 st.rerun()
             except WerkwijzerError as error:
                 ui.show_problems(error)
@@ -123,7 +125,7 @@ def show_record_tab(info, layers: dict, path) -> None:
                    "Waarnemingen horen bij deze ronde.")
         if st.button("Ronde afronden", width="stretch"):
             try:
-                remember(editing.finish_round(path, round_id))
+                remember(editing.finish_round(path, round_id, actor=ui.get_actor()))
                 st.rerun()
             except WerkwijzerError as error:
                 ui.show_problems(error)
@@ -172,7 +174,7 @@ def show_record_tab(info, layers: dict, path) -> None:
         if moving:
             try:
                 remember(editing.move_point(path, moving[0], moving[1], click["lng"],
-                                            click["lat"]))
+                                            click["lat"], actor=ui.get_actor()))
                 del state[KEY_MOVE]
                 st.rerun()
             except WerkwijzerError as error:
@@ -224,7 +226,7 @@ def show_edit_tab(info, layers: dict, path) -> None:
                                 "eens Wijzigingen opslaan als het er echt zo in moet."))
         else:
             try:
-                remember(editing.update_rows(path, layer_name, changed))
+                remember(editing.update_rows(path, layer_name, changed, actor=ui.get_actor()))
                 st.rerun()
             except WerkwijzerError as error:
                 ui.show_problems(error)
@@ -235,7 +237,7 @@ def show_edit_tab(info, layers: dict, path) -> None:
         sure = st.checkbox("Ja, verwijder deze rijen", key="delete_sure")
         if st.button("Verwijderen", disabled=not (doomed and sure), key="delete"):
             try:
-                remember(editing.delete_rows(path, layer_name, doomed))
+                remember(editing.delete_rows(path, layer_name, doomed, actor=ui.get_actor()))
                 st.rerun()
             except WerkwijzerError as error:
                 ui.show_problems(error)
@@ -358,7 +360,7 @@ def show_import_tab(info, layers: dict, path) -> None:
                                    "verwijderd of geaccepteerd.") if plan.warnings else True
             if st.button("Importeren", type="primary", disabled=not accepted):
                 try:
-                    done = run_import(path, plan)
+                    done = run_import(path, plan, actor=ui.get_actor())
                     st.success(f"Opgeslagen: {ui.plain(done.describe())} Reservekopie gemaakt.")
                 except WerkwijzerError as error:
                     ui.show_problems(error)
@@ -378,7 +380,7 @@ def show_backup_tab(path) -> None:
                            "wordt eerst bewaard)", key="restore_sure")
         if st.button("Terugzetten", disabled=not sure, key="restore"):
             try:
-                storage.restore_backup(path, chosen)
+                storage.restore_backup(path, chosen, actor=ui.get_actor())
                 state[KEY_UNDO] = []
                 st.success("Teruggezet.")
                 st.rerun()
@@ -394,16 +396,20 @@ def show_input(info, layers) -> None:
     state.setdefault(KEY_CORNERS, [])
     st.header("Invoer")
     show_undo(path)
-    record_tab, edit_tab, import_tab, backup_tab = st.tabs(
-        ["Vastleggen", "Bewerken", "Importeren", "Reservekopieën"])
-    with record_tab:
+    # Importing and putting a backup back are for the role beheer.
+    actor = ui.get_actor()
+    manages = actor.is_local_owner or actor.may(Action.IMPORT)
+    tabs = st.tabs(["Vastleggen", "Bewerken", *(["Importeren", "Reservekopieën"]
+                                                 if manages else [])])
+    with tabs[0]:
         show_record_tab(info, layers, path)
-    with edit_tab:
+    with tabs[1]:
         show_edit_tab(info, layers, path)
-    with import_tab:
-        show_import_tab(info, layers, path)
-    with backup_tab:
-        show_backup_tab(path)
+    if manages:
+        with tabs[2]:
+            show_import_tab(info, layers, path)
+        with tabs[3]:
+            show_backup_tab(path)
 
 
 ui.run_page("Invoer", show_input)

@@ -54,7 +54,7 @@ def show_effort(report: pt.PatternReport, path) -> None:
                                 key="derive_gap")
         if right.button("Rondes afleiden uit de waarnemingen", key="derive_rounds"):
             try:
-                made = store_derived_rounds(path, int(gap))
+                made = store_derived_rounds(path, int(gap), actor=ui.get_actor())
                 st.toast(f"{made} rondes afgeleid en opgeslagen.")
                 st.rerun()
             except WerkwijzerError as error:

@@ -317,7 +317,7 @@ def prepare_scenes(path, layers: dict, scene_list: list[sc.Scene]) -> None:
         codes = {label: code for code, label in sc.CHARTS.items()}
         edited = edited.assign(chart=edited["chart"].map(lambda v: codes.get(v, v)))
         try:
-            sc.write_scenes(path, sc.scenes_from_frame(edited))
+            sc.write_scenes(path, sc.scenes_from_frame(edited), actor=ui.get_actor())
             state[KEY_SCENE] = 0
             st.success("Opgeslagen.")
         except WerkwijzerError as error:
@@ -359,7 +359,8 @@ def choose_scene_view(path, layers: dict, scene_list: list[sc.Scene]) -> None:
 def save_scene(path, scene_list: list[sc.Scene], index: int, scene: sc.Scene,
                message: str) -> None:
     try:
-        sc.write_scenes(path, [*scene_list[:index], scene, *scene_list[index + 1:]])
+        sc.write_scenes(path, [*scene_list[:index], scene, *scene_list[index + 1:]],
+                        actor=ui.get_actor())
     except WerkwijzerError as error:
         ui.show_problems(error)
         return

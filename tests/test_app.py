@@ -14,7 +14,8 @@ from werkwijzer_geo.io import storage
 from werkwijzer_geo.timefilter import HourRange, TimeFilter
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = sorted(["app.py", "pages/export.py", "pages/invoer.py", "pages/patronen.py",
+PAGES = sorted(["app.py", "pages/beheer.py", "pages/export.py", "pages/invoer.py",
+                "pages/patronen.py",
                 "pages/presentatie.py", "pages/tijdlijn.py"])
 
 
@@ -69,7 +70,7 @@ def test_menu_and_filter_are_on_every_page(monkeypatch, tmp_path, demo_path):
         links = [(link.proto.page, link.proto.label) for link in at.sidebar.get("page_link")]
         assert links == [("", "Kaart"), ("invoer", "Invoer"), ("patronen", "Patronen"),
                          ("tijdlijn", "Tijdlijn"), ("presentatie", "Presentatie"),
-                         ("export", "Export")], page
+                         ("export", "Export"), ("beheer", "Beheer")], page
         assert at.select_slider(key="widget_filter_hours").value == (6, 30), page
 
 

@@ -681,7 +681,7 @@ def test_the_timeline_draws_every_event_and_story_offline_and_names_them_on_hove
     page.close()
 
 
-MENU = ["Kaart", "Invoer", "Patronen", "Tijdlijn", "Presentatie", "Export"]
+MENU = ["Kaart", "Invoer", "Patronen", "Tijdlijn", "Presentatie", "Export", "Beheer"]
 PAGE_HEADINGS = {"": "Kaart", "invoer": "Invoer", "patronen": "Patronen", "tijdlijn": "Tijdlijn",
                  "export": "Export"}
 

@@ -25,7 +25,7 @@ from werkwijzer_geo.timefilter import TimeFilter
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["app.py", "pages/invoer.py", "pages/patronen.py", "pages/presentatie.py",
-         "pages/export.py", "pages/tijdlijn.py"]
+         "pages/export.py", "pages/tijdlijn.py", "pages/beheer.py"]
 
 
 def _ran_nothing(html: str, sentinel: Path) -> None:

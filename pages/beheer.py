@@ -1,0 +1,96 @@
+"""Beheer: who has which role, and the audit log (who did what, when, which rows)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from werkwijzer_geo import WerkwijzerError, access, labels
+from werkwijzer_geo.io import storage
+from werkwijzer_geo.roles import ROLE_LABELS, ROLES, Action
+
+ACTION_NAMES = {Action.VIEW_NOTES: "gegevens bekeken", Action.EDIT: "vastgelegd of gewijzigd",
+                Action.IMPORT: "geïmporteerd", Action.EXPORT: "export voor het team",
+                Action.EXPORT_PUBLIC: "export voor bewoners", Action.RESTORE: "teruggezet",
+                Action.PURGE: "opgeschoond", Action.ROLES: "rol gegeven of afgenomen",
+                Action.PRESENT: "presentatie voorbereid", Action.AUDIT: "logboek bekeken"}
+
+
+def show_roles(path) -> None:
+    st.subheader("Rollen")
+    roles = storage.read_roles(path)
+    if roles.empty:
+        st.info("Nog niemand heeft een rol: deze werkruimte is persoonlijk en alleen op deze "
+                "computer te openen. Geef eerst iemand de rol beheer (en stel aanmelden in, "
+                "zie README 'Op een netwerk').")
+    else:
+        shown = roles.assign(role=roles["role"].map(ROLE_LABELS),
+                             granted_at=pd.to_datetime(roles["granted_at"], utc=True)
+                             .dt.tz_convert("Europe/Amsterdam").map(labels.format_datetime))
+        ui.show_table(shown.rename(columns={"user": "e-mailadres", "role": "rol",
+                                            "granted_by": "gegeven door",
+                                            "granted_at": "sinds"}),
+                      hide_index=True, width="stretch")
+    with st.form("role_form", border=True):
+        left, right = st.columns([2, 1])
+        user = left.text_input("E-mailadres", key="role_user")
+        role = right.selectbox("Rol", [*ROLES, None], key="role_choice",
+                               format_func=lambda r: "geen rol meer" if r is None
+                               else ROLE_LABELS[r])
+        if st.form_submit_button("Opslaan", type="primary"):
+            try:
+                access.set_role(path, ui.get_actor(), user, role)
+            except WerkwijzerError as error:
+                ui.show_problems(error)
+            else:
+                st.toast("Rol opgeslagen.")
+                st.rerun()
+
+
+def show_audit_log(path) -> None:
+    st.subheader("Logboek")
+    st.caption("Wie wat deed en wanneer, met de nummers van de rijen; nooit de tekst zelf. "
+               "Buurtkaart voegt alleen regels toe.")
+    log = storage.read_audit_log(path)
+    if log.empty:
+        st.info("Nog niets gelogd.")
+        return
+    left, middle, right = st.columns(3)
+    people = left.multiselect("Wie", sorted(log["user"].unique()), key="audit_users")
+    actions = middle.multiselect("Wat", [a for a in Action if str(a) in set(log["action"])],
+                                 format_func=lambda a: ACTION_NAMES[a], key="audit_actions")
+    local = log["at"].dt.tz_convert("Europe/Amsterdam")
+    first, last = local.min().date(), local.max().date()
+    period = right.date_input("Periode", value=(max(first, last - dt.timedelta(days=30)), last),
+                              min_value=first, max_value=last, format="DD-MM-YYYY",
+                              key="audit_period")
+    keep = pd.Series(True, index=log.index)
+    if people:
+        keep &= log["user"].isin(people)
+    if actions:
+        keep &= log["action"].isin([str(a) for a in actions])
+    if isinstance(period, tuple) and len(period) == 2:
+        keep &= (local.dt.date >= period[0]) & (local.dt.date <= period[1])
+    shown = log[keep].iloc[::-1]
+    table = pd.DataFrame({
+        "wanneer": local[keep].iloc[::-1].map(labels.format_datetime),
+        "wie": shown["user"], "rol": shown["role"], "via": shown["via"],
+        "wat": shown["action"].map(lambda a: ACTION_NAMES.get(Action(a), a)
+                                   if a in set(Action) else a),
+        "laag": shown["layer"].map(lambda name: labels.LAYER_LABELS.get(name, name or "")),
+        "rijen": shown["ids"].fillna(""), "toelichting": shown["detail"].fillna("")})
+    st.caption(f"{labels.format_count(len(table), 'regel', 'regels')} van {len(log)}.")
+    ui.show_table(table, hide_index=True, width="stretch")
+
+
+def show_admin(info, layers) -> None:
+    path = ui.get_workspace_path()
+    st.header("Beheer")
+    show_roles(path)
+    show_audit_log(path)
+
+
+ui.run_page("Beheer", show_admin)
