@@ -436,9 +436,14 @@ def _let_in(title: str) -> bool:
             return False
     actor = get_actor()
     if not actor.is_local_owner and not actor.may(PAGE_ACTIONS[title]):
+        opens = [page for page, label, _ in PAGES if actor.may(PAGE_ACTIONS[label])]
+        if title == PAGES[0][1] and opens:  # the first page after signing in: go to theirs
+            st.switch_page(opens[0])
         st.error(f"Met de rol {actor.role} open je {title} niet. Kies een pagina in het menu, "
                  "of vraag de beheerder van deze buurt om een andere rol.")
+        st.sidebar.title("Buurtkaart")
         render_menu()
+        render_who()
         return False
     if PAGE_ACTIONS[title] is Action.VIEW_NOTES and not actor.is_local_owner:
         # Who looked at the team's data, once per page per session; never what they saw.
@@ -580,7 +585,7 @@ def render_row_form(layer_name: str, tz: str, *, key: str) -> dict:
         elif name == s.THEMES:  # the short list, and any word of the team's own
             chosen = st.multiselect(title + " (kies of typ een eigen woord)",
                                     options=list(THEME_LIST), accept_new_options=True,
-                                    key=widget_key)
+                                    placeholder="kies of typ", key=widget_key)
             values[name] = join_themes(chosen)
         elif name in LONG_TEXT:
             values[name] = st.text_area(title + " — geen namen van mensen", key=widget_key)

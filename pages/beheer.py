@@ -59,9 +59,11 @@ def show_audit_log(path) -> None:
         st.info("Nog niets gelogd.")
         return
     left, middle, right = st.columns(3)
-    people = left.multiselect("Wie", sorted(log["user"].unique()), key="audit_users")
+    people = left.multiselect("Wie", sorted(log["user"].unique()), key="audit_users",
+                              placeholder="iedereen")
     actions = middle.multiselect("Wat", [a for a in Action if str(a) in set(log["action"])],
-                                 format_func=lambda a: ACTION_NAMES[a], key="audit_actions")
+                                 format_func=lambda a: ACTION_NAMES[a], key="audit_actions",
+                                 placeholder="alles")
     local = log["at"].dt.tz_convert("Europe/Amsterdam")
     first, last = local.min().date(), local.max().date()
     period = right.date_input("Periode", value=(max(first, last - dt.timedelta(days=30)), last),

@@ -34,7 +34,8 @@ def show_export(info, layers) -> None:
     st.caption(f"Selectie uit de zijbalk: {time_filter.to_text()}.")
     chosen = st.multiselect("Lagen", list(s.LAYER_NAMES), default=[s.OBSERVATIONS, s.SPOTS,
                                                                      s.EXPERIMENTS],
-                            format_func=ui.layer_label, key="export_layers")
+                            format_func=ui.layer_label, key="export_layers",
+                            placeholder="kies lagen")
     fmt = st.selectbox("Formaat", list(ex.FORMATS), format_func=FORMAT_LABELS.get,
                        key="export_format")
     # A role that only presents makes public files only.

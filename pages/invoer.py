@@ -233,7 +233,8 @@ def show_edit_tab(info, layers: dict, path) -> None:
     ids = table[s.ID].dropna().astype(int).tolist() if s.ID in table else []
     left, right = st.columns(2)
     with left:
-        doomed = st.multiselect("Verwijderen: nummers", ids, key="delete_ids")
+        doomed = st.multiselect("Verwijderen: nummers", ids, key="delete_ids",
+                                placeholder="kies nummers")
         sure = st.checkbox("Ja, verwijder deze rijen", key="delete_sure")
         if st.button("Verwijderen", disabled=not (doomed and sure), key="delete"):
             try:

@@ -56,9 +56,10 @@ def writable_app(demo_path: Path, tmp_path_factory: pytest.TempPathFactory,
         yield url, copy
 
 
-def _serve(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _serve(workspace: Path, tmp_path_factory: pytest.TempPathFactory, *,
+           port: int | None = None, options: tuple[str, ...] = ()) -> Iterator[str]:
     """`streamlit run app.py` on a free port for `workspace`; waits for health."""
-    port = _free_port()
+    port = port or _free_port()
     log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
     temporary = workspace.parent / "tmp"  # the server's temp folder, for tests to inspect
     temporary.mkdir(exist_ok=True)
@@ -67,7 +68,8 @@ def _serve(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     with open(log_path, "w") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+             "--server.headless", "true", *options], cwd=ROOT, env=env, stdout=log,
+            stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
     deadline = time.monotonic() + 90
     try:
@@ -987,3 +989,112 @@ def test_the_browser_benchmark_measures_what_a_user_waits_for_on_the_demo(browse
     assert 50 < result["server_rss_mb"] <= result["server_peak_rss_mb"]
     line = capsys.readouterr().out
     assert "observations=demo" in line and "slider_step_s=" in line and "(doel 0.5, " in line
+
+
+def _run_provider(people: list[str], folder: Path) -> Iterator[int]:
+    """oidc-provider-mock as its own process on a free port, with these predefined people
+    (JSON claims); yields the port once its discovery document answers."""
+    port = _free_port()
+    arguments = [sys.executable, "-m", "oidc_provider_mock", "--port", str(port)]
+    for person in people:
+        arguments += ["--user-claims", person]
+    with open(folder / "provider.log", "w") as log:
+        provider = subprocess.Popen(arguments, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"http://localhost:{port}/.well-known/openid-configuration",
+                                timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            if provider.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"The OpenID provider did not start:\n"
+                            f"{(folder / 'provider.log').read_text()}")
+            time.sleep(0.2)
+        yield port
+    finally:
+        provider.terminate()
+        provider.wait(timeout=30)
+
+
+def test_signing_in_with_openid_connect_gives_each_person_the_pages_of_their_role(
+        browser, demo_path, tmp_path_factory):
+    # A real OpenID Connect provider (oidc-provider-mock) on this machine, a real Streamlit
+    # server with [auth] in its secrets, and Chromium going through the whole sign-in.
+    import json
+
+    from werkwijzer_geo import access
+
+    admin, team, presenter = ("beheer@gemeente.nl", "jongerenwerk@gemeente.nl",
+                              "wijkagent@politie.nl")
+    folder = tmp_path_factory.mktemp("aanmelden")
+    workspace = folder / "buurt.gpkg"
+    shutil.copyfile(demo_path, workspace)
+    access.set_role(workspace, access.LOCAL, admin, "beheer")
+    for user, role in ((team, "team"), (presenter, "presentatie")):
+        access.set_role(workspace, access.find_actor(workspace, admin, via="cli"), user, role)
+    people = [json.dumps({"sub": name, "email": email}) for name, email in (
+        ("beheerder", admin), ("jongerenwerker", team), ("wijkagent", presenter),
+        ("buurman", "buurman@gmail.com"))]
+    for provider_port in _run_provider(people, folder):
+        port = _free_port()
+        secrets = folder / "secrets.toml"
+        secrets.write_text(
+            "[auth]\n"
+            f'redirect_uri = "http://localhost:{port}/oauth2callback"\n'
+            f'cookie_secret = "{base64.b64encode(os.urandom(32)).decode()}"\n'
+            'client_id = "buurtkaart"\nclient_secret = "test-geheim"\n'
+            f'server_metadata_url = "http://localhost:{provider_port}'
+            '/.well-known/openid-configuration"\n', encoding="utf-8")
+        for url in _serve(workspace, tmp_path_factory, port=port,
+                          options=("--secrets.files", str(secrets))):
+            expected = {
+                "beheerder": MENU,
+                "jongerenwerker": [m for m in MENU if m != "Beheer"],
+                "wijkagent": ["Presentatie", "Export"],
+            }
+            for who, menu in expected.items():
+                context = browser.new_context(viewport={"width": 1400, "height": 900})
+                page = context.new_page()
+                page.goto(url)
+                page.get_by_role("button", name="Aanmelden").click()
+                page.get_by_role("button", name=who, exact=True).click()  # at the provider
+                if who == "wijkagent":  # lands on the first page the role opens: presenting
+                    page.get_by_text(re.compile(r"^1 / \d+$")).wait_for(timeout=60_000)
+                    page.goto(f"{url}/export")  # a page with the sidebar
+                assert _menu(page) == menu, who
+                page.get_by_text(re.compile("^Aangemeld als")).wait_for(timeout=30_000)
+                if who == "wijkagent":  # a team page by its address: refused, nothing shown
+                    page.goto(f"{url}/invoer")
+                    page.get_by_text(re.compile("Met de rol presentatie open je Invoer niet"))\
+                        .wait_for(timeout=60_000)
+                    assert page.locator('iframe[title="streamlit_folium.st_folium"]').count() == 0
+                    page.screenshot(path=SCREENSHOTS / "aanmelden-geweigerd.png")
+                if who == "beheerder":
+                    page.goto(f"{url}/beheer")
+                    page.get_by_text("Logboek", exact=True).wait_for(timeout=60_000)
+                    page.get_by_test_id("stDataFrame").nth(1).wait_for(timeout=60_000)
+                    page.wait_for_timeout(1500)  # the tables' canvas draws after they appear
+                    page.screenshot(path=SCREENSHOTS / "beheer.png", full_page=True)
+                # Signing out ends the app's session and the provider's.
+                page.get_by_role("button", name="Afmelden").click()
+                page.get_by_role("button", name="End session").click()  # at the provider
+                page.wait_for_load_state()
+                page.goto(url)
+                page.get_by_role("button", name="Aanmelden").wait_for(timeout=60_000)
+                assert page.get_by_test_id("stPageLink").count() == 0
+                context.close()
+            # Someone the provider knows but the neighbourhood does not: told so, nothing more.
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(url)
+            page.get_by_role("button", name="Aanmelden").click()
+            page.get_by_role("button", name="buurman", exact=True).click()
+            page.get_by_text(re.compile("heeft geen rol in deze buurt")).wait_for(timeout=60_000)
+            assert page.get_by_test_id("stPageLink").count() == 0
+            context.close()
+    log = access.storage.read_audit_log(workspace)
+    assert {admin, team} <= set(log.loc[log["action"] == "view_notes", "user"])
+    assert presenter not in set(log.loc[log["action"] == "view_notes", "user"])
