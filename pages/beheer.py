@@ -9,7 +9,7 @@ import streamlit as st
 
 import ui
 from werkwijzer_geo import WerkwijzerError, access, labels
-from werkwijzer_geo.io import storage
+from werkwijzer_geo.io import retention, storage
 from werkwijzer_geo.roles import ROLE_LABELS, ROLES, Action
 
 ACTION_NAMES = {Action.VIEW_NOTES: "gegevens bekeken", Action.EDIT: "vastgelegd of gewijzigd",
@@ -88,10 +88,33 @@ def show_audit_log(path) -> None:
     ui.show_table(table, hide_index=True, width="stretch")
 
 
+def show_retention(path) -> None:
+    st.subheader("Bewaartermijn")
+    st.caption(f"Notities en verhalen ouder dan {retention.NOTES_MONTHS} maanden verliezen hun "
+               "tekst (een grafsteen houdt nummer, datum, wie en waarom); waarnemingen ouder "
+               f"dan {retention.POINTS_YEARS} jaar houden alleen hun vak van "
+               f"{retention.CELL_M} m; reservekopieën ouder dan de termijn gaan weg.")
+    plan = retention.plan_purge(path)
+    for line in plan.describe():
+        st.markdown(f"- {ui.plain(line)}")
+    nothing = not (any(plan.texts.values()) or plan.points or plan.backups)
+    sure = st.checkbox("Ja, schoon dit nu op (kan niet ongedaan worden gemaakt)",
+                       key="purge_sure", disabled=nothing)
+    if st.button("Opschonen", disabled=nothing or not sure, key="purge"):
+        try:
+            retention.run_purge(path, plan, actor=ui.get_actor())
+        except WerkwijzerError as error:
+            ui.show_problems(error)
+        else:
+            st.toast("Opgeschoond.")
+            st.rerun()
+
+
 def show_admin(info, layers) -> None:
     path = ui.get_workspace_path()
     st.header("Beheer")
     show_roles(path)
+    show_retention(path)
     show_audit_log(path)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 
 from . import access
@@ -227,6 +228,33 @@ def _run_roles(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_purge(args: argparse.Namespace) -> int:
+    from .io import retention
+
+    actor = _actor(args)
+    access.require(args.db, actor, access.Action.PURGE)
+    now = None
+    if args.now:
+        try:
+            now = pd.Timestamp(args.now, tz="UTC")
+        except ValueError:
+            raise WerkwijzerError(f"--now '{args.now}' is geen datum; schrijf jjjj-mm-dd.") \
+                from None
+    if args.notes_months < 1 or args.points_years < 1:
+        raise WerkwijzerError("--notes-months en --points-years moeten 1 of meer zijn.")
+    plan = retention.plan_purge(args.db, now=now, notes_months=args.notes_months,
+                                points_years=args.points_years)
+    lines = plan.describe()
+    if args.dry_run:
+        print("Proef, niets veranderd. Bij opschonen gaat weg:")
+    else:
+        retention.run_purge(args.db, plan, actor=actor)
+        print("Opgeschoond:")
+    for line in lines:
+        print(f"- {line}")
+    return 0
+
+
 def _run_bench(args: argparse.Namespace) -> int:
     if args.browser:
         from .browser_bench import DEFAULT_SIZES, run_browser_benchmarks
@@ -282,8 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     Returns
     -------
     argparse.ArgumentParser
-        Subcommands init, demo, import, patterns, evaluate-patterns, export, roles and
-        bench.
+        Subcommands init, demo, import, patterns, evaluate-patterns, export, roles, purge
+        and bench.
 
     Examples
     --------
@@ -359,7 +387,19 @@ def build_parser() -> argparse.ArgumentParser:
     roles.add_argument("--revoke", action="append", default=[], metavar="E-MAIL",
                        help="neem iemands rol af")
     roles.set_defaults(run=_run_roles)
-    for command in (imports, patterns, export, roles):
+    purge = commands.add_parser("purge", help="notities en verhalen ouder dan de bewaartermijn "
+                                "opschonen")
+    purge.add_argument("--db", required=True)
+    purge.add_argument("--dry-run", action="store_true", help="alleen laten zien wat weggaat")
+    purge.add_argument("--notes-months", type=int, default=12,
+                       help="teksten ouder dan zoveel maanden gaan weg (standaard 12)")
+    purge.add_argument("--points-years", type=int, default=2,
+                       help="waarnemingen ouder dan zoveel jaar houden alleen hun vak van 50 m "
+                            "(standaard 2)")
+    purge.add_argument("--now", help="tel terug vanaf deze datum (jjjj-mm-dd) in plaats van "
+                       "vandaag, om een plan te bekijken")
+    purge.set_defaults(run=_run_purge)
+    for command in (imports, patterns, export, roles, purge):
         command.add_argument("--as", dest="as_user", metavar="E-MAIL",
                              help="wie je bent, als mensen in deze werkruimte een rol hebben")
     bench = commands.add_parser("bench", help="meet de snelheid")
