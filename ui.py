@@ -373,6 +373,10 @@ def _install_assets() -> Path:
     return install_static_assets(Path(__file__).parent / "static")
 
 
+# Every file the server makes (workspace, backup, export, upload, log): its owner only.
+os.umask(0o077)
+
+
 def run_page(title: str, show: Callable[[storage.WorkspaceInfo, dict], None]) -> None:
     """The shared frame of every page: setup, who is there (sign-in and role), workspace,
     sidebar (menu, filter), warnings; then `show(info, layers)`. An unexpected error becomes

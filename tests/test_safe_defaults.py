@@ -3,6 +3,7 @@ fails, 50 MB uploads."""
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 
@@ -58,3 +59,29 @@ def test_the_upload_says_its_limit_in_dutch(monkeypatch, tmp_path, demo_path):
     uploader = at.get("file_uploader")[0]
     assert "hoogstens 50 MB" in uploader.proto.label
     assert uploader.proto.max_upload_size_mb == 50
+
+
+def test_workspaces_backups_and_exports_are_for_their_owner_only(tmp_path):
+    import stat
+
+    from werkwijzer_geo.demo import create_demo_workspace
+    from werkwijzer_geo.io import storage
+    from werkwijzer_geo.render import export as ex
+    from werkwijzer_geo.timefilter import TimeFilter
+
+    path = tmp_path / "buurt.gpkg"
+    earlier = os.umask(0o022)  # a permissive umask, as a shell often has
+    try:
+        create_demo_workspace(path)
+        backup = storage.backup_workspace(path)
+        made = ex.export_snapshot(path, ex.Snapshot(("spots",), TimeFilter()), "csv",
+                                  tmp_path / "meldingen.csv")
+    finally:
+        os.umask(earlier)
+
+    def mode(p) -> int:
+        return stat.S_IMODE(p.stat().st_mode)
+
+    # Whatever the umask of whoever started it: nobody but the owner reads these.
+    assert mode(path) == 0o600 and mode(backup) == 0o600 and mode(made) == 0o600
+    assert mode(backup.parent) == 0o700

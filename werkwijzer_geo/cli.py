@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -438,6 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     (2, True)
     """
     args = build_parser().parse_args(argv)
+    os.umask(0o077)  # every file a command makes (workspace, backup, export, log): owner only
     configure_logging()
     try:
         return int(args.run(args))

@@ -41,6 +41,7 @@ from werkwijzer_geo.validate import make_empty_layer, validate_layer
 
 INFO_TABLE = "workspace_info"
 SCHEMA_VERSION = "1"
+OWNER_ONLY = 0o600  # workspaces, backups and exports: read and written by their owner only
 LOCK_TIMEOUT_S = 30.0
 
 
@@ -276,6 +277,7 @@ def _create_file(path: Path, layers: Mapping[str, gpd.GeoDataFrame],
         _fsync(scratch)
         for stale in _sidecars(path):  # of an earlier file by this name: never apply them
             stale.unlink(missing_ok=True)
+        os.chmod(scratch, OWNER_ONLY)  # notes about young people: the owner reads them
         os.replace(scratch, path)
         _fsync(path.parent)
 
@@ -992,7 +994,8 @@ def backup_workspace(path: str | os.PathLike, *, label: str = "voor-import") -> 
     path = Path(path)
     get_workspace_info(path)
     folder = get_backup_dir(path)
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(folder, 0o700)  # backups hold every note: the owner only
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{path.stem}-{stamp}-{label}.gpkg"
     partial = target.with_name(target.name + ".partial")
@@ -1002,10 +1005,12 @@ def backup_workspace(path: str | os.PathLike, *, label: str = "voor-import") -> 
         for stale in folder.glob("*.partial"):
             stale.unlink(missing_ok=True)
         try:
+            partial.touch(mode=OWNER_ONLY)
             with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as \
                     source, contextlib.closing(sqlite3.connect(partial)) as copy:
                 source.backup(copy)
                 copy.execute("PRAGMA journal_mode=DELETE")  # one file, nothing beside it
+            os.chmod(partial, OWNER_ONLY)
             os.replace(partial, target)
         finally:
             for leftover in (partial, *_sidecars(partial)):

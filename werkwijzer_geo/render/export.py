@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import json
+import os
 import re
 import unicodedata
 import zipfile
@@ -23,7 +24,7 @@ from werkwijzer_geo._errors import WerkwijzerError
 from werkwijzer_geo.analysis.public import make_public_layers
 from werkwijzer_geo.analysis.selection import get_data_period, select_layers
 from werkwijzer_geo.io.quality import read_usable_layers
-from werkwijzer_geo.io.storage import get_workspace_info, read_table, write_table
+from werkwijzer_geo.io.storage import OWNER_ONLY, get_workspace_info, read_table, write_table
 from werkwijzer_geo.logbook import LOG
 from werkwijzer_geo.roles import LOCAL, Action, Actor
 from werkwijzer_geo.timefilter import TimeFilter
@@ -504,6 +505,7 @@ def export_snapshot(workspace: str | Path, snapshot: Snapshot, fmt: str, out: st
     report(0.3, f"{fmt.upper()} maken…")
     try:
         out = _write_format(out, fmt, layers, tables, snapshot, info, report)
+        os.chmod(out, OWNER_ONLY)  # a team export holds notes: its owner decides who gets it
     finally:  # a half-made file never stays behind, whatever went wrong
         for partial in out.parent.glob(glob.escape(out.stem) + ".*.partial*"):
             partial.unlink(missing_ok=True)
