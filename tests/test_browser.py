@@ -1098,3 +1098,12 @@ def test_signing_in_with_openid_connect_gives_each_person_the_pages_of_their_rol
     log = access.storage.read_audit_log(workspace)
     assert {admin, team} <= set(log.loc[log["action"] == "view_notes", "user"])
     assert presenter not in set(log.loc[log["action"] == "view_notes", "user"])
+
+
+def test_an_upload_without_the_apps_own_token_is_refused(app_url):
+    # XSRF protection: another site open in the same browser cannot post a file in a team
+    # member's name. Without the token the server says 403 before it looks at anything
+    # else (without the protection it would say 400: no such session).
+    answer = requests.put(f"{app_url}/_stcore/upload_file/een-sessie/een-bestand",
+                          files={"file": ("waarnemingen.csv", b"a;b\n1;2\n")}, timeout=10)
+    assert answer.status_code == 403

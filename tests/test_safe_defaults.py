@@ -19,6 +19,7 @@ def test_config_listens_on_this_computer_and_hides_error_details():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["address"] == "127.0.0.1"
     assert config["server"]["maxUploadSize"] == 50
+    assert config["server"]["enableXsrfProtection"] is True
     assert config["client"]["showErrorDetails"] == "none"
 
 
@@ -85,3 +86,24 @@ def test_workspaces_backups_and_exports_are_for_their_owner_only(tmp_path):
     # Whatever the umask of whoever started it: nobody but the owner reads these.
     assert mode(path) == 0o600 and mode(backup) == 0o600 and mode(made) == 0o600
     assert mode(backup.parent) == 0o700
+
+
+def test_an_export_leaves_no_file_behind_on_the_server(monkeypatch, tmp_path, demo_path):
+    import shutil
+    import tempfile
+
+    workspace = tmp_path / "buurt.gpkg"
+    shutil.copyfile(demo_path, workspace)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("WERKWIJZER_DB", str(workspace))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    at.switch_page("pages/export.py").run()
+    at.button(key="export_make").click().run()
+    assert not at.exception
+    downloads = at.get("download_button")
+    assert downloads and "downloaden" in downloads[0].proto.label
+    # Built in a private folder that is gone once its bytes are read: nothing stays behind.
+    assert not list(scratch.iterdir())
