@@ -991,6 +991,18 @@ def test_the_browser_benchmark_measures_what_a_user_waits_for_on_the_demo(browse
     assert "observations=demo" in line and "slider_step_s=" in line and "(doel 0.5, " in line
 
 
+ROLE_PAGES = {"": "Kaart", "invoer": "Invoer", "patronen": "Patronen", "tijdlijn": "Tijdlijn",
+              "presentatie": "Presentatie", "export": "Export", "beheer": "Beheer"}
+
+
+def _wait_for_page(page: Page, title: str) -> None:
+    """The page `title` is shown: its heading, or the presentation's scene counter."""
+    if title == "Presentatie":
+        page.get_by_text(re.compile(r"^1 / \d+$")).wait_for(timeout=60_000)
+    else:
+        page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=60_000)
+
+
 def _run_provider(people: list[str], folder: Path) -> Iterator[int]:
     """oidc-provider-mock as its own process on a free port, with these predefined people
     (JSON claims); yields the port once its discovery document answers."""
@@ -1066,12 +1078,22 @@ def test_signing_in_with_openid_connect_gives_each_person_the_pages_of_their_rol
                     page.goto(f"{url}/export")  # a page with the sidebar
                 assert _menu(page) == menu, who
                 page.get_by_text(re.compile("^Aangemeld als")).wait_for(timeout=30_000)
-                if who == "wijkagent":  # a team page by its address: refused, nothing shown
-                    page.goto(f"{url}/invoer")
-                    page.get_by_text(re.compile("Met de rol presentatie open je Invoer niet"))\
-                        .wait_for(timeout=60_000)
-                    assert page.locator('iframe[title="streamlit_folium.st_folium"]').count() == 0
-                    page.screenshot(path=SCREENSHOTS / "aanmelden-geweigerd.png")
+                # Every page by its address: the role's own pages open, the others show only
+                # the refusal (no map, no table); the first page sends a presenter on.
+                role = {"beheerder": "beheer", "jongerenwerker": "team"}.get(who, "presentatie")
+                for path, title in ROLE_PAGES.items():
+                    page.goto(f"{url}/{path}")
+                    if title in menu:
+                        _wait_for_page(page, title)
+                    elif path == "":
+                        _wait_for_page(page, menu[0])
+                    else:
+                        page.get_by_text(re.compile(f"Met de rol {role} open je {title} niet"))\
+                            .wait_for(timeout=60_000)
+                        assert page.locator("iframe").count() == 0, (who, title)
+                        assert page.get_by_test_id("stDataFrame").count() == 0, (who, title)
+                        if (who, title) == ("wijkagent", "Invoer"):
+                            page.screenshot(path=SCREENSHOTS / "aanmelden-geweigerd.png")
                 if who == "beheerder":
                     page.goto(f"{url}/beheer")
                     page.get_by_text("Logboek", exact=True).wait_for(timeout=60_000)
