@@ -185,3 +185,27 @@ def test_the_first_role_is_beheer_given_by_the_owner(demo_path, tmp_path, capsys
     assert access.describe_roles(storage.read_roles(path)) == [f"{ADMIN}: beheer",
                                                                f"{TEAM}: team"]
     assert Actor(TEAM, "team").may(Action.EDIT)
+
+
+@pytest.mark.parametrize(("user", "allowed"), [(ADMIN, True), (TEAM, False),
+                                               (PRESENTER, False)])
+def test_import_and_purge_on_the_command_line_are_for_beheer(team_workspace, tmp_path, capsys,
+                                                            user, allowed):
+    csv = tmp_path / "melding.csv"
+    csv.write_text("soort;ernst;gemeld;lat;lon\nzwerfvuil;2;20-11-2026 10:00;52,493;4,677\n",
+                   encoding="utf-8")
+    state = storage.get_saved_state(team_workspace)
+    status = main(["import", str(csv), "--layer", "spots", "--db", str(team_workspace),
+                   "--as", user])
+    assert status == (0 if allowed else 2)
+    if not allowed:
+        assert "mag dit niet: een bestand importeren" in capsys.readouterr().err
+        assert storage.get_saved_state(team_workspace) == state
+    status = main(["purge", "--db", str(team_workspace), "--as", user, "--now", "2028-01-01"])
+    assert status == (0 if allowed else 2)
+    if not allowed:
+        assert "mag dit niet: oude notities en verhalen opschonen" in capsys.readouterr().err
+        assert storage.get_saved_state(team_workspace) == state
+    else:
+        assert storage.read_audit_log(team_workspace)["action"].tolist()[-2:] == ["import",
+                                                                                  "purge"]
