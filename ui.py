@@ -404,6 +404,18 @@ def get_actor() -> access.Actor:
     return st.session_state.get(KEY_ACTOR, access.LOCAL)
 
 
+# Who has which role, read once per saved version of the workspace (a role given or taken
+# is a save), not on every rerun.
+@st.cache_data(max_entries=8, show_spinner=False)
+def _has_roles(path: str, saved_state: tuple) -> bool:
+    return access.has_roles(path)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _find_actor(path: str, saved_state: tuple | None, user: str | None) -> access.Actor:
+    return access.find_actor(path, user, via="app")
+
+
 @dutch_errors
 def _let_in(title: str) -> bool:
     """Who is there, and may they see this page? Says why not, in Dutch, and shows nothing
@@ -418,8 +430,9 @@ def _let_in(title: str) -> bool:
                  "(README, 'Op een netwerk').")
         return False
     path = get_workspace_path()
+    saved = storage.get_saved_state(path) if path.exists() else None
     if not signed:
-        if path.exists() and access.has_roles(path):
+        if saved is not None and _has_roles(str(path), saved):
             st.error("In deze buurt hebben mensen een rol, maar aanmelden is niet ingesteld. "
                      "Stel aanmelden in (README, 'Op een netwerk'); tot dan toont Buurtkaart "
                      "niets.")
@@ -433,7 +446,7 @@ def _let_in(title: str) -> bool:
         return False
     else:
         try:
-            state[KEY_ACTOR] = access.find_actor(path, st.user.get("email"), via="app")
+            state[KEY_ACTOR] = _find_actor(str(path), saved, st.user.get("email"))
         except WerkwijzerError as error:
             show_problems(error)
             st.button("Afmelden", on_click=st.logout, key="sign_out_refused")

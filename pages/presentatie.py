@@ -157,8 +157,8 @@ def scene_chart(layers: dict, scene: sc.Scene, time_filter: TimeFilter, public: 
         # typed text escaped.
         lines = "".join(
             f'<div><span class="bk-n">{number}</span>{html.escape(title)} '
-            f'<span class="bk-when">({html.escape(when.split(" · ")[0])})</span></div>'
-            for number, when, title in describe_public_timeline(timeline))
+            f'<span class="bk-when">(week van {week})</span></div>'
+            for number, week, _, title in describe_public_timeline(timeline))
         lines += "".join(
             f'<div class="bk-heard"><b>Gehoord in {html.escape(month)}:</b> '
             f'{html.escape(themes)}</div>'

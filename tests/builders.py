@@ -45,3 +45,21 @@ def make_observations(rows: list[Obs], *, start_id: int | None = 1) -> gpd.GeoDa
     if start_id is not None:
         frame.insert(0, s.ID, range(start_id, start_id + len(rows)))
     return frame
+
+
+# Three people of a team workspace, one per role.
+ADMIN, TEAM, PRESENTER = "beheer@gemeente.nl", "jongerenwerk@gemeente.nl", "wijkagent@politie.nl"
+
+
+def make_team_workspace(source, target):
+    """A copy of `source` in which ADMIN is beheer, TEAM team and PRESENTER presentatie."""
+    import shutil
+
+    from werkwijzer_geo import access
+
+    shutil.copyfile(source, target)
+    access.set_role(target, access.LOCAL, ADMIN, "beheer")
+    admin = access.find_actor(target, ADMIN, via="cli")
+    access.set_role(target, admin, TEAM, "team")
+    access.set_role(target, admin, PRESENTER, "presentatie")
+    return target

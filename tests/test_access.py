@@ -7,6 +7,7 @@ import shutil
 
 import pandas as pd
 import pytest
+from builders import ADMIN, PRESENTER, TEAM, make_team_workspace
 from shapely.geometry import Point
 
 from werkwijzer_geo import WerkwijzerError, access
@@ -19,20 +20,13 @@ from werkwijzer_geo.render import export as ex
 from werkwijzer_geo.render import scenes as sc
 from werkwijzer_geo.timefilter import TimeFilter
 
-ADMIN, TEAM, PRESENTER = "beheer@gemeente.nl", "jongerenwerk@gemeente.nl", "wijkagent@politie.nl"
 PEOPLE = {ADMIN: "beheer", TEAM: "team", PRESENTER: "presentatie"}
 
 
 @pytest.fixture
 def team_workspace(demo_path, tmp_path):
     """The demo with three people: one per role."""
-    path = tmp_path / "buurt.gpkg"
-    shutil.copyfile(demo_path, path)
-    access.set_role(path, LOCAL, ADMIN, "beheer")
-    admin = access.find_actor(path, ADMIN, via="app")
-    access.set_role(path, admin, TEAM, "team")
-    access.set_role(path, admin, PRESENTER, "presentatie")
-    return path
+    return make_team_workspace(demo_path, tmp_path / "buurt.gpkg")
 
 
 def _spot() -> pd.DataFrame:
@@ -207,5 +201,5 @@ def test_import_and_purge_on_the_command_line_are_for_beheer(team_workspace, tmp
         assert "mag dit niet: oude notities en verhalen opschonen" in capsys.readouterr().err
         assert storage.get_saved_state(team_workspace) == state
     else:
-        assert storage.read_audit_log(team_workspace)["action"].tolist()[-2:] == ["import",
-                                                                                  "purge"]
+        actions = storage.read_audit_log(team_workspace)["action"].tolist()
+        assert "import" in actions and actions[-1] == "purge"

@@ -1037,16 +1037,15 @@ def test_signing_in_with_openid_connect_gives_each_person_the_pages_of_their_rol
     # server with [auth] in its secrets, and Chromium going through the whole sign-in.
     import json
 
+    from builders import ADMIN as admin
+    from builders import PRESENTER as presenter
+    from builders import TEAM as team
+    from builders import make_team_workspace
+
     from werkwijzer_geo import access
 
-    admin, team, presenter = ("beheer@gemeente.nl", "jongerenwerk@gemeente.nl",
-                              "wijkagent@politie.nl")
     folder = tmp_path_factory.mktemp("aanmelden")
-    workspace = folder / "buurt.gpkg"
-    shutil.copyfile(demo_path, workspace)
-    access.set_role(workspace, access.LOCAL, admin, "beheer")
-    for user, role in ((team, "team"), (presenter, "presentatie")):
-        access.set_role(workspace, access.find_actor(workspace, admin, via="cli"), user, role)
+    workspace = make_team_workspace(demo_path, folder / "buurt.gpkg")
     people = [json.dumps({"sub": name, "email": email}) for name, email in (
         ("beheerder", admin), ("jongerenwerker", team), ("wijkagent", presenter),
         ("buurman", "buurman@gmail.com"))]

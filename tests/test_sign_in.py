@@ -4,19 +4,16 @@ sign-in."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from builders import ADMIN, PRESENTER, TEAM, make_team_workspace
 from streamlit.testing.v1 import AppTest
 
 import ui
-from werkwijzer_geo import access
-from werkwijzer_geo.access import LOCAL
 from werkwijzer_geo.io import storage
 
 ROOT = Path(__file__).resolve().parent.parent
-ADMIN, TEAM, PRESENTER = "beheer@gemeente.nl", "jongerenwerk@gemeente.nl", "wijkagent@politie.nl"
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
         "client_id": "buurtkaart", "client_secret": "geheim",
         "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
@@ -32,13 +29,7 @@ OPENS = {
 
 @pytest.fixture(scope="module")
 def team_workspace(demo_path, tmp_path_factory):
-    path = tmp_path_factory.mktemp("team") / "buurt.gpkg"
-    shutil.copyfile(demo_path, path)
-    access.set_role(path, LOCAL, ADMIN, "beheer")
-    admin = access.find_actor(path, ADMIN, via="app")
-    access.set_role(path, admin, TEAM, "team")
-    access.set_role(path, admin, PRESENTER, "presentatie")
-    return path
+    return make_team_workspace(demo_path, tmp_path_factory.mktemp("team") / "buurt.gpkg")
 
 
 def _app(monkeypatch, tmp_path, db: Path, user: dict | None) -> AppTest:

@@ -572,7 +572,7 @@ def make_public_timeline(events: pd.DataFrame, stories: pd.DataFrame) -> pd.Data
     return table.sort_values(["week", "what"], kind="stable").reset_index(drop=True)
 
 
-def describe_public_timeline(timeline: pd.DataFrame) -> list[tuple[int, str, str]]:
+def describe_public_timeline(timeline: pd.DataFrame) -> list[tuple[int, str, str, str]]:
     """The events beside the residents' timeline, numbered as its markers, in time order,
     with their week and kind (the themes go by month: `describe_public_themes`).
 
@@ -584,7 +584,7 @@ def describe_public_timeline(timeline: pd.DataFrame) -> list[tuple[int, str, str
     Returns
     -------
     list of tuple
-        (number, "week van dd-mm · kind", title).
+        (number, the week's Monday as "dd-mm", kind, title).
 
     Examples
     --------
@@ -592,11 +592,12 @@ def describe_public_timeline(timeline: pd.DataFrame) -> list[tuple[int, str, str
     ...     "what": ["event", "themes"], "title": ["Vuurwerk", "overlast"],
     ...     "kind": ["incident", "wat we hoorden"]})
     >>> describe_public_timeline(table)
-    [(1, 'week van 31-08 · incident', 'Vuurwerk')]
+    [(1, '31-08', 'incident', 'Vuurwerk')]
     """
     events = timeline[timeline["what"] == "event"]
-    return [(number, f"week van {pd.Timestamp(row['week']):%d-%m} · {row['kind']}",
-             row["title"]) for number, (_, row) in enumerate(events.iterrows(), start=1)]
+    return [(number, f"{pd.Timestamp(week):%d-%m}", kind, title) for number, (week, kind, title)
+            in enumerate(zip(events["week"], events["kind"], events["title"], strict=True),
+                         start=1)]
 
 
 def describe_public_themes(timeline: pd.DataFrame, *, top: int = 5) -> list[tuple[str, str]]:

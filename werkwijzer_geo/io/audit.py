@@ -28,6 +28,15 @@ REGISTER = ("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identif
             "last_change) VALUES (?, 'attributes', ?, '2000-01-01T00:00:00.000Z')")
 
 
+_INSERT = (f"INSERT INTO {AUDIT_TABLE} ({', '.join(COLUMNS)}) "
+           f"VALUES ({', '.join('?' * len(COLUMNS))})")
+
+
+def _ensure_table(connection: sqlite3.Connection) -> None:
+    connection.execute(_CREATE)
+    connection.execute(REGISTER, (AUDIT_TABLE, AUDIT_TABLE))
+
+
 @dataclass
 class AuditEntry:
     """One line of the audit log; `ids` may grow while the save runs (new rows' ids)."""
@@ -155,10 +164,8 @@ def write_entry(connection: sqlite3.Connection, entry: AuditEntry) -> None:
     >>> with gpkg.write_transaction(path) as connection:
     ...     write_entry(connection, AuditEntry("a@b.nl", "beheer", "cli", "purge"))
     """
-    connection.execute(_CREATE)
-    connection.execute(REGISTER, (AUDIT_TABLE, AUDIT_TABLE))
-    connection.execute(f"INSERT INTO {AUDIT_TABLE} ({', '.join(COLUMNS)}) "
-                       f"VALUES ({', '.join('?' * len(COLUMNS))})", entry.to_row())
+    _ensure_table(connection)
+    connection.execute(_INSERT, entry.to_row())
 
 
 def write_pending(connection: sqlite3.Connection) -> None:
@@ -201,8 +208,6 @@ def copy_rows(connection: sqlite3.Connection, rows: list[tuple]) -> None:
     >>> memory.execute(f"SELECT count(*) FROM {AUDIT_TABLE}").fetchone()[0]
     1
     """
-    connection.execute(_CREATE)
-    connection.execute(REGISTER, (AUDIT_TABLE, AUDIT_TABLE))
+    _ensure_table(connection)
     connection.execute(f"DELETE FROM {AUDIT_TABLE}")
-    connection.executemany(f"INSERT INTO {AUDIT_TABLE} ({', '.join(COLUMNS)}) "
-                           f"VALUES ({', '.join('?' * len(COLUMNS))})", rows)
+    connection.executemany(_INSERT, rows)

@@ -186,26 +186,32 @@ def run_purge(path: str | os.PathLike, plan: PurgePlan, *, actor: Actor = LOCAL,
     info = storage.get_workspace_info(path)
     purged_at = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
     tombstones = []
-    with access.recorded(actor, Action.PURGE, detail="; ".join(plan.describe())):
-        for name, ids in plan.texts.items():
-            if not ids:
-                continue
-            text, when = TEXTS[name]
+    # A line per layer, so each line's row ids are of its own layer.
+    for name, ids in plan.texts.items():
+        if not ids:
+            continue
+        text, when = TEXTS[name]
+        with access.recorded(actor, Action.PURGE, layer=name, detail=f"{text} verwijderd"):
             before = storage.rewrite_layer(path, name, lambda frame, t=text, i=ids: frame.assign(
                 **{t: frame[t].where(~frame[s.ID].isin(i), None)}), ids=ids)
-            dates = _as_utc(before[when])
-            tombstones += [{"layer": name, "id": int(row_id), "column": text,
-                            "row_date": date.date().isoformat() if pd.notna(date) else None,
-                            "purged_at": purged_at, "by": actor.user, "why": why}
-                           for row_id, date in zip(before[s.ID], dates, strict=True)]
-        if plan.points:
+        dates = _as_utc(before[when])
+        tombstones += [{"layer": name, "id": int(row_id), "column": text,
+                        "row_date": date.date().isoformat() if pd.notna(date) else None,
+                        "purged_at": purged_at, "by": actor.user, "why": why}
+                       for row_id, date in zip(before[s.ID], dates, strict=True)]
+    if plan.points:
+        with access.recorded(actor, Action.PURGE, layer=s.OBSERVATIONS,
+                             detail=f"plek alleen nog als vak van {CELL_M} m"):
             storage.rewrite_layer(path, s.OBSERVATIONS, lambda frame: _to_cells(frame, info),
                                   ids=plan.points)
-        if tombstones:
-            earlier = storage.read_table(path, TOMBSTONES)
-            table = pd.DataFrame(tombstones)
-            storage.write_table(path, TOMBSTONES, table if earlier is None else pd.concat(
-                [earlier, table], ignore_index=True))
+    if tombstones:
+        earlier = storage.read_table(path, TOMBSTONES)
+        table = pd.DataFrame(tombstones)
+        storage.write_table(path, TOMBSTONES, table if earlier is None else pd.concat(
+            [earlier, table], ignore_index=True))
+    if plan.backups:
+        access.log(path, actor, Action.PURGE, detail=labels.format_count(
+            len(plan.backups), "reservekopie", "reservekopieën") + " verwijderd")
     for backup in plan.backups:
         backup.unlink(missing_ok=True)
     LOG.info("opgeschoond: %s (%s teksten, %s plekken, %s reservekopieën)", path,

@@ -1109,6 +1109,7 @@ def restore_backup(path: str | os.PathLike, backup: str | os.PathLike, *,
 ROLES_TABLE = "roles"
 ROLE_COLUMNS = ("user", "role", "granted_by", "granted_at")
 KEPT_ON_RESTORE = {audit.AUDIT_TABLE: audit.COLUMNS, ROLES_TABLE: ROLE_COLUMNS}
+_INSERT_ROLE = f"INSERT INTO {ROLES_TABLE} ({', '.join(ROLE_COLUMNS)}) VALUES (?, ?, ?, ?)"
 _CREATE_ROLES = (f"CREATE TABLE IF NOT EXISTS {ROLES_TABLE} (user TEXT PRIMARY KEY NOT NULL "
                  "COLLATE NOCASE, role TEXT NOT NULL, granted_by TEXT, granted_at TEXT)")
 
@@ -1126,11 +1127,14 @@ def _read_plain_rows(path: Path, name: str, columns: Sequence[str]) -> list[tupl
 
 
 def _put_back_roles(connection: sqlite3.Connection, rows: list[tuple]) -> None:
+    _ensure_roles_table(connection)
+    connection.execute(f"DELETE FROM {ROLES_TABLE}")
+    connection.executemany(_INSERT_ROLE, rows)
+
+
+def _ensure_roles_table(connection: sqlite3.Connection) -> None:
     connection.execute(_CREATE_ROLES)
     connection.execute(audit.REGISTER, (ROLES_TABLE, ROLES_TABLE))
-    connection.execute(f"DELETE FROM {ROLES_TABLE}")
-    connection.executemany(f"INSERT INTO {ROLES_TABLE} ({', '.join(ROLE_COLUMNS)}) "
-                           "VALUES (?, ?, ?, ?)", rows)
 
 
 def read_roles(path: str | os.PathLike) -> pd.DataFrame:
@@ -1190,12 +1194,10 @@ def write_role(path: str | os.PathLike, user: str, role: str | None, *,
     get_workspace_info(path)
     now = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
     with _writer_lock(path), _save_transaction(path) as connection:
-        connection.execute(_CREATE_ROLES)
-        connection.execute(audit.REGISTER, (ROLES_TABLE, ROLES_TABLE))
+        _ensure_roles_table(connection)
         connection.execute(f"DELETE FROM {ROLES_TABLE} WHERE user = ?", (user,))
         if role is not None:
-            connection.execute(f"INSERT INTO {ROLES_TABLE} ({', '.join(ROLE_COLUMNS)}) "
-                               "VALUES (?, ?, ?, ?)", (user, role, granted_by, now))
+            connection.execute(_INSERT_ROLE, (user, role, granted_by, now))
 
 
 def read_audit_log(path: str | os.PathLike) -> pd.DataFrame:

@@ -502,8 +502,8 @@ def write_png_timeline(out: Path, layers: dict[str, gpd.GeoDataFrame], snapshot,
     b'\x89PNG'
     """
     roll = get_public_roll(layers, snapshot)
-    lines = [(f"{number}.", f"{when.split(' · ')[0].removeprefix('week van ')}  "
-              f"{_shorten(title, 64)}") for number, when, title in describe_public_timeline(roll)]
+    lines = [(f"{number}.", f"{week}  {_shorten(title, 64)}")
+             for number, week, _, title in describe_public_timeline(roll)]
     lines += [("", f"gehoord in {month}: {_shorten(themes, 70)}")
               for month, themes in describe_public_themes(roll)]
     lanes = roll.loc[roll["what"] == "event", "kind"].nunique() + 1
@@ -719,7 +719,8 @@ def _timeline_pages(pdf: FPDF, layers: dict[str, gpd.GeoDataFrame], snapshot,
         pdf.image(str(chart), x=(pdf.w - width) / 2, w=width, h=width * aspect)
     pdf.ln(2)
     _section(pdf, "Wat de nummers zijn", [
-        f"{number}. {when}: {title}" for number, when, title in describe_public_timeline(roll)])
+        f"{number}. week van {week} · {kind}: {title}"
+        for number, week, kind, title in describe_public_timeline(roll)])
     _section(pdf, "Wat we hoorden (thema's per maand)", [
         f"{month}: {themes}" for month, themes in describe_public_themes(roll)] or [
         "Geen verhalen met thema's in deze periode."])
