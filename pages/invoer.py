@@ -375,7 +375,7 @@ def show_backup_tab(path) -> None:
     if not backups:
         st.info("Nog geen reservekopieën. Buurtkaart maakt er een voor elke import.")
     else:
-        chosen = st.selectbox("Reservekopie", backups, format_func=lambda p: p.stem,
+        chosen = st.selectbox("Reservekopie", backups, format_func=lambda backup: backup.name,
                               key="backup_choice")
         sure = st.checkbox("Ja, zet de werkruimte terug naar deze kopie (de huidige stand "
                            "wordt eerst bewaard)", key="restore_sure")

@@ -1,17 +1,77 @@
-"""Shared fixtures: an empty workspace per test, one demo workspace per session."""
+"""Shared fixtures: an empty workspace per test, one demo workspace per session.
+
+A module marked `both_stores` runs each test that uses `store_kind` (through `workspace` or
+`make_location`) twice: on a GeoPackage and on PostgreSQL + PostGIS, in a throw-away cluster
+started once per session (tests/pg_cluster.py). `gpkg_only` keeps a test to the first.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import uuid
 from pathlib import Path
 
 import pytest
 
 from werkwijzer_geo.demo import create_demo_workspace
+from werkwijzer_geo.io import storage
 from werkwijzer_geo.io.storage import create_workspace
 from werkwijzer_geo.logbook import ENV_LOG
 
 ROOT = Path(__file__).resolve().parent.parent
+STORE_KINDS = ("gpkg", "postgis")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    definition = metafunc.definition
+    if ("store_kind" in metafunc.fixturenames and definition.get_closest_marker("both_stores")
+            and not definition.get_closest_marker("gpkg_only")):
+        metafunc.parametrize("store_kind", STORE_KINDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgis_cluster():
+    """A PostgreSQL + PostGIS server of our own for this session, dropped after it (in a
+    folder of /tmp: pytest's own folders are closed to the server's user)."""
+    from pg_cluster import start_cluster
+
+    cluster = start_cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """"gpkg" or "postgis" (see the module's note)."""
+    return getattr(request, "param", "gpkg")
+
+
+@pytest.fixture
+def make_location(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest):
+    """Gives a new workspace location of this test's kind: a .gpkg path, or a
+    postgresql:// address of a schema nobody used."""
+    def make(name: str = "buurt") -> str | Path:
+        if store_kind == "gpkg":
+            return tmp_path / f"{name}.gpkg"
+        cluster = request.getfixturevalue("postgis_cluster")
+        return cluster.url(workspace=f"{name}_{uuid.uuid4().hex[:10]}")
+
+    return make
+
+
+@pytest.fixture
+def copy_to_store(make_location):
+    """Gives a copy of a GeoPackage workspace in this test's kind of store."""
+    def copy(source: Path, name: str = "buurt") -> str | Path:
+        target = make_location(name)
+        if isinstance(target, Path):
+            shutil.copyfile(source, target)
+        else:
+            storage.copy_workspace(source, target)
+        return target
+
+    return copy
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -25,9 +85,9 @@ def log_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    """A new, empty workspace."""
-    path = tmp_path / "buurt.gpkg"
+def workspace(make_location) -> str | Path:
+    """A new, empty workspace (a GeoPackage, or in PostGIS, see `store_kind`)."""
+    path = make_location()
     create_workspace(path)
     return path
 

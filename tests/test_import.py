@@ -247,7 +247,7 @@ def test_dutch_excel_csv_cp1252_semicolon_decimal_comma(workspace_copy, tmp_path
     new = back.iloc[-1]
     assert new[s.NOTE] == "café bij de bakker" and new[s.ACTIVITY] == "meeting"
     assert new[s.LOCAL_HOUR] == 21 and new.geometry.y == pytest.approx(52.493)
-    assert plan.backup is not None and plan.backup.exists()
+    assert plan.backup is not None and Path(plan.backup.location).exists()
 
 
 def test_utf8_bom_comma_and_iso_with_offsets(workspace_copy, tmp_path):

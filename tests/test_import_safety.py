@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import multiprocessing
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -19,6 +18,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from store_checks import count_rows, is_database
 
 from werkwijzer_geo import schema as s
 from werkwijzer_geo.demo import read_demo_boundary
@@ -26,6 +26,7 @@ from werkwijzer_geo.io import storage
 from werkwijzer_geo.io.importer import plan_import, run_import
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.both_stores
 COLUMNS = ["tijdstip", "groep", "aantal", "activiteit", "lat", "lon", "notitie"]
 
 row_strategy = st.fixed_dictionaries({
@@ -59,13 +60,12 @@ def prepared(tmp_path_factory) -> Path:
     return path
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.data_too_large])
+@settings(max_examples=25, deadline=None, suppress_health_check=[
+    HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(row_strategy, min_size=1, max_size=30))
-def test_any_valid_table_imports_and_reads_back_exactly(prepared, rows):
+def test_any_valid_table_imports_and_reads_back_exactly(prepared, copy_to_store, rows):
     with tempfile.TemporaryDirectory() as folder:
-        workspace = Path(folder) / "buurt.gpkg"
-        shutil.copyfile(prepared, workspace)
+        workspace = copy_to_store(prepared)  # a new one for every example
         source = Path(folder) / "waarnemingen.csv"
         _write_csv(source, rows)
         run_import(workspace, plan_import(workspace, source, s.OBSERVATIONS))
@@ -91,9 +91,8 @@ def _import_file(workspace: str, source: str) -> None:
     run_import(workspace, plan_import(workspace, source, s.OBSERVATIONS))
 
 
-def test_parallel_imports_all_land(prepared, tmp_path):
-    workspace = tmp_path / "buurt.gpkg"
-    shutil.copyfile(prepared, workspace)
+def test_parallel_imports_all_land(prepared, copy_to_store, tmp_path):
+    workspace = copy_to_store(prepared)
     sources = []
     for writer in range(3):
         source = tmp_path / f"team{writer}.csv"
@@ -112,31 +111,43 @@ def test_parallel_imports_all_land(prepared, tmp_path):
     assert back[s.NOTE].str.split(" ").str[0].value_counts().tolist() == [40, 40, 40]
 
 
-def test_import_killed_at_any_moment_leaves_old_or_old_plus_all_new(prepared, tmp_path):
-    workspace = tmp_path / "buurt.gpkg"
-    shutil.copyfile(prepared, workspace)
+def test_twenty_imports_killed_at_random_moments_leave_only_whole_imports(
+        prepared, copy_to_store, tmp_path):
+    # kill -9 at any moment of `python -m werkwijzer_geo import` (starting, reading the file,
+    # the backup, writing the rows): afterwards the layer holds the old rows plus a whole
+    # number of complete imports, never part of one, and the store takes the next import.
+    import random
+
+    workspace = copy_to_store(prepared)
     storage.append_rows(workspace, s.OBSERVATIONS, plan_import(
         workspace, _csv_of(tmp_path, "old", 3), s.OBSERVATIONS).rows.drop(columns=[s.ID]))
     big = _csv_of(tmp_path, "new", 20_000)
+    command = [sys.executable, "-m", "werkwijzer_geo", "import", str(big), "--layer",
+               "observations", "--db", str(workspace)]
+    started = time.monotonic()
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=300)
+    whole = time.monotonic() - started  # one import from start to end, measured here
+    rng = random.Random(16)
     killed = 0
-    for delay in (0.3, 0.8, 1.3, 1.8, 2.3, 2.8, 3.5):
-        process = subprocess.Popen(
-            [sys.executable, "-m", "werkwijzer_geo", "import", str(big), "--layer",
-             "observations", "--db", str(workspace)], cwd=ROOT, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
-        time.sleep(delay)
+    for _ in range(20):
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.1, 1.1) * whole)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             killed += 1
-        process.wait(timeout=120)
-        with contextlib.closing(sqlite3.connect(workspace)) as connection:
-            assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-            count = connection.execute("SELECT count(*) FROM observations").fetchone()[0]
-        assert count in (3, 20_003), count
-        assert len(storage.read_layer(workspace, s.OBSERVATIONS)) == count
-        if count == 20_003:
-            break
-    assert killed >= 1
+        process.wait(timeout=300)
+        count = count_rows(workspace)
+        assert (count - 3) % 20_000 == 0, count
+        back = storage.read_layer(workspace, s.OBSERVATIONS)
+        assert len(back) == count and back[s.ID].is_unique
+        if not is_database(workspace):
+            with contextlib.closing(sqlite3.connect(workspace)) as connection:
+                assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert killed >= 10, killed  # most of them really were killed half-way
+    before = count_rows(workspace)
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=300)
+    assert count_rows(workspace) == before + 20_000
 
 
 def _csv_of(folder: Path, note: str, n: int) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -86,12 +87,12 @@ def test_observations_older_than_two_years_keep_only_their_cell(demo_copy):
 def test_old_backups_go_too(demo_copy):
     backup = storage.backup_workspace(demo_copy)
     old = MID_OCTOBER_2027 - pd.DateOffset(months=13)
-    os.utime(backup, (old.timestamp(), old.timestamp()))
+    os.utime(backup.location, (old.timestamp(), old.timestamp()))
     recent = storage.backup_workspace(demo_copy, label="recent")
     plan = retention.plan_purge(demo_copy, now=MID_OCTOBER_2027)
-    assert plan.backups == [backup]
+    assert [made.location for made in plan.backups] == [backup.location]
     retention.run_purge(demo_copy, plan)
-    assert not backup.exists() and recent.exists()
+    assert not Path(backup.location).exists() and Path(recent.location).exists()
 
 
 def test_only_beheer_purges_and_a_refusal_changes_nothing(demo_copy):

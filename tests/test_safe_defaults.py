@@ -74,7 +74,7 @@ def test_workspaces_backups_and_exports_are_for_their_owner_only(tmp_path):
     earlier = os.umask(0o022)  # a permissive umask, as a shell often has
     try:
         create_demo_workspace(path)
-        backup = storage.backup_workspace(path)
+        backup = Path(storage.backup_workspace(path).location)
         made = ex.export_snapshot(path, ex.Snapshot(("spots",), TimeFilter()), "csv",
                                   tmp_path / "meldingen.csv")
     finally:

@@ -17,13 +17,15 @@ import pyogrio
 import pytest
 from builders import Obs, make_observations
 from geopandas.testing import assert_geodataframe_equal
+from store_checks import count_rows, fingerprint, is_database, run_sql
 
 from werkwijzer_geo import WerkwijzerError
 from werkwijzer_geo import schema as s
-from werkwijzer_geo.io import storage
+from werkwijzer_geo.io import gpkg_store, storage
 from werkwijzer_geo.validate import validate_layer
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.both_stores
 
 
 def _sql(path: Path, query: str) -> list[tuple]:
@@ -36,8 +38,15 @@ def test_new_workspace_has_every_layer_empty_and_its_time_zone(workspace):
     assert set(layers) == set(s.LAYER_NAMES)
     assert all(frame.empty for frame in layers.values())
     assert storage.get_workspace_info(workspace).tz == "Europe/Amsterdam"
-    listed = {row[0] for row in pyogrio.list_layers(workspace)}
-    assert set(s.LAYER_NAMES) <= listed
+    if is_database(workspace):  # what QGIS lists: PostGIS's register of shapes
+        listed = {name: (kind, srid) for name, kind, srid in run_sql(
+            workspace, "SELECT f_table_name, type, srid FROM geometry_columns "
+                       "WHERE f_table_schema = current_schema()")}
+        assert listed[s.OBSERVATIONS] == ("POINT", 4326)
+        assert listed[s.PLACES] == ("GEOMETRY", 4326)
+    else:
+        listed = {row[0] for row in pyogrio.list_layers(workspace)}
+    assert set(s.LAYER_NAMES) <= set(listed)
 
 
 def test_round_trip_keeps_every_value(workspace):
@@ -53,17 +62,20 @@ def test_round_trip_keeps_every_value(workspace):
 def test_instants_are_utc_on_disk_and_local_after_reading(workspace):
     storage.append_rows(workspace, s.OBSERVATIONS, make_observations(
         [Obs(when="2026-09-11 21:30"), Obs(when="2026-12-11 21:30")], start_id=None))
-    on_disk = [row[0] for row in _sql(workspace, "SELECT observed_at FROM observations "
-                                                 "ORDER BY id")]
-    assert on_disk == ["2026-09-11T19:30:00Z", "2026-12-11T20:30:00Z"]
+    on_disk = [row[0] for row in run_sql(workspace, "SELECT observed_at || '' FROM "
+                                                    "observations ORDER BY id")]
+    if is_database(workspace):  # a timestamptz, shown in the session's zone (UTC)
+        assert on_disk == ["2026-09-11 19:30:00+00", "2026-12-11 20:30:00+00"]
+    else:
+        assert on_disk == ["2026-09-11T19:30:00Z", "2026-12-11T20:30:00Z"]
     back = storage.read_layer(workspace, s.OBSERVATIONS)
     assert str(back[s.OBSERVED_AT].dt.tz) == "Europe/Amsterdam"
     assert back[s.LOCAL_HOUR].tolist() == [21, 21]
     assert back[s.LOCAL_WEEKDAY].tolist() == [4, 4]
 
 
-def test_workspace_time_zone_decides_local_hour(tmp_path):
-    path = tmp_path / "seattle.gpkg"
+def test_workspace_time_zone_decides_local_hour(make_location):
+    path = make_location("seattle")
     storage.create_workspace(path, tz="America/Los_Angeles")
     storage.append_rows(path, s.OBSERVATIONS, make_observations([Obs()], start_id=None))
     back = storage.read_layer(path, s.OBSERVATIONS)
@@ -82,18 +94,18 @@ def test_append_numbers_rows_and_refuses_taken_ids(workspace):
 
 def test_bad_rows_change_nothing(workspace):
     storage.append_rows(workspace, s.OBSERVATIONS, make_observations([Obs()], start_id=None))
-    before = workspace.read_bytes()
+    before = fingerprint(workspace)
     with pytest.raises(WerkwijzerError, match="Rij 3, kolom 'count'"):
         storage.append_rows(workspace, s.OBSERVATIONS,
                             make_observations([Obs(), Obs(count=0)], start_id=None))
-    assert workspace.read_bytes() == before
+    assert fingerprint(workspace) == before
 
 
 def test_create_never_overwrites(workspace):
-    before = workspace.read_bytes()
+    before = fingerprint(workspace)
     with pytest.raises(WerkwijzerError, match="bestaat al"):
         storage.create_workspace(workspace)
-    assert workspace.read_bytes() == before
+    assert fingerprint(workspace) == before
 
 
 def test_unreadable_and_foreign_files_are_reported_not_replaced(tmp_path):
@@ -118,7 +130,7 @@ KILL_DURING_WRITE = textwrap.dedent("""
     import os, signal, sys
     import pyogrio
     from werkwijzer_geo import schema as s
-    from werkwijzer_geo.io import storage
+    from werkwijzer_geo.io import gpkg_store, storage
     sys.path.insert(0, "tests")
     from builders import Obs, make_observations
 
@@ -131,6 +143,7 @@ KILL_DURING_WRITE = textwrap.dedent("""
 """)
 
 
+@pytest.mark.gpkg_only
 def test_a_write_killed_half_way_leaves_the_old_rows(workspace):
     storage.append_rows(workspace, s.OBSERVATIONS,
                         make_observations([Obs(note="oud")] * 3, start_id=None))
@@ -148,16 +161,17 @@ def test_a_write_killed_half_way_leaves_the_old_rows(workspace):
     assert len(storage.read_layer(workspace, s.OBSERVATIONS)) == 4
 
 
+@pytest.mark.gpkg_only
 def test_writer_waiting_too_long_gets_a_dutch_message(workspace, monkeypatch):
     import filelock
 
-    monkeypatch.setattr(storage, "LOCK_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(gpkg_store, "LOCK_TIMEOUT_S", 0.2)
     holder = filelock.FileLock(str(workspace) + ".lock")
     with holder:
         # filelock is re-entrant within a process per lock object, so lock from a child.
         code = ("import sys; sys.path.insert(0, 'tests'); "
-                "from werkwijzer_geo.io import storage; from werkwijzer_geo import schema as s; "
-                "storage.LOCK_TIMEOUT_S = 0.2; "
+                "from werkwijzer_geo.io import storage, gpkg_store; "
+                "from werkwijzer_geo import schema as s; gpkg_store.LOCK_TIMEOUT_S = 0.2; "
                 "from builders import Obs, make_observations; "
                 f"storage.append_rows({str(workspace)!r}, s.OBSERVATIONS, "
                 "make_observations([Obs()], start_id=None))")
@@ -174,7 +188,7 @@ def test_saved_state_changes_on_every_save_and_never_on_a_read(workspace):
                                                                          start_id=None))
         states.append(storage.get_saved_state(workspace))
         storage.read_layers(workspace)
-        gpd.read_file(workspace, layer=s.OBSERVATIONS)
+        count_rows(workspace)  # read by another program
         assert storage.get_saved_state(workspace) == states[-1]  # the cache stays valid
     assert len(set(states)) == 4
     assert isinstance(pd.Timestamp(storage.get_workspace_info(workspace).created_at),
@@ -187,14 +201,21 @@ def test_point_layers_come_with_rd_new_coordinates(workspace):
     assert back[s.METRIC_X].iloc[0] == pytest.approx(106763, abs=30)
     assert back[s.METRIC_Y].iloc[0] == pytest.approx(500841, abs=30)
     storage.write_layers(workspace, {s.OBSERVATIONS: back})  # derived columns are not stored
-    assert s.METRIC_X not in pyogrio.read_info(workspace, layer=s.OBSERVATIONS)["fields"]
+    if is_database(workspace):
+        stored = [row[0] for row in run_sql(
+            workspace, "SELECT column_name FROM information_schema.columns WHERE "
+                       "table_schema = current_schema() AND table_name = 'observations'")]
+    else:
+        stored = pyogrio.read_info(workspace, layer=s.OBSERVATIONS)["fields"]
+    assert s.COUNT in stored and s.METRIC_X not in stored
 
 
+@pytest.mark.gpkg_only
 def test_a_save_in_the_middle_of_a_read_is_read_again_not_reported(workspace, monkeypatch):
     # The moment that gave "buiten Buurtkaart om gewijzigd": rows from one version, the row
     # count from the next. The read must see one version whole: the old or the new.
     storage.append_rows(workspace, s.OBSERVATIONS, make_observations([Obs()], start_id=None))
-    real_count = storage._count_rows
+    real_count = gpkg_store.count_rows
     saves = []
 
     def save_then_count(path, layer_name, **kwargs):
@@ -208,7 +229,7 @@ def test_a_save_in_the_middle_of_a_read_is_read_again_not_reported(workspace, mo
             subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
         return real_count(path, layer_name, **kwargs)
 
-    monkeypatch.setattr(storage, "_count_rows", save_then_count)
+    monkeypatch.setattr(gpkg_store, "count_rows", save_then_count)
     assert len(storage.read_layer(workspace, s.OBSERVATIONS)) == 3
     assert len(storage.read_layers(workspace)[s.OBSERVATIONS]) == 3
 
@@ -268,12 +289,17 @@ def test_eight_writers_of_a_hundred_rows_give_exactly_800_on_every_read_path(wor
     assert len(read) == expected
     assert sorted(read[s.ID]) == list(range(1, expected + 1))
     assert read[s.NOTE].value_counts().tolist() == [rows] * writers
+    assert count_rows(workspace) == expected
+    around = read.total_bounds + np.array([-0.001, -0.001, 0.001, 0.001])
+    if is_database(workspace):  # a map window as QGIS asks it, through the spatial index
+        assert run_sql(workspace, "SELECT count(*) FROM observations WHERE geom && "
+                                  f"ST_MakeEnvelope({', '.join(map(str, around))}, 4326)"
+                       ) == [(expected,)]
+        return
     assert len(gpd.read_file(workspace, layer=s.OBSERVATIONS)) == expected  # geopandas
-    assert _sql(workspace, "SELECT count(*) FROM observations") == [(expected,)]
     # What QGIS sees through GDAL: the feature count it shows, and a map window drawn
     # through the spatial index (an index out of step would drop or add points).
     assert pyogrio.read_info(workspace, layer=s.OBSERVATIONS)["features"] == expected
-    around = read.total_bounds + np.array([-0.001, -0.001, 0.001, 0.001])
     assert len(pyogrio.read_dataframe(workspace, layer=s.OBSERVATIONS,
                                       bbox=tuple(around))) == expected
     assert _rtree_count(workspace, s.OBSERVATIONS) == expected
@@ -314,12 +340,13 @@ def test_fifty_kills_at_random_moments_of_saves_leave_whole_saves_and_a_sound_fi
         writer.kill()
         writer.join(timeout=30)
         kills += writer.exitcode == -signal.SIGKILL
-        assert _sql(workspace, "PRAGMA integrity_check") == [("ok",)]
         read = storage.read_layer(workspace, s.OBSERVATIONS)
         rows = len(read)
-        assert _sql(workspace, "SELECT feature_count FROM gpkg_ogr_contents "
-                               "WHERE table_name = 'observations'") == [(rows,)]
-        assert _rtree_count(workspace, s.OBSERVATIONS) == rows
+        if not is_database(workspace):
+            assert _sql(workspace, "PRAGMA integrity_check") == [("ok",)]
+            assert _sql(workspace, "SELECT feature_count FROM gpkg_ogr_contents "
+                                   "WHERE table_name = 'observations'") == [(rows,)]
+            assert _rtree_count(workspace, s.OBSERVATIONS) == rows
         # Each batch is there whole or not at all, and its numbers all old or all new.
         per_batch = read.groupby(s.NOTE)[s.COUNT].agg(["size", "nunique"])
         assert (per_batch["size"] == BATCH).all(), per_batch
@@ -331,6 +358,7 @@ def test_fifty_kills_at_random_moments_of_saves_leave_whole_saves_and_a_sound_fi
     storage.append_rows(workspace, s.OBSERVATIONS, make_observations([Obs()], start_id=None))
 
 
+@pytest.mark.gpkg_only
 def test_a_killed_backups_leftover_goes_at_the_next_backup(workspace):
     folder = storage.get_backup_dir(workspace)
     folder.mkdir()
@@ -338,8 +366,8 @@ def test_a_killed_backups_leftover_goes_at_the_next_backup(workspace):
     leftover.write_bytes(b"half")
     made = storage.backup_workspace(workspace)
     assert not leftover.exists()
-    assert list(folder.iterdir()) == [made]
-    assert storage.get_workspace_info(made).tz == "Europe/Amsterdam"
+    assert list(folder.iterdir()) == [Path(made.location)]
+    assert storage.get_workspace_info(made.location).tz == "Europe/Amsterdam"
 
 
 def test_threads_of_one_server_reading_and_saving_at_once_lose_nothing(workspace):
@@ -373,9 +401,11 @@ def test_threads_of_one_server_reading_and_saving_at_once_lose_nothing(workspace
     assert all(count % BATCH == 0 for count in seen)
     assert len(set(seen)) > 3
     assert len(storage.read_layer(workspace, s.OBSERVATIONS)) == 40 * BATCH
-    assert _sql(workspace, "PRAGMA integrity_check") == [("ok",)]
+    if not is_database(workspace):
+        assert _sql(workspace, "PRAGMA integrity_check") == [("ok",)]
 
 
+@pytest.mark.gpkg_only
 def test_a_workspace_of_an_older_buurtkaart_is_saved_in_place_and_moves_to_wal(workspace):
     # Older versions wrote a rollback journal; a reader holding the file at the first save
     # keeps it there for that save (which is as safe), the next save moves it to WAL.
@@ -404,20 +434,25 @@ def test_restoring_a_backup_puts_back_its_rows_in_place_and_keeps_saving(workspa
     storage.append_rows(workspace, s.OBSERVATIONS,
                         make_observations([Obs(note="voor")] * 3, start_id=None))
     backup = storage.backup_workspace(workspace)
-    assert _sql(backup, "PRAGMA journal_mode") == [("delete",)]  # one file, nothing beside
     storage.append_rows(workspace, s.OBSERVATIONS,
                         make_observations([Obs(note="na")] * 2, start_id=None))
     before = storage.get_saved_state(workspace)
     storage.restore_backup(workspace, backup)
     assert storage.get_saved_state(workspace) != before  # every cache reads it again
     assert storage.read_layer(workspace, s.OBSERVATIONS)[s.NOTE].tolist() == ["voor"] * 3
-    assert _sql(workspace, "PRAGMA journal_mode") == [("wal",)]
     assert storage.append_rows(workspace, s.OBSERVATIONS,
                                make_observations([Obs()], start_id=None)) == [4]
+    newest, older = storage.list_backups(workspace)[:2]
+    assert newest.name.endswith("voor-terugzetten") and older.name == backup.name
+    if is_database(workspace):
+        return
+    assert _sql(backup.location, "PRAGMA journal_mode") == [("delete",)]  # one file
+    assert _sql(workspace, "PRAGMA journal_mode") == [("wal",)]
     assert _rtree_count(workspace, s.OBSERVATIONS) == 4
     assert _sql(workspace, "PRAGMA integrity_check") == [("ok",)]
 
 
+@pytest.mark.gpkg_only
 def test_an_edit_made_elsewhere_through_gdal_changes_the_saved_state(workspace):
     # QGIS edits through GDAL and does not count Buurtkaart's saves: the cache must see it.
     storage.append_rows(workspace, s.OBSERVATIONS, make_observations([Obs()], start_id=None))

@@ -13,7 +13,6 @@ import contextlib
 import getpass
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 
@@ -266,7 +265,7 @@ def cli_actor(path: str | os.PathLike, user: str | None) -> Actor:
     >>> cli_actor(path, None).is_local_owner
     True
     """
-    if not Path(path).exists():
+    if not storage.workspace_exists(path):
         return LOCAL
     found = find_actor(path, user, via="cli")
     if found.is_local_owner:

@@ -21,6 +21,7 @@ from .analysis.patterns import NO_ROUNDS, PatternSettings, build_report
 from .analysis.selection import select_experiments
 from .analysis.sessions import store_derived_rounds
 from .demo import DEFAULT_SEED, create_demo_workspace
+from .io import storage
 from .io.importer import plan_import, run_import
 from .io.mapping import ImportMapping, parse_cli_mapping
 from .io.parsing import DATE_ORDERS
@@ -85,7 +86,7 @@ def _run_init(args: argparse.Namespace) -> int:
             raise
         name = Path(args.boundary).name
         raise WerkwijzerError([_named(name, line) for line in error.problems]) from None
-    print(f"Werkruimte gemaakt: {info.path} (tijdzone {info.tz}).")
+    print(f"Werkruimte gemaakt: {info.location} (tijdzone {info.tz}).")
     return 0
 
 
@@ -93,7 +94,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     if args.observations is not None and args.observations < 1:
         raise WerkwijzerError("--observations moet 1 of meer zijn.")
     info = create_demo_workspace(args.db, seed=args.seed, n_observations=args.observations)
-    print(f"Demowerkruimte gemaakt: {info.path} ({info.name}).")
+    print(f"Demowerkruimte gemaakt: {info.location} ({info.name}).")
     return 0
 
 
@@ -156,7 +157,7 @@ def _named(name: str, line: str) -> str:
 
 def _actor(args: argparse.Namespace) -> access.Actor:
     """Who runs the command: --as, else the owner of a personal workspace."""
-    if not Path(args.db).exists():
+    if not storage.workspace_exists(args.db):
         raise WerkwijzerError(f"Werkruimte {args.db} bestaat niet. Maak hem met 'init' of "
                               "'demo', of kies het juiste pad.")
     return access.cli_actor(args.db, args.as_user)

@@ -29,6 +29,7 @@ class Action(StrEnum):
     PURGE = "purge"
     ROLES = "roles"
     AUDIT = "audit"  # read the audit log
+    COPY = "copy"  # the whole workspace to another store (GeoPackage <-> PostGIS)
 
 
 ACTION_LABELS = {
@@ -42,6 +43,7 @@ ACTION_LABELS = {
     Action.PURGE: "oude notities en verhalen opschonen",
     Action.ROLES: "rollen geven of afnemen",
     Action.AUDIT: "het logboek bekijken",
+    Action.COPY: "de hele werkruimte naar een andere opslag kopiëren",
 }
 _PRESENTING = frozenset({Action.PRESENT, Action.EXPORT_PUBLIC})
 _TEAM = _PRESENTING | {Action.VIEW_NOTES, Action.EDIT, Action.EXPORT}

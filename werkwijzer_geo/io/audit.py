@@ -1,8 +1,8 @@
 """The audit log inside a workspace: who viewed the notes, edited, imported, exported,
 restored, purged or changed a role; when; which rows (ids), never the text.
 
-A line is written in the same SQLite transaction as the save it describes (see
-`storage._save_transaction`), so a save is never without its line and a line never without
+A line is written in the same transaction as the save it describes (see
+`stores.Store.saving`), so a save is never without its line and a line never without
 its save. The app only ever appends to the table.
 """
 
@@ -11,31 +11,16 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-AUDIT_TABLE = "audit_log"
+if TYPE_CHECKING:
+    from werkwijzer_geo.io.stores import Writer
+
+from werkwijzer_geo.io.stores import AUDIT_TABLE as AUDIT_TABLE
+
 COLUMNS = ("at", "user", "role", "via", "action", "layer", "ids", "detail")
-
-_CREATE = f"""CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (
-    fid INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, user TEXT NOT NULL,
-    role TEXT NOT NULL, via TEXT NOT NULL, action TEXT NOT NULL, layer TEXT, ids TEXT,
-    detail TEXT)"""
-# Registered as an attribute table, so QGIS and GDAL list it like any other table; with a
-# fixed last_change, so a line logged does not look like changed data (`get_saved_state`).
-REGISTER = ("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
-            "last_change) VALUES (?, 'attributes', ?, '2000-01-01T00:00:00.000Z')")
-
-
-_INSERT = (f"INSERT INTO {AUDIT_TABLE} ({', '.join(COLUMNS)}) "
-           f"VALUES ({', '.join('?' * len(COLUMNS))})")
-
-
-def _ensure_table(connection: sqlite3.Connection) -> None:
-    connection.execute(_CREATE)
-    connection.execute(REGISTER, (AUDIT_TABLE, AUDIT_TABLE))
-
 
 @dataclass
 class AuditEntry:
@@ -144,70 +129,44 @@ def add_ids(ids: Sequence[int]) -> None:
         entry.ids.extend(int(i) for i in ids)
 
 
-def write_entry(connection: sqlite3.Connection, entry: AuditEntry) -> None:
-    """Append `entry` inside the connection's open transaction.
+def write_entry(writer: Writer, entry: AuditEntry) -> None:
+    """Append `entry` inside the writer's open transaction.
 
     Parameters
     ----------
-    connection
-        A write transaction on the workspace (`gpkg.write_transaction`).
+    writer
+        A save on the workspace (`stores.Store.saving`).
     entry
         The line.
 
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from werkwijzer_geo.io import gpkg
-    >>> from werkwijzer_geo.io.storage import create_workspace
+    >>> from werkwijzer_geo.io.stores import open_store
+    >>> from werkwijzer_geo.io.storage import create_workspace, read_audit_log
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "buurt.gpkg"
     >>> _ = create_workspace(path)
-    >>> with gpkg.write_transaction(path) as connection:
-    ...     write_entry(connection, AuditEntry("a@b.nl", "beheer", "cli", "purge"))
+    >>> with open_store(path).saving(counted=False) as writer:
+    ...     write_entry(writer, AuditEntry("a@b.nl", "beheer", "cli", "purge"))
+    >>> read_audit_log(path)["action"].tolist()
+    ['purge']
     """
-    _ensure_table(connection)
-    connection.execute(_INSERT, entry.to_row())
+    writer.add_audit_rows([entry.to_row()])
 
 
-def write_pending(connection: sqlite3.Connection) -> None:
+def write_pending(writer: Writer) -> None:
     """Write the pending entry, if any, and mark it written (one line per `recording`).
 
     Parameters
     ----------
-    connection
-        A write transaction on the workspace.
+    writer
+        A save on the workspace.
 
     Examples
     --------
-    >>> import sqlite3
-    >>> write_pending(sqlite3.connect(":memory:"))  # nothing pending: nothing written
+    >>> write_pending(None)  # nothing pending: nothing written
     """
     entry = _pending.get()
     if entry is not None and not entry.written:
-        write_entry(connection, entry)
+        write_entry(writer, entry)
         entry.written = True  # a second save in the same block adds no second line
-
-
-def copy_rows(connection: sqlite3.Connection, rows: list[tuple]) -> None:
-    """Put audit lines back as they were (after a restore copied an older file in).
-
-    Parameters
-    ----------
-    connection
-        A write transaction on the workspace.
-    rows
-        Tuples in `COLUMNS` order, oldest first.
-
-    Examples
-    --------
-    >>> import sqlite3
-    >>> memory = sqlite3.connect(":memory:")
-    >>> _ = memory.execute("CREATE TABLE gpkg_contents (table_name, data_type, identifier, "
-    ...                    "last_change)")
-    >>> copy_rows(memory, [("2026-11-29T12:00:00+00:00", "a", "team", "app", "edit", None,
-    ...                     None, None)])
-    >>> memory.execute(f"SELECT count(*) FROM {AUDIT_TABLE}").fetchone()[0]
-    1
-    """
-    _ensure_table(connection)
-    connection.execute(f"DELETE FROM {AUDIT_TABLE}")
-    connection.executemany(_INSERT, rows)

@@ -50,6 +50,7 @@ from .storage import (
     get_workspace_info,
     read_layer,
 )
+from .stores import Backup
 from .tables import SourceTable, read_source_table
 
 FAR_OUTSIDE_M = 1000.0
@@ -65,7 +66,7 @@ class ImportPlan:
     mapping: ImportMapping
     source: SourceTable
     warnings: list[str] = field(default_factory=list)
-    backup: Path | None = None
+    backup: Backup | None = None
 
     def describe(self) -> str:
         """One Dutch line: how many rows go where."""
@@ -407,7 +408,6 @@ def plan_import(
     (['hanging_out'], 'groep')
     """
     report = progress or (lambda fraction, message: None)
-    workspace = Path(workspace)
     info = get_workspace_info(workspace)
     layer = s.get_layer(layer_name)
     given = mapping or ImportMapping()
@@ -497,8 +497,8 @@ def run_import(workspace: str | Path, plan: ImportPlan, *, actor: Actor = LOCAL)
     >>> from werkwijzer_geo.io.storage import read_layer
     >>> plan = plan_import(folder / "buurt.gpkg", folder / "telling.csv", "observations")
     >>> done = run_import(folder / "buurt.gpkg", plan)
-    >>> len(read_layer(folder / "buurt.gpkg", "observations")), done.backup.exists()
-    (1, True)
+    >>> len(read_layer(folder / "buurt.gpkg", "observations")), done.backup.name[-11:]
+    (1, 'voor-import')
     """
     access.require(workspace, actor, Action.IMPORT)
     backup = backup_workspace(workspace)

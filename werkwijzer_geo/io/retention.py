@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -26,6 +25,7 @@ from werkwijzer_geo.logbook import LOG
 from werkwijzer_geo.metric import to_degrees
 
 from . import storage
+from .stores import Backup
 
 NOTES_MONTHS = 12
 POINTS_YEARS = 2
@@ -46,7 +46,7 @@ class PurgePlan:
     points_before: pd.Timestamp
     texts: dict[str, list[int]] = field(default_factory=dict)
     points: list[int] = field(default_factory=list)
-    backups: list[Path] = field(default_factory=list)
+    backups: list[Backup] = field(default_factory=list)
 
     def describe(self) -> list[str]:
         """Dutch lines: what goes, counted.
@@ -128,7 +128,7 @@ def plan_purge(path: str | os.PathLike, *, now: pd.Timestamp | None = None,
     old = (_as_utc(observations[s.OBSERVED_AT]) < points_before).to_numpy() & moved
     plan.points = observations.loc[old, s.ID].astype(int).tolist()
     plan.backups = [backup for backup in storage.list_backups(path)
-                    if pd.Timestamp(backup.stat().st_mtime, unit="s", tz="UTC") < notes_before]
+                    if backup.made_at < notes_before]
     return plan
 
 
@@ -181,7 +181,6 @@ def run_purge(path: str | os.PathLike, plan: PurgePlan, *, actor: Actor = LOCAL,
     >>> bool(storage.read_layer(path, "stories")["text"].isna().all())
     True
     """
-    path = Path(path)
     access.require(path, actor, Action.PURGE)
     info = storage.get_workspace_info(path)
     purged_at = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
@@ -213,7 +212,7 @@ def run_purge(path: str | os.PathLike, plan: PurgePlan, *, actor: Actor = LOCAL,
         access.log(path, actor, Action.PURGE, detail=labels.format_count(
             len(plan.backups), "reservekopie", "reservekopieën") + " verwijderd")
     for backup in plan.backups:
-        backup.unlink(missing_ok=True)
+        storage.delete_backup(path, backup)
     LOG.info("opgeschoond: %s (%s teksten, %s plekken, %s reservekopieën)", path,
              sum(len(ids) for ids in plan.texts.values()), len(plan.points),
              len(plan.backups))

@@ -489,7 +489,7 @@ def export_snapshot(workspace: str | Path, snapshot: Snapshot, fmt: str, out: st
     ('spots.csv', 1)
     """
     report = progress or (lambda fraction, message: None)
-    workspace, out = Path(workspace), Path(out)
+    out = Path(out)
     if fmt not in FORMATS:
         raise WerkwijzerError(f"Formaat '{fmt}' bestaat niet. Kies uit {', '.join(FORMATS)}.")
     _check(snapshot, fmt)
