@@ -60,12 +60,77 @@ def _ensure_demo(path: str) -> str:
     return path
 
 
-def get_workspace_path() -> Path:
-    """The workspace of this app: $WERKWIJZER_DB, or the demo neighbourhood."""
+def get_workspace_path() -> Path | str:
+    """The workspace of this app: $WERKWIJZER_DB (in a database of several, the one chosen
+    in the sidebar), or the demo neighbourhood."""
     configured = os.environ.get(ENV_DB)
-    if configured:
+    if not configured:
+        return Path(_ensure_demo(str(get_demo_path())))
+    if not storage.is_database_url(configured):
         return Path(configured)
-    return Path(_ensure_demo(str(get_demo_path())))
+    choices = get_workspace_choices()
+    chosen = st.session_state.get(KEY_WORKSPACE)
+    if chosen in choices:
+        return chosen
+    named = storage.parse_database_url(configured).workspace
+    if named is not None:
+        return configured
+    if not choices:
+        raise WerkwijzerError("In deze database staat nog geen buurt. Maak er een met "
+                              "'python -m werkwijzer_geo init --db ADRES?workspace=naam' of "
+                              "kopieer er een naartoe met 'copy' (README, 'Een regio').")
+    return next(iter(choices))
+
+
+KEY_WORKSPACE, PARAM_WORKSPACE = "workspace", "buurt"
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _list_workspaces(url: str, user: str | None, signed_in: bool) -> dict[str, str]:
+    """Location -> name of the workspaces in the database that this person may open (with
+    sign-in: where they have a role). Read again after 30 seconds: a new neighbourhood or
+    role shows up then; each page still checks the role on the workspace itself."""
+    found = {}
+    for info in storage.list_workspaces(url):
+        if signed_in:
+            try:
+                access.find_actor(info.location, user, via="app")
+            except WerkwijzerError:  # no role there
+                continue
+        found[info.location] = info.name
+    return found
+
+
+def get_workspace_choices() -> dict[str, str]:
+    """The workspaces of a database that the sidebar offers (location -> name); empty when
+    $WERKWIJZER_DB is a GeoPackage or the demo."""
+    configured = os.environ.get(ENV_DB)
+    if not configured or not storage.is_database_url(configured):
+        return {}
+    signed_in = has_sign_in() and st.user.is_logged_in
+    return _list_workspaces(configured, st.user.get("email") if signed_in else None,
+                            signed_in)
+
+
+def render_workspace_choice() -> None:
+    """A choice of neighbourhood in the sidebar, when the database holds more than one; kept
+    in the address (?buurt=), so a bookmark opens the same one."""
+    choices = get_workspace_choices()
+    if len(choices) < 2:
+        return
+    state = st.session_state
+    by_schema = {location.rsplit("workspace=", 1)[-1]: location for location in choices}
+    wanted = by_schema.get(st.query_params.get(PARAM_WORKSPACE, ""))
+    if wanted and KEY_WORKSPACE not in state:
+        state[KEY_WORKSPACE] = wanted
+    current = get_workspace_path()
+    chosen = st.sidebar.selectbox("Buurt", list(choices), index=list(choices).index(current)
+                                  if current in choices else 0,
+                                  format_func=lambda location: choices[location],
+                                  key=WIDGET_PREFIX + KEY_WORKSPACE)
+    if chosen != current:
+        state[KEY_WORKSPACE] = chosen
+        st.rerun()
 
 
 # The layers are read once per saved version and shared by every session and rerun, without
@@ -279,6 +344,16 @@ WIDGET_PREFIX = "widget_"
 PARAM_HOURS, PARAM_DAYS, PARAM_FROM, PARAM_TO = "uren", "dagen", "van", "tot"
 
 
+def _restore_workspace_from_address() -> None:
+    """A new session opens the neighbourhood in the address (?buurt=), if it may."""
+    state = st.session_state
+    if KEY_WORKSPACE in state or PARAM_WORKSPACE not in st.query_params:
+        return
+    for location in get_workspace_choices():
+        if location.rsplit("workspace=", 1)[-1] == st.query_params[PARAM_WORKSPACE]:
+            state[KEY_WORKSPACE] = location
+
+
 def _restore_filter_from_address() -> None:
     """A new session (a reload, a shared link) starts from the filter in the address."""
     state, params = st.session_state, st.query_params
@@ -313,6 +388,8 @@ def _write_filter_to_address() -> None:
     dates = state.get(KEY_DATES) or ()
     if len(dates) == 2:
         wanted[PARAM_FROM], wanted[PARAM_TO] = dates[0].isoformat(), dates[1].isoformat()
+    if len(get_workspace_choices()) > 1:
+        wanted[PARAM_WORKSPACE] = str(get_workspace_path()).rsplit("workspace=", 1)[-1]
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
 
@@ -429,8 +506,9 @@ def _let_in(title: str) -> bool:
                  "zonder --server.address (dan alleen op deze computer) of stel aanmelden in "
                  "(README, 'Op een netwerk').")
         return False
+    _restore_workspace_from_address()
     path = get_workspace_path()
-    saved = storage.get_saved_state(path) if path.exists() else None
+    saved = storage.get_saved_state(path) if storage.workspace_exists(path) else None
     if not signed:
         if saved is not None and _has_roles(str(path), saved):
             st.error("In deze buurt hebben mensen een rol, maar aanmelden is niet ingesteld. "
@@ -465,9 +543,9 @@ def _let_in(title: str) -> bool:
     if PAGE_ACTIONS[title] is Action.VIEW_NOTES and not actor.is_local_owner:
         # Who looked at the team's data, once per page per session; never what they saw.
         logged = state.setdefault(KEY_VIEWS_LOGGED, set())
-        if title not in logged:
+        if (str(path), title) not in logged:
             access.log(path, actor, Action.VIEW_NOTES, detail=title)
-            logged.add(title)
+            logged.add((str(path), title))
     return True
 
 
@@ -508,7 +586,10 @@ def _run_guarded(show: Callable[[storage.WorkspaceInfo, dict], None]) -> None:
     checked = _shared_layers() if os.environ.get(ENV_CHECK_SHARED) else None
     before = [fingerprint_layers(frames) for frames in checked] if checked else None
     st.sidebar.title("Buurtkaart")
-    st.sidebar.caption(plain(info.name))
+    if len(get_workspace_choices()) > 1:
+        render_workspace_choice()
+    else:
+        st.sidebar.caption(plain(info.name))
     render_menu()
     render_who()
     render_time_filter(layers)

@@ -38,21 +38,26 @@ DATE_ORDER_LABELS = {None: "uit het bestand afleiden", DAY_FIRST: "dag eerst: 05
                      MONTH_FIRST: "maand eerst (VS): 05-06-2026 = 6 mei"}
 
 
+def undo_key() -> str:
+    """Changes are undone in the workspace they were made in: a stack per workspace (a
+    region's database offers several in the sidebar)."""
+    return f"{KEY_UNDO}:{ui.get_workspace_path()}"
+
+
 def remember(change: editing.Change) -> None:
     """Keep a change for Ongedaan maken (the last 20)."""
     state = st.session_state
-    state[KEY_UNDO].append(change)
-    state[KEY_UNDO] = state[KEY_UNDO][-20:]
+    state[undo_key()] = [*state.get(undo_key(), []), change][-20:]
 
 
 def show_undo(path) -> None:
     state = st.session_state
-    if state[KEY_UNDO]:
-        last = state[KEY_UNDO][-1]
+    if state.get(undo_key()):
+        last = state[undo_key()][-1]
         if st.button(f"↶ Ongedaan maken: {last.description}", key="undo"):
             try:
                 editing.undo_change(path, last, actor=ui.get_actor())
-                state[KEY_UNDO].pop()
+                state[undo_key()].pop()
                 st.toast("Ongedaan gemaakt.")
                 st.rerun()
             except WerkwijzerError as error:
@@ -382,7 +387,7 @@ def show_backup_tab(path) -> None:
         if st.button("Terugzetten", disabled=not sure, key="restore"):
             try:
                 storage.restore_backup(path, chosen, actor=ui.get_actor())
-                state[KEY_UNDO] = []
+                state[undo_key()] = []
                 st.success("Teruggezet.")
                 st.rerun()
             except WerkwijzerError as error:
@@ -392,7 +397,7 @@ def show_backup_tab(path) -> None:
 def show_input(info, layers) -> None:
     path = ui.get_workspace_path()
     state = st.session_state
-    state.setdefault(KEY_UNDO, [])
+    state.setdefault(undo_key(), [])
     state.setdefault(KEY_SAVED, set())
     state.setdefault(KEY_CORNERS, [])
     st.header("Invoer")

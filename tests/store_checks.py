@@ -33,7 +33,8 @@ def run_sql(workspace, query: str) -> list[tuple]:
     """A query on the store itself: SQLite for a GeoPackage, PostgreSQL for PostGIS."""
     if is_database(workspace):
         with database(workspace) as connection:
-            return [tuple(row) for row in connection.execute(query).fetchall()]
+            cursor = connection.execute(query)
+            return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
     with contextlib.closing(sqlite3.connect(Path(workspace))) as connection:
         return connection.execute(query).fetchall()
 

@@ -3,10 +3,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from builders import Obs, make_observations
+from store_checks import fingerprint
 
 from werkwijzer_geo import WerkwijzerError
 from werkwijzer_geo import schema as s
 from werkwijzer_geo.io import editing, storage
+
+pytestmark = pytest.mark.both_stores
 
 
 @pytest.fixture
@@ -31,12 +34,12 @@ def test_update_and_undo(filled):
 
 
 def test_bad_edit_is_refused_and_changes_nothing(filled):
-    before = filled.read_bytes()
+    before = fingerprint(filled)
     with pytest.raises(WerkwijzerError, match="kolom 'count'"):
         editing.update_rows(filled, s.OBSERVATIONS, pd.DataFrame({s.ID: [1], s.COUNT: [0]}))
     with pytest.raises(WerkwijzerError, match=r"Nummer.*9 bestaan niet"):
         editing.delete_rows(filled, s.OBSERVATIONS, [9])
-    assert filled.read_bytes() == before
+    assert fingerprint(filled) == before
 
 
 def test_delete_and_undo_puts_rows_back_in_order(filled):

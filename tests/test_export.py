@@ -24,10 +24,13 @@ FRIDAY_EVENING = TimeFilter(hours=HourRange(21, 2), weekdays=frozenset({4, 5}))
 FORMULA = "=HYPERLINK(\"http://x\",\"klik\")"
 
 
+pytestmark = pytest.mark.both_stores
+
+
 @pytest.fixture
-def workspace(demo_path, tmp_path):
-    path = tmp_path / "buurt.gpkg"
-    shutil.copyfile(demo_path, path)
+def workspace(demo_path, copy_to_store):
+    """The demo with a formula in a note, in this test's kind of store."""
+    path = copy_to_store(demo_path)
     first = storage.read_layer(path, s.OBSERVATIONS)[s.ID].iloc[0]
     editing.update_rows(path, s.OBSERVATIONS, pd.DataFrame({s.ID: [first], s.NOTE: [FORMULA]}))
     return path

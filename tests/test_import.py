@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pandas as pd
 import pyogrio
 import pytest
 from shapely.geometry import LineString, Point, Polygon
+from store_checks import fingerprint, is_database
 
 from werkwijzer_geo import WerkwijzerError
 from werkwijzer_geo import schema as s
@@ -23,6 +23,7 @@ from werkwijzer_geo.io.mapping import ImportMapping
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
+pytestmark = pytest.mark.both_stores
 HEADER = "tijdstip;groep;aantal;activiteit;lat;lon"
 GOOD = "11-09-2026 21:30;jongeren;6;rondhangen;52,4930;4,6770"
 
@@ -41,10 +42,9 @@ def prepared(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def workspace_copy(prepared, tmp_path) -> Path:
-    path = tmp_path / "buurt.gpkg"
-    shutil.copyfile(prepared, path)
-    return path
+def workspace_copy(prepared, copy_to_store):
+    """The prepared workspace, in this test's kind of store."""
+    return copy_to_store(prepared)
 
 
 def _write(tmp_path: Path, name: str, content: str | bytes) -> Path:
@@ -169,14 +169,14 @@ BAD_INPUTS = [
 def test_bad_input_names_row_and_column_and_changes_nothing(
         workspace_copy, tmp_path, capsys, name, content, layer, extra, fragments):
     source = _write(tmp_path, name, content)
-    before = workspace_copy.read_bytes()
+    before = fingerprint(workspace_copy)
     assert main(["import", str(source), "--layer", layer, "--db", str(workspace_copy),
                  *extra]) == 2
     lines = capsys.readouterr().err.splitlines()
     assert any(all(fragment in line for fragment in fragments) for line in lines), lines
     assert all(line.startswith("fout: ") for line in lines)
-    assert workspace_copy.read_bytes() == before
-    assert not storage.get_backup_dir(workspace_copy).exists()
+    assert fingerprint(workspace_copy) == before
+    assert not storage.list_backups(workspace_copy)
 
 
 def _plan_problems(workspace, source, layer, **options) -> list[str]:
@@ -247,7 +247,7 @@ def test_dutch_excel_csv_cp1252_semicolon_decimal_comma(workspace_copy, tmp_path
     new = back.iloc[-1]
     assert new[s.NOTE] == "café bij de bakker" and new[s.ACTIVITY] == "meeting"
     assert new[s.LOCAL_HOUR] == 21 and new.geometry.y == pytest.approx(52.493)
-    assert plan.backup is not None and Path(plan.backup.location).exists()
+    assert plan.backup is not None and storage.list_backups(workspace_copy) == [plan.backup]
 
 
 def test_utf8_bom_comma_and_iso_with_offsets(workspace_copy, tmp_path):
@@ -316,12 +316,12 @@ def test_us_dates_with_am_pm_in_their_own_zone(workspace_copy, tmp_path):
 def test_dry_run_writes_nothing_and_mapping_round_trips(workspace_copy, tmp_path, capsys):
     path = _write(tmp_path, "a.csv", _csv(GOOD.replace("jongeren", "JONGEREN (12-18)")))
     saved = tmp_path / "koppeling.json"
-    before = workspace_copy.read_bytes()
+    before = fingerprint(workspace_copy)
     args = ["import", str(path), "--layer", "observations", "--db", str(workspace_copy),
             "--values", 'group:"JONGEREN (12-18)"=youth', "--save-mapping", str(saved)]
     assert main([*args, "--dry-run"]) == 0
     assert "Proef, niets opgeslagen: 1 rijen" in capsys.readouterr().out
-    assert workspace_copy.read_bytes() == before
+    assert fingerprint(workspace_copy) == before
     reused = ImportMapping.from_file(saved)
     assert reused.values == {"group": {"JONGEREN (12-18)": "youth"}}
     assert main(["import", str(path), "--layer", "observations", "--db", str(workspace_copy),
@@ -348,8 +348,9 @@ def test_backup_and_restore(workspace_copy, tmp_path):
     newest = storage.list_backups(workspace_copy)[0]
     assert "voor-terugzetten" in newest.name
     assert len(storage.read_layer(newest, s.OBSERVATIONS)) == 5
-    with contextlib.closing(sqlite3.connect(workspace_copy)) as connection:
-        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    if not is_database(workspace_copy):
+        with contextlib.closing(sqlite3.connect(workspace_copy)) as connection:
+            assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     not_a_workspace = _write(tmp_path, "x.gpkg", b"nee")
     with pytest.raises(WerkwijzerError, match="geen leesbare GeoPackage"):
         storage.restore_backup(workspace_copy, not_a_workspace)
@@ -362,8 +363,8 @@ SEATTLE = SHARED / "seattle_public_life" / "staying_2020_2023.csv"
 
 
 @pytest.mark.skipif(not BOSTON.exists(), reason="shared/data not beside the project")
-def test_boston_311_as_spots_with_the_documented_mapping(tmp_path):
-    path = tmp_path / "boston.gpkg"
+def test_boston_311_as_spots_with_the_documented_mapping(make_location):
+    path = make_location("boston")
     assert main(["init", "--db", str(path), "--tz", "America/New_York"]) == 0
     assert main(["import", str(BOSTON), "--layer", "spots", "--db", str(path), "--mapping",
                  str(ROOT / "docs" / "examples" / "boston_311_spots.json")]) == 0
@@ -376,8 +377,8 @@ def test_boston_311_as_spots_with_the_documented_mapping(tmp_path):
 
 
 @pytest.mark.skipif(not SEATTLE.exists(), reason="shared/data not beside the project")
-def test_seattle_staying_as_observations_with_the_documented_mapping(tmp_path):
-    path = tmp_path / "seattle.gpkg"
+def test_seattle_staying_as_observations_with_the_documented_mapping(make_location):
+    path = make_location("seattle")
     assert main(["init", "--db", str(path), "--tz", "America/Los_Angeles"]) == 0
     assert main(["import", str(SEATTLE), "--layer", "observations", "--db", str(path),
                  "--mapping", str(ROOT / "docs" / "examples" / "seattle_staying.json")]) == 0

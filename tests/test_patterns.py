@@ -162,3 +162,19 @@ def test_recall_and_precision_over_other_seeds(seed):
     recall = len(found & planted) / len(planted)
     precision = len(found & planted) / max(len(found), 1)
     assert recall >= 0.85 and precision >= 0.85, (found - planted, planted - found)
+
+
+@pytest.mark.both_stores
+def test_the_demo_patterns_are_the_same_from_either_store(demo_path, demo_patterns,
+                                                         copy_to_store, capsys):
+    from werkwijzer_geo.cli import main
+
+    workspace = copy_to_store(demo_path)
+    layers = storage.read_layers(workspace)
+    presence = p.get_presence(layers[s.OBSERVATIONS], layers[s.ROUNDS], layers[s.PLACES])
+    found = p.find_patterns(presence, p.get_covered_slots(layers[s.ROUNDS]))
+    assert [x.sentence for x in found] == [x.sentence for x in demo_patterns]
+    assert main(["patterns", "--db", str(demo_path)]) == 0
+    from_file = capsys.readouterr().out
+    assert main(["patterns", "--db", str(workspace)]) == 0
+    assert capsys.readouterr().out == from_file and "Europaplein" in from_file

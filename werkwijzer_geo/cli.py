@@ -86,7 +86,7 @@ def _run_init(args: argparse.Namespace) -> int:
             raise
         name = Path(args.boundary).name
         raise WerkwijzerError([_named(name, line) for line in error.problems]) from None
-    print(f"Werkruimte gemaakt: {info.location} (tijdzone {info.tz}).")
+    print(f"Werkruimte gemaakt: {storage.shown_location(info.location)} (tijdzone {info.tz}).")
     return 0
 
 
@@ -94,7 +94,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     if args.observations is not None and args.observations < 1:
         raise WerkwijzerError("--observations moet 1 of meer zijn.")
     info = create_demo_workspace(args.db, seed=args.seed, n_observations=args.observations)
-    print(f"Demowerkruimte gemaakt: {info.location} ({info.name}).")
+    print(f"Demowerkruimte gemaakt: {storage.shown_location(info.location)} ({info.name}).")
     return 0
 
 
@@ -257,6 +257,29 @@ def _run_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_copy(args: argparse.Namespace) -> int:
+    if not storage.workspace_exists(args.source):
+        raise WerkwijzerError(f"Werkruimte {storage.shown_location(args.source)} bestaat niet.")
+    actor = access.cli_actor(args.source, args.as_user)
+    print(storage.copy_workspace(args.source, args.target, actor=actor).describe())
+    return 0
+
+
+def _run_workspaces(args: argparse.Namespace) -> int:
+    if not storage.is_database_url(args.db):
+        raise WerkwijzerError(f"{args.db} is geen database-adres. Een GeoPackage is één "
+                              "werkruimte; een regio met meer buurten gebruikt "
+                              "postgresql://gebruiker@server/database.")
+    found = storage.list_workspaces(args.db)
+    if not found:
+        print("Nog geen werkruimtes in deze database. Maak er een met 'init --db "
+              "postgresql://...?workspace=naam' of kopieer er een naartoe met 'copy'.")
+    for info in found:
+        print(f"{info.location.rsplit('workspace=', 1)[-1]}: {info.name} "
+              f"(tijdzone {info.tz}{', demo' if info.is_demo else ''})")
+    return 0
+
+
 def _run_bench(args: argparse.Namespace) -> int:
     if args.browser:
         from .browser_bench import DEFAULT_SIZES, run_browser_benchmarks
@@ -312,8 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
     Returns
     -------
     argparse.ArgumentParser
-        Subcommands init, demo, import, patterns, evaluate-patterns, export, roles, purge
-        and bench.
+        Subcommands init, demo, import, patterns, evaluate-patterns, export, roles, purge,
+        copy, workspaces and bench.
 
     Examples
     --------
@@ -324,12 +347,14 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Buurtkaart: werkruimtes maken en meten.")
     commands = parser.add_subparsers(dest="command", required=True)
     init = commands.add_parser("init", help="maak een lege werkruimte")
-    init.add_argument("--db", required=True, help="pad van de nieuwe GeoPackage")
+    init.add_argument("--db", required=True, help="pad van de nieuwe GeoPackage, of "
+                      "postgresql://gebruiker@server/database?workspace=naam")
     init.add_argument("--boundary", help="bestand met de buurtgrens (GeoJSON, GeoPackage)")
     init.add_argument("--tz", default=s.DEFAULT_TZ, help="tijdzone, standaard Europe/Amsterdam")
     init.set_defaults(run=_run_init)
     demo = commands.add_parser("demo", help="maak de demobuurt Oosterwijk")
-    demo.add_argument("--db", required=True, help="pad van de nieuwe GeoPackage")
+    demo.add_argument("--db", required=True, help="pad van de nieuwe GeoPackage, of "
+                      "postgresql://gebruiker@server/database?workspace=naam")
     demo.add_argument("--seed", type=int, default=DEFAULT_SEED)
     demo.add_argument("--observations", type=int, help="aantal waarnemingen (tot 1.000.000)")
     demo.set_defaults(run=_run_demo)
@@ -401,7 +426,16 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--now", help="tel terug vanaf deze datum (jjjj-mm-dd) in plaats van "
                        "vandaag, om een plan te bekijken")
     purge.set_defaults(run=_run_purge)
-    for command in (imports, patterns, export, roles, purge):
+    copy = commands.add_parser("copy", help="kopieer een hele werkruimte, GeoPackage of "
+                               "PostGIS, en controleer de kopie rij voor rij")
+    copy.add_argument("--from", dest="source", required=True, metavar="WERKRUIMTE")
+    copy.add_argument("--to", dest="target", required=True, metavar="NIEUWE_WERKRUIMTE",
+                      help="een nieuwe .gpkg, of postgresql://...?workspace=naam")
+    copy.set_defaults(run=_run_copy)
+    workspaces = commands.add_parser("workspaces", help="de werkruimtes in een database")
+    workspaces.add_argument("--db", required=True, metavar="postgresql://...")
+    workspaces.set_defaults(run=_run_workspaces)
+    for command in (imports, patterns, export, roles, purge, copy):
         command.add_argument("--as", dest="as_user", metavar="E-MAIL",
                              help="wie je bent, als mensen in deze werkruimte een rol hebben")
     bench = commands.add_parser("bench", help="meet de snelheid")

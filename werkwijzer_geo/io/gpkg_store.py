@@ -384,7 +384,7 @@ class GeoPackageStore(Store):
 
     def __init__(self, location: str | os.PathLike) -> None:
         self.path = Path(location)
-        self.location = str(location)
+        self.location = self.shown = str(location)
         self.name = self.path.name
 
     def exists(self) -> bool:

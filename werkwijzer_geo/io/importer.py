@@ -49,6 +49,7 @@ from .storage import (
     check_time_zone,
     get_workspace_info,
     read_layer,
+    shown_location,
 )
 from .stores import Backup
 from .tables import SourceTable, read_source_table
@@ -507,7 +508,7 @@ def run_import(workspace: str | Path, plan: ImportPlan, *, actor: Actor = LOCAL)
                          detail=f"{len(rows)} rijen uit {Path(plan.source.name).name}"):
         append_rows(workspace, plan.layer, rows)
     LOG.info("geïmporteerd: %s rijen uit %s naar laag %s van %s (reservekopie %s)",
-             len(rows), plan.source.name, plan.layer, workspace, backup.name)
+             len(rows), plan.source.name, plan.layer, shown_location(workspace), backup.name)
     plan.backup = backup
     return plan
 

@@ -434,8 +434,9 @@ class _DatabaseWriter(_DatabaseReader, Writer):
         names, data = _to_csv(layer_name, stored)
         scratch = sql.Identifier("buurtkaart_changed")
         self.connection.execute(sql.SQL(
-            "CREATE TEMPORARY TABLE {} (LIKE {}) ON COMMIT DROP").format(
-            scratch, self._table(layer_name)))
+            "CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
+            scratch, sql.SQL(", ").join(map(sql.Identifier, names)),
+            self._table(layer_name)))
         self._copy_in(scratch, names, data)
         changes = sql.SQL(", ").join(
             sql.SQL("{} = changed.{}").format(sql.Identifier(name), sql.Identifier(name))
@@ -559,6 +560,7 @@ class PostgisStore(Store):
                 "workspaces --db ADRES').")
         self.schema_name = self.address.workspace
         self.name = self.schema_name
+        self.shown = parse_address(self.address.shown).with_workspace(self.schema_name)
 
     @contextlib.contextmanager
     def _transaction(self, *, read_only: bool = False) -> Iterator[psycopg.Connection]:

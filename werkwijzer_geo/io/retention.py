@@ -213,7 +213,8 @@ def run_purge(path: str | os.PathLike, plan: PurgePlan, *, actor: Actor = LOCAL,
             len(plan.backups), "reservekopie", "reservekopieën") + " verwijderd")
     for backup in plan.backups:
         storage.delete_backup(path, backup)
-    LOG.info("opgeschoond: %s (%s teksten, %s plekken, %s reservekopieën)", path,
+    LOG.info("opgeschoond: %s (%s teksten, %s plekken, %s reservekopieën)",
+             storage.shown_location(path),
              sum(len(ids) for ids in plan.texts.values()), len(plan.points),
              len(plan.backups))
     return plan

@@ -21,7 +21,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from werkwijzer_geo import __version__, schema
+from werkwijzer_geo import __version__, labels, schema
 from werkwijzer_geo._errors import WerkwijzerError
 from werkwijzer_geo.analysis.aggregate import add_metric_xy
 from werkwijzer_geo.io import audit
@@ -186,6 +186,50 @@ def workspace_exists(path: Location) -> bool:
     return open_store(path).exists()
 
 
+def parse_database_url(url: str):
+    """A PostgreSQL address split into libpq's part and the workspace's name.
+
+    Parameters
+    ----------
+    url
+        ``postgresql://...?workspace=name``.
+
+    Returns
+    -------
+    werkwijzer_geo.io.postgis.Address
+        With `workspace` None when the address names none.
+
+    Examples
+    --------
+    >>> parse_database_url("postgresql://db/buurten?workspace=oosterwijk").workspace
+    'oosterwijk'
+    """
+    from werkwijzer_geo.io import postgis
+
+    return postgis.parse_address(url)
+
+
+def shown_location(path: Location) -> str:
+    """A workspace's location as logs and messages may show it: without a password.
+
+    Parameters
+    ----------
+    path
+        A GeoPackage path or a PostgreSQL address.
+
+    Returns
+    -------
+    str
+        The path, or the address without its password.
+
+    Examples
+    --------
+    >>> shown_location("postgresql://jan:geheim@db/buurten?workspace=oosterwijk")
+    'postgresql://jan@db/buurten?workspace=oosterwijk'
+    """
+    return open_store(path).shown
+
+
 def _shown(store: Store) -> str:
     """The workspace as messages name it: the path of a file, the name of a database's."""
     return store.location if isinstance(store, GeoPackageStore) else store.name
@@ -220,7 +264,7 @@ def get_workspace_info(path: Location) -> WorkspaceInfo:
     store = open_store(path)
     if not store.exists():
         raise WerkwijzerError(f"Werkruimte {_shown(store)} bestaat niet. Maak hem met "
-                              f"'python -m werkwijzer_geo init --db {store.location}'.")
+                              f"'python -m werkwijzer_geo init --db {store.shown}'.")
     try:
         state = store.get_saved_state()
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, WerkwijzerError):
@@ -425,7 +469,7 @@ def write_layers(path: Location, layers: Mapping[str, gpd.GeoDataFrame]) -> None
     with store.saving() as writer:
         writer.replace_tables({name: to_storage_form(name, frame)
                                for name, frame in checked.items()})
-    LOG.info("opgeslagen: %s, lagen %s vervangen (%s rijen)", store.location,
+    LOG.info("opgeslagen: %s, lagen %s vervangen (%s rijen)", _shown(store),
              ", ".join(checked), sum(len(frame) for frame in checked.values()))
 
 
@@ -475,7 +519,7 @@ def rewrite_layer(path: Location, layer_name: str,
         before = _read_localised(writer, info, layer_name, ids=ids)
         after = validate_layer(layer_name, modify(before.copy()), by_id=True)
         _save_difference(writer, layer_name, before, after)
-    LOG.info("opgeslagen: %s, laag %s gewijzigd (%s rijen, was %s)", store.location, layer_name,
+    LOG.info("opgeslagen: %s, laag %s gewijzigd (%s rijen, was %s)", _shown(store), layer_name,
              len(after), len(before))
     return before
 
@@ -572,7 +616,7 @@ def append_rows(path: Location, layer_name: str, rows: gpd.GeoDataFrame) -> list
                                   f"{len(checked)} rijen. Er is niets veranderd.")
         if layer.id_column == schema.ID:
             audit.add_ids(checked[schema.ID].astype(int).tolist())
-    LOG.info("opgeslagen: %s, laag %s, %s rijen toegevoegd", store.location, layer_name,
+    LOG.info("opgeslagen: %s, laag %s, %s rijen toegevoegd", _shown(store), layer_name,
              len(checked))
     return [] if layer.id_column != schema.ID else checked[schema.ID].astype(int).tolist()
 
@@ -787,7 +831,7 @@ def restore_backup(path: Location, backup: Backup | str | os.PathLike, *,
             detail=f"{chosen.name} teruggezet (de stand daarvoor: {before.name})"))
 
     store.restore(chosen, log_restore)
-    LOG.info("teruggezet: %s uit %s (de stand daarvoor: %s)", store.location, chosen.name,
+    LOG.info("teruggezet: %s uit %s (de stand daarvoor: %s)", _shown(store), chosen.name,
              before.name)
     return before
 
@@ -968,7 +1012,7 @@ def write_table(path: Location, name: str, frame: pd.DataFrame) -> None:
     get_workspace_info(store)
     with store.saving() as writer:
         writer.replace_tables({name: frame})
-    LOG.info("opgeslagen: %s, tabel %s vervangen (%s rijen)", store.location, name,
+    LOG.info("opgeslagen: %s, tabel %s vervangen (%s rijen)", _shown(store), name,
              len(frame))
 
 
@@ -997,9 +1041,10 @@ class CopyResult:
         'buurt.gpkg gekopieerd naar oosterwijk en rij voor rij gecontroleerd: observations 483; 2 rollen, 10 regels logboek.'
         """  # noqa: E501
         counted = ", ".join(f"{name} {count}" for name, count in self.rows.items() if count)
+        roles = labels.format_count(self.roles, "rol", "rollen")
+        lines = labels.format_count(self.audit_lines, "regel", "regels")
         return (f"{self.source} gekopieerd naar {self.target} en rij voor rij gecontroleerd: "
-                f"{counted or 'geen rijen'}; {self.roles} rollen, {self.audit_lines} regels "
-                "logboek.")
+                f"{counted or 'geen rijen'}; {roles}, {lines} logboek.")
 
 
 @dataclass
@@ -1087,7 +1132,7 @@ def copy_workspace(source: Location, target: Location, *,
     record_event(source_store, audit.AuditEntry(
         actor.user, actor.role, actor.via, str(Action.COPY),
         detail=f"gekopieerd naar {target_store.name}"))
-    LOG.info("gekopieerd: %s naar %s", source_store.location, target_store.location)
+    LOG.info("gekopieerd: %s naar %s", _shown(source_store), _shown(target_store))
     return CopyResult(source_store.name, target_store.name,
                       {name: len(frame) for name, frame in contents.layers.items()},
                       len(contents.roles), len(contents.audit_rows))
@@ -1160,3 +1205,35 @@ def _compare_layer(name: str, frame: gpd.GeoDataFrame,
         row = int(np.flatnonzero(~np.asarray(equal, dtype=bool))[0])
         problems.append(f"vorm in rij {row + 1} verschilt")
     return problems
+
+
+def list_workspaces(url: str) -> list[WorkspaceInfo]:
+    """The workspaces a PostgreSQL database holds (backups not counted), by name.
+
+    Parameters
+    ----------
+    url
+        ``postgresql://user@host/db`` (a `workspace` in it is ignored).
+
+    Returns
+    -------
+    list of WorkspaceInfo
+        One per workspace; its `location` opens it.
+
+    Raises
+    ------
+    WerkwijzerError
+        When the database cannot be reached.
+
+    Examples
+    --------
+    >>> list_workspaces("postgresql://nobody@/none?host=/nergens")
+    Traceback (most recent call last):
+    ...
+    werkwijzer_geo._errors.WerkwijzerError: De database postgresql://nobody@/none?host=/nergens is niet bereikbaar ...
+    """  # noqa: E501
+    from werkwijzer_geo.io import postgis
+
+    address = postgis.parse_address(url)
+    return [get_workspace_info(address.with_workspace(name))
+            for name in postgis.list_workspaces(url)]

@@ -130,6 +130,7 @@ class Store(abc.ABC):
 
     location: str  # as given: a path or an address
     name: str  # what people see in messages
+    shown: str  # the location without a password, for logs and hints
 
     @abc.abstractmethod
     def exists(self) -> bool:

@@ -24,7 +24,13 @@ from werkwijzer_geo._errors import WerkwijzerError
 from werkwijzer_geo.analysis.public import make_public_layers
 from werkwijzer_geo.analysis.selection import get_data_period, select_layers
 from werkwijzer_geo.io.quality import read_usable_layers
-from werkwijzer_geo.io.storage import OWNER_ONLY, get_workspace_info, read_table, write_table
+from werkwijzer_geo.io.storage import (
+    OWNER_ONLY,
+    get_workspace_info,
+    read_table,
+    shown_location,
+    write_table,
+)
 from werkwijzer_geo.logbook import LOG
 from werkwijzer_geo.roles import LOCAL, Action, Actor
 from werkwijzer_geo.timefilter import TimeFilter
@@ -513,7 +519,7 @@ def export_snapshot(workspace: str | Path, snapshot: Snapshot, fmt: str, out: st
     with access.recorded(actor, action, detail=f"{fmt}, lagen {','.join(snapshot.layers)}, "
                          f"{'openbaar' if public else 'niet openbaar'}"):
         log_export(workspace, snapshot, fmt, out)
-    LOG.info("geëxporteerd: %s als %s (%s, lagen %s, %s)", workspace, fmt,
+    LOG.info("geëxporteerd: %s als %s (%s, lagen %s, %s)", shown_location(workspace), fmt,
              "openbaar" if snapshot.public else "niet openbaar", ", ".join(snapshot.layers),
              out.name)
     report(1.0, "Klaar")
