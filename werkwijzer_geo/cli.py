@@ -297,7 +297,8 @@ def _run_bench(args: argparse.Namespace) -> int:
 
     sizes = [int(part) for part in (args.sizes or "10000,100000,1000000").split(",")
              if part.strip()]
-    run_benchmarks(sizes, repeats=args.repeats, json_path=args.json)
+    run_benchmarks(sizes, repeats=args.repeats, json_path=args.json, database=args.postgres,
+                   region=args.region)
     return 0
 
 
@@ -448,6 +449,12 @@ def build_parser() -> argparse.ArgumentParser:
                        "schuifstap tot de kaart veranderd is, werk en geheugen van de server")
     bench.add_argument("--steps", type=int, default=5, help="schuifstappen per meting")
     bench.add_argument("--json", help="schrijf de uitkomsten ook als JSON naar dit pad")
+    bench.add_argument("--postgres", metavar="postgresql://...",
+                       help="meet elke grootte ook in deze PostGIS-database (naast de "
+                            "GeoPackage), met de verhouding per meting")
+    bench.add_argument("--region", type=int, default=0, metavar="N",
+                       help="met --postgres: vul de database met N buurten van 100.000 "
+                            "waarnemingen en meet het openen van een van hen")
     bench.set_defaults(run=_run_bench)
     return parser
 

@@ -761,3 +761,56 @@ def list_workspaces(url: str) -> list[str]:
             "SELECT table_schema FROM information_schema.tables WHERE table_name = %s "
             "ORDER BY table_schema", (INFO_TABLE,)).fetchall()
     return [str(name) for (name,) in rows if BACKUP_SEPARATOR not in name]
+
+
+def drop_workspace(url: str) -> None:
+    """Remove a workspace and its backups from the database, for good (the benchmark cleans
+    up with it; Buurtkaart itself never drops a workspace).
+
+    Parameters
+    ----------
+    url
+        ``postgresql://...?workspace=name``.
+
+    Examples
+    --------
+    >>> drop_workspace("postgresql://nobody@/none?host=/nergens&workspace=weg")
+    Traceback (most recent call last):
+    ...
+    werkwijzer_geo._errors.WerkwijzerError: De database postgresql://nobody@/none?host=/nergens is niet bereikbaar ...
+    """  # noqa: E501
+    store = PostgisStore(url)
+    backups = [parse_address(backup.location).workspace for backup in store.list_backups()]
+    with store._transaction() as connection:
+        for name in [*backups, store.schema_name]:
+            connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                sql.Identifier(name)))
+
+
+def get_size_mb(url: str) -> float:
+    """How much room a workspace takes in the database (tables and indexes), in MB.
+
+    Parameters
+    ----------
+    url
+        ``postgresql://...?workspace=name``.
+
+    Returns
+    -------
+    float
+        Megabytes (10^6 bytes).
+
+    Examples
+    --------
+    >>> get_size_mb("postgresql://nobody@/none?host=/nergens&workspace=weg")
+    Traceback (most recent call last):
+    ...
+    werkwijzer_geo._errors.WerkwijzerError: De database postgresql://nobody@/none?host=/nergens is niet bereikbaar ...
+    """  # noqa: E501
+    store = PostgisStore(url)
+    with store._transaction(read_only=True) as connection:
+        (size,) = connection.execute(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s "
+            "AND c.relkind = 'r'", (store.schema_name,)).fetchone()
+    return round(int(size) / 1e6, 1)
