@@ -6,6 +6,7 @@ refuses to run as root, so as root the server runs as the `postgres` user the pa
 
 Run it by hand for a server to try things on:
     .venv/bin/python tests/pg_cluster.py /tmp/pg     # prints the address; Ctrl-C stops it
+(with PostgreSQL's own durable settings, for `bench --postgres`).
 """
 
 from __future__ import annotations
@@ -70,8 +71,10 @@ def _run(command: list[str]) -> None:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
 
 
-def start_cluster(folder: Path | None = None) -> Cluster:
-    """initdb, start, and make the `buurtkaart` database with PostGIS in it."""
+def start_cluster(folder: Path | None = None, *, durable: bool = False) -> Cluster:
+    """initdb, start, and make the `buurtkaart` database with PostGIS in it. Tests run it
+    without flushing to disk (faster; the server itself is never killed); `durable` keeps
+    PostgreSQL's own settings, as a benchmark should."""
     bin_dir = find_bin_dir()
     folder = Path(folder or tempfile.mkdtemp(prefix="buurtkaart-pg-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -86,8 +89,9 @@ def start_cluster(folder: Path | None = None) -> Cluster:
           "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])
     _run([*run_as, "mkdir", "-p", str(cluster.socket_dir)])
     options = (f"-k {cluster.socket_dir} -p {PORT} -c listen_addresses='' "
-               "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                "-c max_connections=200 -c shared_buffers=256MB")
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     _run([*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options,
           "-l", str(folder / "server.log"), "-w", "-t", "60", "start"])
     cluster.psql(f"CREATE DATABASE {DATABASE}", database="postgres")
@@ -96,7 +100,7 @@ def start_cluster(folder: Path | None = None) -> Cluster:
 
 
 if __name__ == "__main__":
-    running = start_cluster(Path(sys.argv[1]) if len(sys.argv) > 1 else None)
+    running = start_cluster(Path(sys.argv[1]) if len(sys.argv) > 1 else None, durable=True)
     print(running.url(workspace="oosterwijk"), flush=True)
     try:
         while True:

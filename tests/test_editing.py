@@ -33,6 +33,27 @@ def test_update_and_undo(filled):
     assert back[s.NOTE].tolist() == ["een", "twee", "drie"] and back[s.COUNT].tolist()[1] == 6
 
 
+def test_an_edit_changes_its_columns_and_leaves_every_other_value_as_it_was(filled):
+    # Empty columns stay empty (not the text 'NaN'), instants keep their milliseconds, the
+    # shape stays exactly where it was.
+    storage.append_rows(filled, s.OBSERVATIONS, make_observations(
+        [Obs(when="2026-09-11 21:30:15.250", group="professionals", role="boa", note="")],
+        start_id=None))
+    before = storage.read_layer(filled, s.OBSERVATIONS)
+    for many in (False, True):  # one row; and more rows than an edit (a purge, an undo)
+        ids = before[s.ID].tolist() if many else [4]
+        editing.update_rows(filled, s.OBSERVATIONS, pd.DataFrame(
+            {s.ID: ids, s.COUNT: [7] * len(ids)}))
+        after = storage.read_layer(filled, s.OBSERVATIONS)
+        assert after.loc[after[s.ID].isin(ids), s.COUNT].tolist() == [7] * len(ids)
+        unchanged = [c for c in after.columns if c not in (s.COUNT, "geometry")]
+        pd.testing.assert_frame_equal(after[unchanged], before[unchanged])
+        assert after.geometry.to_wkb().tolist() == before.geometry.to_wkb().tolist()
+    assert after[s.ROLE].tolist() == [None, None, None, "boa"]
+    assert after[s.NOTE].tolist() == ["een", "twee", "drie", None]  # blank is no note
+    assert after[s.OBSERVED_AT].iloc[3].microsecond == 250_000
+
+
 def test_bad_edit_is_refused_and_changes_nothing(filled):
     before = fingerprint(filled)
     with pytest.raises(WerkwijzerError, match="kolom 'count'"):

@@ -300,11 +300,13 @@ def from_storage_form(layer_name: str, frame: pd.DataFrame) -> gpd.GeoDataFrame:
         elif column.kind is Kind.INSTANT:
             # Unreadable text (typed in QGIS) becomes missing rather than taking every page
             # down; `quality` names such rows so someone fixes them.
-            values = pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601"
-                                    ).astype("datetime64[ms, UTC]")
+            if not pd.api.types.is_datetime64_any_dtype(values):
+                values = pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
+            values = values.astype("datetime64[ms, UTC]")
         elif column.kind is Kind.DATE:
-            values = pd.to_datetime(values, errors="coerce", format="ISO8601"
-                                    ).astype("datetime64[ms]")
+            if not pd.api.types.is_datetime64_any_dtype(values):
+                values = pd.to_datetime(values, errors="coerce", format="ISO8601")
+            values = values.astype("datetime64[ms]")
         else:
             values = values.astype(object).where(values.notna(), None)
         result[column.name] = values
@@ -341,9 +343,10 @@ def in_id_order(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame.iloc[order].reset_index(drop=True)
 
 
-def make_layer_frame(layer_name: str, table: pa.Table, geometry_name: str,
+def make_layer_frame(layer_name: str, table: pa.Table, geometry_name: str | tuple[str, str],
                      metric_crs: str | None) -> gpd.GeoDataFrame:
-    """A layer read as an Arrow table, shapes as WKB (bytes or hex), as canonical table.
+    """A layer read as an Arrow table, shapes as WKB (bytes or hex) or as the x and y of
+    points, as canonical table.
 
     The shapes are made in a second thread (with `metric_crs`, their metric coordinates
     too: shapely and pyproj let go of the GIL) while this thread turns the other columns into
@@ -356,7 +359,7 @@ def make_layer_frame(layer_name: str, table: pa.Table, geometry_name: str,
     table
         Its stored columns and `geometry_name`.
     geometry_name
-        The column of shapes.
+        The column of shapes, or the two columns of the points' x and y (missing: no shape).
     metric_crs
         Also give `metric_x`/`metric_y` in this CRS (point layers).
 
@@ -372,18 +375,28 @@ def make_layer_frame(layer_name: str, table: pa.Table, geometry_name: str,
     >>> frame = make_layer_frame("observations", table, "geom", "EPSG:28992")
     >>> int(frame["count"][0]), round(float(frame["metric_x"][0]))
     (6, 106767)
+    >>> table = pa.table({"count": [6, 2], "x": [4.677, None], "y": [52.493, None]})
+    >>> make_layer_frame("observations", table, ("x", "y"), None).geometry.isna().tolist()
+    [False, True]
     """
-    wkb = table.column(geometry_name).to_numpy(zero_copy_only=False)
+    names = [geometry_name] if isinstance(geometry_name, str) else list(geometry_name)
+    stored = [table.column(name).to_numpy(zero_copy_only=False) for name in names]
 
     def make_shapes() -> tuple[np.ndarray, tuple | None]:
-        shapes = shapely.from_wkb(wkb)
+        if len(stored) == 1:
+            shapes = shapely.from_wkb(stored[0])
+            x, y = shapely.get_x(shapes), shapely.get_y(shapes)
+        else:
+            x, y = (np.asarray(values, dtype="float64") for values in stored)
+            shapes = shapely.points(x, y)
+            shapes[np.isnan(x)] = None
         if metric_crs is None:
             return shapes, None
-        return shapes, to_metric(shapely.get_x(shapes), shapely.get_y(shapes), metric_crs)
+        return shapes, to_metric(x, y, metric_crs)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         made = pool.submit(make_shapes)
-        frame = from_storage_form(layer_name, table.drop_columns([geometry_name]).to_pandas())
+        frame = from_storage_form(layer_name, table.drop_columns(names).to_pandas())
         geometry, metric_xy = made.result()
     frame["geometry"] = gpd.GeoSeries(geometry, index=frame.index, crs=schema.STORAGE_CRS)
     if metric_xy is not None:
