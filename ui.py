@@ -73,8 +73,8 @@ def get_workspace_path() -> Path | str:
     if chosen in choices:
         return chosen
     named = storage.parse_database_url(configured).workspace
-    if named is not None:
-        return configured
+    if named is not None and (configured in choices or not choices):
+        return configured  # the one the address names, unless this person has no role there
     if not choices:
         raise WerkwijzerError("In deze database staat nog geen buurt. Maak er een met "
                               "'python -m werkwijzer_geo init --db ADRES?workspace=naam' of "

@@ -56,12 +56,15 @@ def writable_app(demo_path: Path, tmp_path_factory: pytest.TempPathFactory,
         yield url, copy
 
 
-def _serve(workspace: Path, tmp_path_factory: pytest.TempPathFactory, *,
+def _serve(workspace: Path | str, tmp_path_factory: pytest.TempPathFactory, *,
            port: int | None = None, options: tuple[str, ...] = ()) -> Iterator[str]:
-    """`streamlit run app.py` on a free port for `workspace`; waits for health."""
+    """`streamlit run app.py` on a free port for `workspace` (a file or a database
+    address); waits for health."""
     port = port or _free_port()
     log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
-    temporary = workspace.parent / "tmp"  # the server's temp folder, for tests to inspect
+    # The server's temp folder, beside a workspace file for tests to inspect.
+    temporary = (workspace.parent / "tmp" if isinstance(workspace, Path)
+                 else tmp_path_factory.mktemp("tmp"))
     temporary.mkdir(exist_ok=True)
     env = {**os.environ, "WERKWIJZER_DB": str(workspace), "TMPDIR": str(temporary),
            "XDG_CACHE_HOME": str(tmp_path_factory.mktemp("cache"))}
@@ -1128,3 +1131,55 @@ def test_an_upload_without_the_apps_own_token_is_refused(app_url):
     answer = requests.put(f"{app_url}/_stcore/upload_file/een-sessie/een-bestand",
                           files={"file": ("waarnemingen.csv", b"a;b\n1;2\n")}, timeout=10)
     assert answer.status_code == 403
+
+
+def test_a_region_database_opens_the_chosen_neighbourhood_also_after_a_reload(
+        browser, demo_path, postgis_cluster, tmp_path_factory):
+    # Two neighbourhoods in one PostGIS database: the demo, and Wijk Noord with 3 sightings.
+    import uuid
+
+    from builders import Obs, make_observations
+
+    from werkwijzer_geo.demo import read_demo_boundary
+    from werkwijzer_geo.io import storage
+
+    database = f"regio_{uuid.uuid4().hex[:8]}"
+    postgis_cluster.psql(f"CREATE DATABASE {database}", database="postgres")
+    postgis_cluster.psql("CREATE EXTENSION postgis", database=database)
+    region = postgis_cluster.url(database=database)
+    address = storage.parse_database_url(region)
+    storage.copy_workspace(demo_path, address.with_workspace("oosterwijk"))
+    north = address.with_workspace("wijk_noord")
+    storage.create_workspace(north, name="Wijk Noord", boundary=read_demo_boundary())
+    storage.append_rows(north, "observations", make_observations([Obs()] * 3, start_id=None))
+    demo_count = len(storage.read_layer(demo_path, "observations"))
+    for url in _serve(region, tmp_path_factory):
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        watch = Watch(page, online=False)
+        page.goto(url)
+        _map_frame(page).wait_for_selector(".leaflet-interactive")
+        assert _counted_observations(page) == demo_count
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_test_id("stSelectbox").click()
+        page.get_by_role("option", name="Wijk Noord").click()
+        page.wait_for_function("() => location.search.includes('buurt=wijk_noord')",
+                               timeout=60_000)
+        page.get_by_text(re.compile(r"^3 waarnemingen")).first.wait_for(timeout=60_000)
+        frame = _map_frame(page)
+        deadline = time.monotonic() + 30
+        while _shown_observations(frame) != 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _shown_observations(frame) == 3
+        page.reload()  # a new session, e.g. a bookmark on a phone: the same neighbourhood
+        page.get_by_text(re.compile(r"^3 waarnemingen")).first.wait_for(timeout=60_000)
+        assert "Wijk Noord" in sidebar.get_by_test_id("stSelectbox").inner_text()
+        page.get_by_test_id("stSidebar").get_by_test_id("stPageLink").get_by_text(
+            "Patronen", exact=True).click()
+        page.get_by_role("heading", name="Patronen", exact=True).first.wait_for(timeout=60_000)
+        assert "Wijk Noord" in sidebar.get_by_test_id("stSelectbox").inner_text()
+        page.get_by_test_id("stSidebar").get_by_test_id("stPageLink").get_by_text(
+            "Kaart", exact=True).click()
+        _map_frame(page).wait_for_selector(".leaflet-interactive")
+        page.screenshot(path=SCREENSHOTS / "regio-buurtkeuze.png")
+        assert not watch.errors, watch.errors
+        page.close()
