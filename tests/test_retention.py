@@ -3,8 +3,6 @@ stays), old observations keep only their 50 m cell, old backups go; only beheer 
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -21,11 +19,13 @@ from werkwijzer_geo.io import retention, storage
 MID_OCTOBER_2027 = pd.Timestamp("2027-10-15", tz="UTC")
 
 
+pytestmark = pytest.mark.both_stores
+
+
 @pytest.fixture
-def demo_copy(demo_path, tmp_path):
-    path = tmp_path / "buurt.gpkg"
-    shutil.copyfile(demo_path, path)
-    return path
+def demo_copy(demo_path, copy_to_store):
+    """The demo, in this test's kind of store."""
+    return copy_to_store(demo_path)
 
 
 def test_texts_older_than_twelve_months_go_and_a_tombstone_stays(demo_copy):
@@ -85,14 +85,17 @@ def test_observations_older_than_two_years_keep_only_their_cell(demo_copy):
 
 
 def test_old_backups_go_too(demo_copy):
-    backup = storage.backup_workspace(demo_copy)
-    old = MID_OCTOBER_2027 - pd.DateOffset(months=13)
-    os.utime(backup.location, (old.timestamp(), old.timestamp()))
+    import time
+
+    old = storage.backup_workspace(demo_copy, label="oud")
+    time.sleep(0.05)
     recent = storage.backup_workspace(demo_copy, label="recent")
-    plan = retention.plan_purge(demo_copy, now=MID_OCTOBER_2027)
-    assert [made.location for made in plan.backups] == [backup.location]
+    # Twelve months after a moment between the two: the first is past its term.
+    between = old.made_at + (recent.made_at - old.made_at) / 2
+    plan = retention.plan_purge(demo_copy, now=between + pd.DateOffset(months=12))
+    assert [made.name for made in plan.backups] == [old.name]
     retention.run_purge(demo_copy, plan)
-    assert not Path(backup.location).exists() and Path(recent.location).exists()
+    assert [made.name for made in storage.list_backups(demo_copy)] == [recent.name]
 
 
 def test_only_beheer_purges_and_a_refusal_changes_nothing(demo_copy):
@@ -124,7 +127,6 @@ def test_the_purge_command_shows_its_plan_first(demo_copy, capsys):
 
 def test_beheer_shows_what_a_purge_would_remove_and_asks_before_it_does(monkeypatch, tmp_path,
                                                                         demo_copy):
-    from pathlib import Path
 
     from streamlit.testing.v1 import AppTest
 
