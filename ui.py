@@ -119,10 +119,6 @@ def render_workspace_choice() -> None:
     if len(choices) < 2:
         return
     state = st.session_state
-    by_schema = {location.rsplit("workspace=", 1)[-1]: location for location in choices}
-    wanted = by_schema.get(st.query_params.get(PARAM_WORKSPACE, ""))
-    if wanted and KEY_WORKSPACE not in state:
-        state[KEY_WORKSPACE] = wanted
     current = get_workspace_path()
     chosen = st.sidebar.selectbox("Buurt", list(choices), index=list(choices).index(current)
                                   if current in choices else 0,
@@ -350,8 +346,12 @@ def _restore_workspace_from_address() -> None:
     if KEY_WORKSPACE in state or PARAM_WORKSPACE not in st.query_params:
         return
     for location in get_workspace_choices():
-        if location.rsplit("workspace=", 1)[-1] == st.query_params[PARAM_WORKSPACE]:
+        if _schema_of(location) == st.query_params[PARAM_WORKSPACE]:
             state[KEY_WORKSPACE] = location
+
+
+def _schema_of(location: str) -> str | None:
+    return storage.parse_database_url(location).workspace
 
 
 def _restore_filter_from_address() -> None:
@@ -389,7 +389,7 @@ def _write_filter_to_address() -> None:
     if len(dates) == 2:
         wanted[PARAM_FROM], wanted[PARAM_TO] = dates[0].isoformat(), dates[1].isoformat()
     if len(get_workspace_choices()) > 1:
-        wanted[PARAM_WORKSPACE] = str(get_workspace_path()).rsplit("workspace=", 1)[-1]
+        wanted[PARAM_WORKSPACE] = _schema_of(str(get_workspace_path()))
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
 

@@ -56,8 +56,12 @@ def make_team_workspace(source, target):
     import shutil
 
     from werkwijzer_geo import access
+    from werkwijzer_geo.io import storage
 
-    shutil.copyfile(source, target)
+    if storage.is_database_url(target):
+        storage.copy_workspace(source, target)
+    else:
+        shutil.copyfile(source, target)
     access.set_role(target, access.LOCAL, ADMIN, "beheer")
     admin = access.find_actor(target, ADMIN, via="cli")
     access.set_role(target, admin, TEAM, "team")

@@ -23,10 +23,13 @@ from werkwijzer_geo.timefilter import TimeFilter
 PEOPLE = {ADMIN: "beheer", TEAM: "team", PRESENTER: "presentatie"}
 
 
+pytestmark = pytest.mark.both_stores
+
+
 @pytest.fixture
-def team_workspace(demo_path, tmp_path):
-    """The demo with three people: one per role."""
-    return make_team_workspace(demo_path, tmp_path / "buurt.gpkg")
+def team_workspace(demo_path, make_location):
+    """The demo with three people: one per role (in this test's kind of store)."""
+    return make_team_workspace(demo_path, make_location())
 
 
 def _spot() -> pd.DataFrame:

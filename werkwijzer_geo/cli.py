@@ -275,7 +275,7 @@ def _run_workspaces(args: argparse.Namespace) -> int:
         print("Nog geen werkruimtes in deze database. Maak er een met 'init --db "
               "postgresql://...?workspace=naam' of kopieer er een naartoe met 'copy'.")
     for info in found:
-        print(f"{info.location.rsplit('workspace=', 1)[-1]}: {info.name} "
+        print(f"{storage.parse_database_url(info.location).workspace}: {info.name} "
               f"(tijdzone {info.tz}{', demo' if info.is_demo else ''})")
     return 0
 
