@@ -10,13 +10,7 @@ import streamlit as st
 import ui
 from werkwijzer_geo import WerkwijzerError, access, labels
 from werkwijzer_geo.io import retention, storage
-from werkwijzer_geo.roles import ROLE_LABELS, ROLES, Action
-
-ACTION_NAMES = {Action.VIEW_NOTES: "gegevens bekeken", Action.EDIT: "vastgelegd of gewijzigd",
-                Action.IMPORT: "geïmporteerd", Action.EXPORT: "export voor het team",
-                Action.EXPORT_PUBLIC: "export voor bewoners", Action.RESTORE: "teruggezet",
-                Action.PURGE: "opgeschoond", Action.ROLES: "rol gegeven of afgenomen",
-                Action.PRESENT: "presentatie voorbereid", Action.AUDIT: "logboek bekeken"}
+from werkwijzer_geo.roles import LOGGED_ACTION_LABELS, ROLE_LABELS, ROLES, Action
 
 
 def show_roles(path) -> None:
@@ -62,7 +56,7 @@ def show_audit_log(path) -> None:
     people = left.multiselect("Wie", sorted(log["user"].unique()), key="audit_users",
                               placeholder="iedereen")
     actions = middle.multiselect("Wat", [a for a in Action if str(a) in set(log["action"])],
-                                 format_func=lambda a: ACTION_NAMES[a], key="audit_actions",
+                                 format_func=lambda a: LOGGED_ACTION_LABELS[a], key="audit_actions",
                                  placeholder="alles")
     local = log["at"].dt.tz_convert("Europe/Amsterdam")
     first, last = local.min().date(), local.max().date()
@@ -80,7 +74,7 @@ def show_audit_log(path) -> None:
     table = pd.DataFrame({
         "wanneer": local[keep].iloc[::-1].map(labels.format_datetime),
         "wie": shown["user"], "rol": shown["role"], "via": shown["via"],
-        "wat": shown["action"].map(lambda a: ACTION_NAMES.get(Action(a), a)
+        "wat": shown["action"].map(lambda a: LOGGED_ACTION_LABELS.get(Action(a), a)
                                    if a in set(Action) else a),
         "laag": shown["layer"].map(lambda name: labels.LAYER_LABELS.get(name, name or "")),
         "rijen": shown["ids"].fillna(""), "toelichting": shown["detail"].fillna("")})

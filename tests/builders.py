@@ -59,7 +59,7 @@ def make_team_workspace(source, target):
     from werkwijzer_geo.io import storage
 
     if storage.is_database_url(target):
-        storage.copy_workspace(source, target)
+        copy_leaving_source(source, target)
     else:
         shutil.copyfile(source, target)
     access.set_role(target, access.LOCAL, ADMIN, "beheer")
@@ -67,3 +67,18 @@ def make_team_workspace(source, target):
     access.set_role(target, admin, TEAM, "team")
     access.set_role(target, admin, PRESENTER, "presentatie")
     return target
+
+
+def copy_leaving_source(source, target) -> None:
+    """`storage.copy_workspace` from a copy of `source`: a copy is logged in its source, and
+    a test's source (the session's demo) must stay as it is."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from werkwijzer_geo.io import storage
+
+    with tempfile.TemporaryDirectory() as folder:
+        between = Path(folder) / Path(source).name
+        shutil.copyfile(source, between)
+        storage.copy_workspace(between, target)

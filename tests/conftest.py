@@ -13,9 +13,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+from builders import copy_leaving_source
 
 from werkwijzer_geo.demo import create_demo_workspace
-from werkwijzer_geo.io import storage
 from werkwijzer_geo.io.storage import create_workspace
 from werkwijzer_geo.logbook import ENV_LOG
 
@@ -68,7 +68,7 @@ def copy_to_store(make_location):
         if isinstance(target, Path):
             shutil.copyfile(source, target)
         else:
-            storage.copy_workspace(source, target)
+            copy_leaving_source(source, target)
         return target
 
     return copy

@@ -206,3 +206,10 @@ def test_import_and_purge_on_the_command_line_are_for_beheer(team_workspace, tmp
     else:
         actions = storage.read_audit_log(team_workspace)["action"].tolist()
         assert "import" in actions and actions[-1] == "purge"
+
+
+def test_every_action_has_its_dutch_words_for_the_page_and_the_log():
+    # Beheer filters the log by these; an action without them took the page down.
+    from werkwijzer_geo.roles import ACTION_LABELS, LOGGED_ACTION_LABELS
+
+    assert set(ACTION_LABELS) == set(Action) == set(LOGGED_ACTION_LABELS)

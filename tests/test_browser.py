@@ -1146,7 +1146,7 @@ def test_a_region_database_opens_the_chosen_neighbourhood_also_after_a_reload(
     # Two neighbourhoods in one PostGIS database: the demo, and Wijk Noord with 3 sightings.
     import uuid
 
-    from builders import Obs, make_observations
+    from builders import Obs, copy_leaving_source, make_observations
 
     from werkwijzer_geo.demo import read_demo_boundary
     from werkwijzer_geo.io import storage
@@ -1156,7 +1156,7 @@ def test_a_region_database_opens_the_chosen_neighbourhood_also_after_a_reload(
     postgis_cluster.psql("CREATE EXTENSION postgis", database=database)
     region = postgis_cluster.url(database=database)
     address = storage.parse_database_url(region)
-    storage.copy_workspace(demo_path, address.with_workspace("oosterwijk"))
+    copy_leaving_source(demo_path, address.with_workspace("oosterwijk"))
     north = address.with_workspace("wijk_noord")
     storage.create_workspace(north, name="Wijk Noord", boundary=read_demo_boundary())
     storage.append_rows(north, "observations", make_observations([Obs()] * 3, start_id=None))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from builders import Obs, make_observations
+from builders import Obs, copy_leaving_source, make_observations
 from store_checks import database, fingerprint, run_sql
 from streamlit.testing.v1 import AppTest
 
@@ -76,7 +76,7 @@ def test_a_copy_there_and_back_is_the_same_row_for_row(demo_path, tmp_path, post
                                                        capsys):
     # Everything a team has: layers, scenes, tombstones, roles and the audit log.
     source = tmp_path / "buurt.gpkg"
-    assert main(["copy", "--from", str(demo_path), "--to", str(source)]) == 0
+    copy_leaving_source(demo_path, source)
     access.set_role(source, access.LOCAL, "jan@gemeente.nl", "beheer")
     admin = access.find_actor(source, "jan@gemeente.nl", via="cli")
     access.set_role(source, admin, "els@gemeente.nl", "team")
@@ -105,9 +105,12 @@ def test_a_copy_there_and_back_is_the_same_row_for_row(demo_path, tmp_path, post
     assert storage.read_roles(back).drop(columns="granted_at").equals(
         storage.read_roles(source).drop(columns="granted_at"))
     log = storage.read_audit_log(back)
-    assert log["action"].tolist()[-2:] == ["copy", "copy"]
-    assert log["detail"].tolist()[-2:] == ["gekopieerd uit buurt.gpkg",
+    # Each copy logged in its source, and in its copy, which holds the source's log too.
+    assert log["action"].tolist()[-3:] == ["copy", "copy", "copy"]
+    assert log["detail"].tolist()[-3:] == ["gekopieerd uit buurt.gpkg",
+                                           "kopie naar terug.gpkg",
                                            "gekopieerd uit kopie_heen"]
+    assert storage.read_audit_log(source)["detail"].iloc[-1] == "kopie naar kopie_heen"
     # Nobody without beheer copies a whole workspace; and nothing is ever overwritten.
     access.set_role(source, admin, "piet@gemeente.nl", "team")
     assert main(["copy", "--from", str(source), "--to", str(tmp_path / "x.gpkg"), "--as",
@@ -134,7 +137,7 @@ def test_a_copy_that_differs_is_reported_with_the_row(demo_path, postgis_cluster
     last = len(storage.read_layer(demo_path, s.SPOTS))
     with pytest.raises(WerkwijzerError, match=rf"(?s)wijkt af.*laag spots: kolom note, rij {last}: "
                                               r".* werd 'anders'"):
-        storage.copy_workspace(demo_path, postgis_cluster.url(workspace="kapotte_kopie"))
+        copy_leaving_source(demo_path, postgis_cluster.url(workspace="kapotte_kopie"))
 
 
 def test_an_edit_made_in_qgis_changes_the_saved_state(workspace_in_database):
@@ -204,7 +207,7 @@ def test_a_reader_keeps_its_version_while_a_whole_layer_is_replaced(workspace_in
 
 def test_the_app_offers_the_regions_neighbourhoods_and_opens_the_chosen_one(
         database_url, demo_path, monkeypatch, tmp_path):
-    storage.copy_workspace(demo_path, _in(database_url, "oosterwijk"))
+    copy_leaving_source(demo_path, _in(database_url, "oosterwijk"))
     storage.create_workspace(_in(database_url, "wijk_noord"), name="Wijk Noord")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("WERKWIJZER_DB", database_url)

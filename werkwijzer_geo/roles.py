@@ -45,6 +45,15 @@ ACTION_LABELS = {
     Action.AUDIT: "het logboek bekijken",
     Action.COPY: "de hele werkruimte naar een andere opslag kopiëren",
 }
+# How the audit log names what was done (Beheer shows and filters by these).
+LOGGED_ACTION_LABELS = {
+    Action.VIEW_NOTES: "gegevens bekeken", Action.EDIT: "vastgelegd of gewijzigd",
+    Action.IMPORT: "geïmporteerd", Action.EXPORT: "export voor het team",
+    Action.EXPORT_PUBLIC: "export voor bewoners", Action.RESTORE: "teruggezet",
+    Action.PURGE: "opgeschoond", Action.ROLES: "rol gegeven of afgenomen",
+    Action.PRESENT: "presentatie voorbereid", Action.AUDIT: "logboek bekeken",
+    Action.COPY: "hele werkruimte gekopieerd",
+}
 _PRESENTING = frozenset({Action.PRESENT, Action.EXPORT_PUBLIC})
 _TEAM = _PRESENTING | {Action.VIEW_NOTES, Action.EDIT, Action.EXPORT}
 PERMISSIONS = {"presentatie": _PRESENTING, "team": _TEAM, "beheer": frozenset(Action)}

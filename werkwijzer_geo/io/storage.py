@@ -1075,8 +1075,8 @@ def copy_workspace(source: Location, target: Location, *,
     both and compare them row for row.
 
     Everything comes along: every layer with its ids, the tables (scenes, tombstones), the
-    roles and the audit log (with a line for the copy). The target is written in one step,
-    so it is there whole or not at all.
+    roles and the audit log. The copy is logged in the source, then in the target. The
+    target is written in one step, so it is there whole or not at all.
 
     Parameters
     ----------
@@ -1114,6 +1114,10 @@ def copy_workspace(source: Location, target: Location, *,
     if target_store.exists():
         raise WerkwijzerError(f"{_shown(target_store)} bestaat al. Kies een nieuwe naam; een "
                               "bestaande werkruimte wordt nooit overschreven.")
+    # Logged in the source first: when that cannot be written, nothing is made.
+    record_event(source_store, audit.AuditEntry(
+        actor.user, actor.role, actor.via, str(Action.COPY),
+        detail=f"kopie naar {target_store.name}"))
     contents = source_store.read(_read_contents)
     line = audit.AuditEntry(actor.user, actor.role, actor.via, str(Action.COPY),
                             detail=f"gekopieerd uit {source_store.name}").to_row()
@@ -1129,9 +1133,6 @@ def copy_workspace(source: Location, target: Location, *,
             f"De kopie in {_shown(target_store)} wijkt af van {source_store.name}:\n"
             + "\n".join(problems[:20]) + "\nDe bron is niet veranderd; verwijder de kopie en "
             "probeer het opnieuw.")
-    record_event(source_store, audit.AuditEntry(
-        actor.user, actor.role, actor.via, str(Action.COPY),
-        detail=f"gekopieerd naar {target_store.name}"))
     LOG.info("gekopieerd: %s naar %s", _shown(source_store), _shown(target_store))
     return CopyResult(source_store.name, target_store.name,
                       {name: len(frame) for name, frame in contents.layers.items()},
