@@ -86,19 +86,12 @@ KEY_WORKSPACE, PARAM_WORKSPACE = "workspace", "buurt"
 
 
 @st.cache_data(ttl=30, show_spinner=False)
-def _list_workspaces(url: str, user: str | None, signed_in: bool) -> dict[str, str]:
+def _list_workspaces(url: str, user: str | None) -> dict[str, str]:
     """Location -> name of the workspaces in the database that this person may open (with
-    sign-in: where they have a role). Read again after 30 seconds: a new neighbourhood or
-    role shows up then; each page still checks the role on the workspace itself."""
-    found = {}
-    for info in storage.list_workspaces(url):
-        if signed_in:
-            try:
-                access.find_actor(info.location, user, via="app")
-            except WerkwijzerError:  # no role there
-                continue
-        found[info.location] = info.name
-    return found
+    sign-in, `user`: where they have a role). Read again after 30 seconds: a new
+    neighbourhood or role shows up then; each page still checks the role on the workspace
+    itself."""
+    return {info.location: info.name for info in storage.list_workspaces(url, user=user)}
 
 
 def get_workspace_choices() -> dict[str, str]:
@@ -108,8 +101,7 @@ def get_workspace_choices() -> dict[str, str]:
     if not configured or not storage.is_database_url(configured):
         return {}
     signed_in = has_sign_in() and st.user.is_logged_in
-    return _list_workspaces(configured, st.user.get("email") if signed_in else None,
-                            signed_in)
+    return _list_workspaces(configured, (st.user.get("email") or "") if signed_in else None)
 
 
 def render_workspace_choice() -> None:

@@ -228,3 +228,20 @@ def test_the_app_offers_the_regions_neighbourhoods_and_opens_the_chosen_one(
         assert not at.exception, page
         assert at.sidebar.selectbox(key="widget_workspace").value == _in(database_url,
                                                                          "wijk_noord"), page
+
+
+def test_a_person_is_offered_the_neighbourhoods_where_they_have_a_role(database_url):
+    for name in ("oosterwijk", "wijk_noord", "centrum"):
+        storage.create_workspace(_in(database_url, name), name=name.replace("_", " ").title())
+    access.set_role(_in(database_url, "oosterwijk"), access.LOCAL, "Jan@Gemeente.nl", "beheer")
+    access.set_role(_in(database_url, "centrum"), access.LOCAL, "els@gemeente.nl", "beheer")
+    admin = access.find_actor(_in(database_url, "centrum"), "els@gemeente.nl", via="cli")
+    access.set_role(_in(database_url, "centrum"), admin, "jan@gemeente.nl", "presentatie")
+    storage.backup_workspace(_in(database_url, "centrum"))
+    assert [info.name for info in storage.list_workspaces(database_url)] == [
+        "Centrum", "Oosterwijk", "Wijk Noord"]
+    assert [info.name for info in storage.list_workspaces(
+        database_url, user="jan@gemeente.nl")] == ["Centrum", "Oosterwijk"]
+    assert storage.list_workspaces(database_url, user="piet@gemeente.nl") == []
+    opened = storage.list_workspaces(database_url, user="els@gemeente.nl")[0]
+    assert storage.get_workspace_info(opened.location) == opened

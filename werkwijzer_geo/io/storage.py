@@ -283,11 +283,15 @@ _INFOS: dict[tuple, WorkspaceInfo] = {}
 
 
 def _read_workspace_info(store: Store) -> WorkspaceInfo:
-    values = store.read(lambda reader: reader.read_info())
+    return _make_info(store.location, store.read(lambda reader: reader.read_info()),
+                      store.name.removesuffix(".gpkg"))
+
+
+def _make_info(location: str, values: Mapping[str, str], fallback_name: str) -> WorkspaceInfo:
     return WorkspaceInfo(
-        location=store.location,
+        location=location,
         tz=check_time_zone(values.get("tz", schema.DEFAULT_TZ)),
-        name=values.get("name", store.name.removesuffix(".gpkg")),
+        name=values.get("name", fallback_name),
         created_at=values.get("created_at", ""),
         schema_version=values.get("schema_version", SCHEMA_VERSION),
         is_demo=values.get("is_demo") == "1",
@@ -1208,13 +1212,16 @@ def _compare_layer(name: str, frame: gpd.GeoDataFrame,
     return problems
 
 
-def list_workspaces(url: str) -> list[WorkspaceInfo]:
-    """The workspaces a PostgreSQL database holds (backups not counted), by name.
+def list_workspaces(url: str, *, user: str | None = None) -> list[WorkspaceInfo]:
+    """The workspaces a PostgreSQL database holds (backups not counted), by name; with
+    `user`, only those where that person has a role. One query, however many there are.
 
     Parameters
     ----------
     url
         ``postgresql://user@host/db`` (a `workspace` in it is ignored).
+    user
+        An e-mail address; None: every workspace.
 
     Returns
     -------
@@ -1236,5 +1243,6 @@ def list_workspaces(url: str) -> list[WorkspaceInfo]:
     from werkwijzer_geo.io import postgis
 
     address = postgis.parse_address(url)
-    return [get_workspace_info(address.with_workspace(name))
-            for name in postgis.list_workspaces(url)]
+    return [_make_info(address.with_workspace(name), values, name)
+            for name, values, role in postgis.read_region(url, user)
+            if user is None or role is not None]
