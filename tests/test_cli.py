@@ -21,6 +21,10 @@ def test_init_makes_an_empty_workspace_with_its_zone(tmp_path, capsys):
     assert main(["init", "--db", str(path), "--tz", "Europe/Brussels"]) == 0
     assert "Werkruimte gemaakt" in capsys.readouterr().out
     assert storage.get_workspace_info(path).tz == "Europe/Brussels"
+    # The name the app shows: the workspace's own, or the one given.
+    assert storage.get_workspace_info(path).name == "team"
+    assert main(["init", "--db", str(tmp_path / "b.gpkg"), "--name", "Wijk Noord"]) == 0
+    assert storage.get_workspace_info(tmp_path / "b.gpkg").name == "Wijk Noord"
 
 
 def test_init_takes_a_boundary_file(tmp_path):
@@ -32,6 +36,7 @@ def test_init_takes_a_boundary_file(tmp_path):
     path = tmp_path / "team.gpkg"
     assert main(["init", "--db", str(path), "--boundary", str(outline)]) == 0
     assert storage.read_layer(path, s.BOUNDARY)[s.NAME].tolist() == ["Mijn buurt"]
+    assert storage.get_workspace_info(path).name == "Mijn buurt"  # the outline's name
 
 
 @pytest.mark.skipif(not SHARED_BEVERWIJK.exists(), reason="shared/data not beside the project")

@@ -79,14 +79,19 @@ def read_boundary_file(path: str | Path) -> gpd.GeoDataFrame:
 
 def _run_init(args: argparse.Namespace) -> int:
     boundary = read_boundary_file(args.boundary) if args.boundary else None
+    # The name the sidebar shows (in a region's database, beside the others): given, else
+    # the outline's, else the workspace's own.
+    name = args.name or (str(boundary[s.NAME].iloc[0]) if boundary is not None else
+                         storage.open_store(args.db).name.removesuffix(".gpkg"))
     try:
-        info = create_workspace(args.db, boundary=boundary, tz=args.tz)
+        info = create_workspace(args.db, boundary=boundary, tz=args.tz, name=name)
     except WerkwijzerError as error:
         if not args.boundary:
             raise
         name = Path(args.boundary).name
         raise WerkwijzerError([_named(name, line) for line in error.problems]) from None
-    print(f"Werkruimte gemaakt: {storage.shown_location(info.location)} (tijdzone {info.tz}).")
+    print(f"Werkruimte gemaakt: {storage.shown_location(info.location)} ({info.name}, "
+          f"tijdzone {info.tz}).")
     return 0
 
 
@@ -352,6 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "postgresql://gebruiker@server/database?workspace=naam")
     init.add_argument("--boundary", help="bestand met de buurtgrens (GeoJSON, GeoPackage)")
     init.add_argument("--tz", default=s.DEFAULT_TZ, help="tijdzone, standaard Europe/Amsterdam")
+    init.add_argument("--name", help="naam van de buurt in de app (standaard die van de "
+                      "buurtgrens, anders die van de werkruimte)")
     init.set_defaults(run=_run_init)
     demo = commands.add_parser("demo", help="maak de demobuurt Oosterwijk")
     demo.add_argument("--db", required=True, help="pad van de nieuwe GeoPackage, of "
