@@ -226,7 +226,7 @@ def measure_region(database: str, workspaces: int, workdir: Path, *, repeats: in
     werkwijzer_geo._errors.WerkwijzerError: De database postgresql://nobody@/none?host=/nergens is niet bereikbaar ...
     """  # noqa: E501
     address = storage.parse_database_url(database)
-    postgis.list_workspaces(database)  # says so at once when the database is not there
+    postgis.read_region(database)  # says so at once when the database is not there
     source = workdir / f"region-{size}.gpkg"
     demo.create_demo_workspace(source, n_observations=size)
     made = []

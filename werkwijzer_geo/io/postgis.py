@@ -916,30 +916,6 @@ def read_region(url: str, user: str | None = None) -> list[tuple[str, dict[str, 
             for name, info, role in sorted(rows)]
 
 
-def list_workspaces(url: str) -> list[str]:
-    """The workspaces in a database (schemas with Buurtkaart's information table), by name;
-    backups not counted.
-
-    Parameters
-    ----------
-    url
-        ``postgresql://...`` (a `workspace` in it is ignored).
-
-    Returns
-    -------
-    list of str
-        Schema names.
-
-    Examples
-    --------
-    >>> list_workspaces("postgresql://nobody@/none?host=/nergens")
-    Traceback (most recent call last):
-    ...
-    werkwijzer_geo._errors.WerkwijzerError: De database postgresql://nobody@/none?host=/nergens is niet bereikbaar ...
-    """  # noqa: E501
-    return [name for name, _, _ in read_region(url)]
-
-
 def drop_workspace(url: str) -> None:
     """Remove a workspace and its backups from the database, for good (the benchmark cleans
     up with it; Buurtkaart itself never drops a workspace).
@@ -951,10 +927,10 @@ def drop_workspace(url: str) -> None:
 
     Examples
     --------
-    >>> drop_workspace("postgresql://nobody@/none?host=/nergens&workspace=weg")
+    >>> drop_workspace("postgresql://db/buurten")
     Traceback (most recent call last):
     ...
-    werkwijzer_geo._errors.WerkwijzerError: De database postgresql://nobody@/none?host=/nergens is niet bereikbaar ...
+    werkwijzer_geo._errors.WerkwijzerError: Het adres postgresql://db/buurten noemt geen werkruimte. ...
     """  # noqa: E501
     store = PostgisStore(url)
     backups = [parse_address(backup.location).workspace for backup in store.list_backups()]
@@ -979,11 +955,11 @@ def get_size_mb(url: str) -> float:
 
     Examples
     --------
-    >>> get_size_mb("postgresql://nobody@/none?host=/nergens&workspace=weg")
+    >>> get_size_mb("postgresql://db/buurten?workspace=Wijk-Noord")
     Traceback (most recent call last):
     ...
-    werkwijzer_geo._errors.WerkwijzerError: De database postgresql://nobody@/none?host=/nergens is niet bereikbaar ...
-    """  # noqa: E501
+    werkwijzer_geo._errors.WerkwijzerError: Werkruimtenaam 'Wijk-Noord' kan niet in de database: ...
+    """
     store = PostgisStore(url)
     with store._transaction(read_only=True) as connection:
         (size,) = connection.execute(
