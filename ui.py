@@ -75,6 +75,9 @@ def get_workspace_path() -> Path | str:
     named = storage.parse_database_url(configured).workspace
     if named is not None and (configured in choices or not choices):
         return configured  # the one the address names, unless this person has no role there
+    if not choices and has_sign_in() and st.user.is_logged_in:
+        raise WerkwijzerError(f"{st.user.get('email')} heeft in geen buurt van deze database "
+                              "een rol. Vraag de beheerder van je buurt om een rol.")
     if not choices:
         raise WerkwijzerError("In deze database staat nog geen buurt. Maak er een met "
                               "'python -m werkwijzer_geo init --db ADRES?workspace=naam' of "
@@ -499,7 +502,13 @@ def _let_in(title: str) -> bool:
                  "(README, 'Op een netwerk').")
         return False
     _restore_workspace_from_address()
-    path = get_workspace_path()
+    try:
+        path = get_workspace_path()
+    except WerkwijzerError as error:  # a region's database with nothing for this person
+        show_problems(error)
+        if signed and st.user.is_logged_in:
+            st.button("Afmelden", on_click=st.logout, key="sign_out_no_workspace")
+        return False
     saved = storage.get_saved_state(path) if storage.workspace_exists(path) else None
     if not signed:
         if saved is not None and _has_roles(str(path), saved):

@@ -245,3 +245,16 @@ def test_a_person_is_offered_the_neighbourhoods_where_they_have_a_role(database_
     assert storage.list_workspaces(database_url, user="piet@gemeente.nl") == []
     opened = storage.list_workspaces(database_url, user="els@gemeente.nl")[0]
     assert storage.get_workspace_info(opened.location) == opened
+
+
+def test_the_app_on_a_database_without_neighbourhoods_says_what_to_do(database_url,
+                                                                       monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("WERKWIJZER_DB", database_url)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    shown = [e.value.replace("\\", "") for e in at.error]
+    assert shown == ["In deze database staat nog geen buurt. Maak er een met 'python -m "
+                     "werkwijzer_geo init --db ADRES?workspace=naam' of kopieer er een naartoe "
+                     "met 'copy' (README, 'Een regio')."]
+    assert not at.get("iframe")

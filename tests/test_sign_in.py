@@ -138,3 +138,40 @@ def test_nothing_is_served_to_a_network_without_sign_in(monkeypatch, tmp_path, d
     at.run()
     assert any("open voor het netwerk zonder aanmelden" in e.value for e in at.error)
     assert not at.header and not at.sidebar.get("page_link")
+
+
+def test_in_a_region_a_signed_in_person_is_offered_only_their_neighbourhoods(
+        monkeypatch, tmp_path, demo_path, postgis_cluster):
+    # Three neighbourhoods in one PostGIS database; TEAM has a role in two of them.
+    import uuid
+
+    from werkwijzer_geo import access
+
+    database = f"regio_{uuid.uuid4().hex[:8]}"
+    postgis_cluster.psql(f"CREATE DATABASE {database}", database="postgres")
+    postgis_cluster.psql("CREATE EXTENSION postgis", database=database)
+    region = postgis_cluster.url(database=database)
+    address = storage.parse_database_url(region)
+    make_team_workspace(demo_path, address.with_workspace("oosterwijk"))
+    for name, title in (("centrum", "Centrum"), ("wijk_noord", "Wijk Noord")):
+        storage.create_workspace(address.with_workspace(name), name=title)
+        access.set_role(address.with_workspace(name), access.LOCAL, ADMIN, "beheer")
+    admin = access.find_actor(address.with_workspace("wijk_noord"), ADMIN, via="cli")
+    access.set_role(address.with_workspace("wijk_noord"), admin, TEAM, "presentatie")
+    at = _app(monkeypatch, tmp_path, region, {"is_logged_in": True, "email": TEAM})
+    at.run()
+    assert not at.exception
+    choice = at.sidebar.selectbox(key="widget_workspace")
+    assert choice.options == ["Oosterwijk, Beverwijk (demo)", "Wijk Noord"]  # not Centrum
+    assert "rol team" in _texts(at)  # Oosterwijk first: TEAM's role there
+    choice.select(address.with_workspace("wijk_noord")).run()
+    assert not at.exception
+    assert "rol presentatie" in _texts(at)  # the role is the one in that neighbourhood
+    assert {link.proto.label for link in at.sidebar.get("page_link")} == OPENS[PRESENTER]
+    # Someone with no role anywhere is told so, and offered nothing.
+    at = _app(monkeypatch, tmp_path, region, {"is_logged_in": True,
+                                              "email": "piet@gemeente.nl"})
+    at.run()
+    assert not at.exception
+    assert not at.sidebar.get("selectbox") and not at.get("iframe")
+    assert "piet@gemeente.nl heeft in geen buurt van deze database een rol" in _texts(at)
