@@ -108,11 +108,9 @@ def get_workspace_choices() -> dict[str, str]:
 
 
 def render_workspace_choice() -> None:
-    """A choice of neighbourhood in the sidebar, when the database holds more than one; kept
+    """The sidebar's choice of neighbourhood (for a database that holds more than one); kept
     in the address (?buurt=), so a bookmark opens the same one."""
     choices = get_workspace_choices()
-    if len(choices) < 2:
-        return
     state = st.session_state
     current = get_workspace_path()
     chosen = st.sidebar.selectbox("Buurt", list(choices), index=list(choices).index(current)

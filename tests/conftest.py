@@ -42,6 +42,15 @@ def postgis_cluster():
 
 
 @pytest.fixture
+def database_url(postgis_cluster) -> str:
+    """A region's database of its own (PostGIS in it, no workspaces yet)."""
+    name = f"regio_{uuid.uuid4().hex[:8]}"
+    postgis_cluster.psql(f"CREATE DATABASE {name}", database="postgres")
+    postgis_cluster.psql("CREATE EXTENSION postgis", database=name)
+    return postgis_cluster.url(database=name)
+
+
+@pytest.fixture
 def store_kind(request: pytest.FixtureRequest) -> str:
     """"gpkg" or "postgis" (see the module's note)."""
     return getattr(request, "param", "gpkg")

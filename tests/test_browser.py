@@ -1142,19 +1142,15 @@ def _chosen(sidebar) -> str:
 
 
 def test_a_region_database_opens_the_chosen_neighbourhood_also_after_a_reload(
-        browser, demo_path, postgis_cluster, tmp_path_factory):
+        browser, demo_path, database_url, tmp_path_factory):
     # Two neighbourhoods in one PostGIS database: the demo, and Wijk Noord with 3 sightings.
-    import uuid
 
     from builders import Obs, copy_leaving_source, make_observations
 
     from werkwijzer_geo.demo import read_demo_boundary
     from werkwijzer_geo.io import storage
 
-    database = f"regio_{uuid.uuid4().hex[:8]}"
-    postgis_cluster.psql(f"CREATE DATABASE {database}", database="postgres")
-    postgis_cluster.psql("CREATE EXTENSION postgis", database=database)
-    region = postgis_cluster.url(database=database)
+    region = database_url
     address = storage.parse_database_url(region)
     copy_leaving_source(demo_path, address.with_workspace("oosterwijk"))
     north = address.with_workspace("wijk_noord")

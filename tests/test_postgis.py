@@ -21,17 +21,6 @@ from werkwijzer_geo.io import postgis, storage
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def database_url(postgis_cluster) -> str:
-    """A database of its own (no workspaces yet), for tests that list what it holds."""
-    import uuid
-
-    name = f"regio_{uuid.uuid4().hex[:8]}"
-    postgis_cluster.psql(f"CREATE DATABASE {name}", database="postgres")
-    postgis_cluster.psql("CREATE EXTENSION postgis", database=name)
-    return postgis_cluster.url(database=name)
-
-
 def _in(url: str, workspace: str) -> str:
     return storage.parse_database_url(url).with_workspace(workspace)
 
@@ -121,6 +110,10 @@ def test_a_copy_there_and_back_is_the_same_row_for_row(demo_path, tmp_path, post
     assert main(["copy", "--from", str(source), "--to", target, "--as",
                  "jan@gemeente.nl"]) == 2
     assert "bestaat al" in capsys.readouterr().err and fingerprint(target) == before
+    assert main(["copy", "--from", str(tmp_path / "nergens.gpkg"), "--to",
+                 postgis_cluster.url(workspace="niets")]) == 2
+    assert "nergens.gpkg bestaat niet" in capsys.readouterr().err
+    assert not storage.workspace_exists(postgis_cluster.url(workspace="niets"))
 
 
 def test_a_copy_that_differs_is_reported_with_the_row(demo_path, postgis_cluster,

@@ -141,16 +141,12 @@ def test_nothing_is_served_to_a_network_without_sign_in(monkeypatch, tmp_path, d
 
 
 def test_in_a_region_a_signed_in_person_is_offered_only_their_neighbourhoods(
-        monkeypatch, tmp_path, demo_path, postgis_cluster):
+        monkeypatch, tmp_path, demo_path, database_url):
     # Three neighbourhoods in one PostGIS database; TEAM has a role in two of them.
-    import uuid
 
     from werkwijzer_geo import access
 
-    database = f"regio_{uuid.uuid4().hex[:8]}"
-    postgis_cluster.psql(f"CREATE DATABASE {database}", database="postgres")
-    postgis_cluster.psql("CREATE EXTENSION postgis", database=database)
-    region = postgis_cluster.url(database=database)
+    region = database_url
     address = storage.parse_database_url(region)
     make_team_workspace(demo_path, address.with_workspace("oosterwijk"))
     for name, title in (("centrum", "Centrum"), ("wijk_noord", "Wijk Noord")):

@@ -28,11 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.both_stores
 
 
-def _sql(path: Path, query: str) -> list[tuple]:
-    with contextlib.closing(sqlite3.connect(path)) as connection:
-        return connection.execute(query).fetchall()
-
-
 def test_new_workspace_has_every_layer_empty_and_its_time_zone(workspace):
     layers = storage.read_layers(workspace)
     assert set(layers) == set(s.LAYER_NAMES)
@@ -152,7 +147,7 @@ def test_a_write_killed_half_way_leaves_the_old_rows(workspace):
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == -signal.SIGKILL, result.stderr
     assert workspace.read_bytes() == before
-    assert _sql(workspace, "PRAGMA integrity_check") == [("ok",)]
+    assert run_sql(workspace, "PRAGMA integrity_check") == [("ok",)]
     assert storage.read_layer(workspace, s.OBSERVATIONS)[s.NOTE].tolist() == ["oud"] * 3
     leftovers = list(workspace.parent.glob(f".{workspace.name}.*"))
     assert leftovers, "the killed writer should have left its scratch copy"
@@ -271,7 +266,7 @@ def test_readers_during_saves_see_whole_saves_only(workspace):
 
 
 def _rtree_count(path: Path, layer: str) -> int:
-    return _sql(path, f"SELECT count(*) FROM rtree_{layer}_geom")[0][0]
+    return run_sql(path, f"SELECT count(*) FROM rtree_{layer}_geom")[0][0]
 
 
 def test_eight_writers_of_a_hundred_rows_give_exactly_800_on_every_read_path(workspace):
@@ -303,9 +298,9 @@ def test_eight_writers_of_a_hundred_rows_give_exactly_800_on_every_read_path(wor
     assert len(pyogrio.read_dataframe(workspace, layer=s.OBSERVATIONS,
                                       bbox=tuple(around))) == expected
     assert _rtree_count(workspace, s.OBSERVATIONS) == expected
-    assert _sql(workspace, "SELECT feature_count FROM gpkg_ogr_contents "
+    assert run_sql(workspace, "SELECT feature_count FROM gpkg_ogr_contents "
                            "WHERE table_name = 'observations'") == [(expected,)]
-    assert _sql(workspace, "PRAGMA integrity_check") == [("ok",)]
+    assert run_sql(workspace, "PRAGMA integrity_check") == [("ok",)]
 
 
 def _write_forever(path: str) -> None:
@@ -343,8 +338,8 @@ def test_fifty_kills_at_random_moments_of_saves_leave_whole_saves_and_a_sound_fi
         read = storage.read_layer(workspace, s.OBSERVATIONS)
         rows = len(read)
         if not is_database(workspace):
-            assert _sql(workspace, "PRAGMA integrity_check") == [("ok",)]
-            assert _sql(workspace, "SELECT feature_count FROM gpkg_ogr_contents "
+            assert run_sql(workspace, "PRAGMA integrity_check") == [("ok",)]
+            assert run_sql(workspace, "SELECT feature_count FROM gpkg_ogr_contents "
                                    "WHERE table_name = 'observations'") == [(rows,)]
             assert _rtree_count(workspace, s.OBSERVATIONS) == rows
         # Each batch is there whole or not at all, and its numbers all old or all new.
@@ -402,7 +397,7 @@ def test_threads_of_one_server_reading_and_saving_at_once_lose_nothing(workspace
     assert len(set(seen)) > 3
     assert len(storage.read_layer(workspace, s.OBSERVATIONS)) == 40 * BATCH
     if not is_database(workspace):
-        assert _sql(workspace, "PRAGMA integrity_check") == [("ok",)]
+        assert run_sql(workspace, "PRAGMA integrity_check") == [("ok",)]
 
 
 @pytest.mark.gpkg_only
@@ -418,9 +413,9 @@ def test_a_workspace_of_an_older_buurtkaart_is_saved_in_place_and_moves_to_wal(w
     storage.append_rows(workspace, s.OBSERVATIONS, make_observations([Obs()], start_id=None))
     holder.join()
     storage.append_rows(workspace, s.OBSERVATIONS, make_observations([Obs()], start_id=None))
-    assert _sql(workspace, "PRAGMA journal_mode") == [("wal",)]
+    assert run_sql(workspace, "PRAGMA journal_mode") == [("wal",)]
     assert len(storage.read_layer(workspace, s.OBSERVATIONS)) == 2
-    assert _sql(workspace, "PRAGMA integrity_check") == [("ok",)]
+    assert run_sql(workspace, "PRAGMA integrity_check") == [("ok",)]
 
 
 def threading_timer(seconds: float, action):
@@ -446,10 +441,10 @@ def test_restoring_a_backup_puts_back_its_rows_in_place_and_keeps_saving(workspa
     assert newest.name.endswith("voor-terugzetten") and older.name == backup.name
     if is_database(workspace):
         return
-    assert _sql(backup.location, "PRAGMA journal_mode") == [("delete",)]  # one file
-    assert _sql(workspace, "PRAGMA journal_mode") == [("wal",)]
+    assert run_sql(backup.location, "PRAGMA journal_mode") == [("delete",)]  # one file
+    assert run_sql(workspace, "PRAGMA journal_mode") == [("wal",)]
     assert _rtree_count(workspace, s.OBSERVATIONS) == 4
-    assert _sql(workspace, "PRAGMA integrity_check") == [("ok",)]
+    assert run_sql(workspace, "PRAGMA integrity_check") == [("ok",)]
 
 
 @pytest.mark.gpkg_only

@@ -30,6 +30,7 @@ from werkwijzer_geo.io.stores import (
     BACKUPS_KEPT,
     INFO_TABLE,
     KEPT_TABLES,
+    OWNER_ONLY,
     ROLE_COLUMNS,
     ROLES_TABLE,
     SAVES_KEY,
@@ -43,7 +44,6 @@ from werkwijzer_geo.io.stores import (
     make_layer_frame,
 )
 
-OWNER_ONLY = 0o600  # workspaces, backups and exports: read and written by their owner only
 LOCK_TIMEOUT_S = 30.0
 READ_ATTEMPTS = 5
 

@@ -25,7 +25,6 @@ from werkwijzer_geo import __version__, labels, schema
 from werkwijzer_geo._errors import WerkwijzerError
 from werkwijzer_geo.analysis.aggregate import add_metric_xy
 from werkwijzer_geo.io import audit
-from werkwijzer_geo.io.gpkg_store import OWNER_ONLY as OWNER_ONLY  # where exports go too
 from werkwijzer_geo.io.gpkg_store import GeoPackageStore
 from werkwijzer_geo.io.stores import (
     INFO_TABLE,
@@ -262,15 +261,16 @@ def get_workspace_info(path: Location) -> WorkspaceInfo:
     'Europe/Amsterdam'
     """
     store = open_store(path)
+    try:  # one small query when the workspace is known (every read and save asks)
+        state = store.get_saved_state()
+    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
+            WerkwijzerError):
+        state = None  # missing, or not a workspace: said in Dutch below
+    if state is not None and state in _INFOS:
+        return _INFOS[state]
     if not store.exists():
         raise WerkwijzerError(f"Werkruimte {_shown(store)} bestaat niet. Maak hem met "
                               f"'python -m werkwijzer_geo init --db {store.shown}'.")
-    try:
-        state = store.get_saved_state()
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, WerkwijzerError):
-        state = None  # not a workspace: read below, which says so in Dutch
-    if state is not None and state in _INFOS:
-        return _INFOS[state]
     info = _read_workspace_info(store)
     if state is not None:
         if len(_INFOS) > 64:
@@ -671,9 +671,6 @@ def get_saved_state(path: Location) -> tuple:
     True
     """
     return open_store(path).get_saved_state()
-
-
-BACKUPS_KEPT = 20
 
 
 def get_backup_dir(path: str | os.PathLike) -> Path:

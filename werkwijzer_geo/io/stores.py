@@ -44,6 +44,7 @@ ROLE_COLUMNS = ("user", "role", "granted_by", "granted_at")
 AUDIT_TABLE = "audit_log"  # as `audit.AUDIT_TABLE`
 KEPT_TABLES = frozenset({INFO_TABLE, ROLES_TABLE, AUDIT_TABLE})  # written with SQL, not layers
 BACKUPS_KEPT = 20
+OWNER_ONLY = 0o600  # workspace files, backups and exports: read and written by their owner
 DATABASE_SCHEMES = ("postgresql://", "postgres://")
 
 

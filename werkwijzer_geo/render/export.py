@@ -25,12 +25,12 @@ from werkwijzer_geo.analysis.public import make_public_layers
 from werkwijzer_geo.analysis.selection import get_data_period, select_layers
 from werkwijzer_geo.io.quality import read_usable_layers
 from werkwijzer_geo.io.storage import (
-    OWNER_ONLY,
     get_workspace_info,
     read_table,
     shown_location,
     write_table,
 )
+from werkwijzer_geo.io.stores import OWNER_ONLY
 from werkwijzer_geo.logbook import LOG
 from werkwijzer_geo.roles import LOCAL, Action, Actor
 from werkwijzer_geo.timefilter import TimeFilter
